@@ -1,0 +1,1 @@
+"""alerts: watch rules evaluated on events, and their delivery (later issue)."""

@@ -1,0 +1,1 @@
+"""cli: the ``skytrace`` command; one small module per command, dispatched by cli.main."""

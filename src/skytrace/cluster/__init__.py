@@ -1,0 +1,1 @@
+"""cluster: the pipeline partitioned by ICAO address across machines (later issue)."""

@@ -1,0 +1,1 @@
+"""flights: pure segmentation of tracks into flights, takeoff/landing, airports, facts."""

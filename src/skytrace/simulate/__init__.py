@@ -1,0 +1,1 @@
+"""simulate: realistic air traffic as bit-exact Mode S frames heard by virtual receivers."""

@@ -1,0 +1,1 @@
+"""store: history of positions, flights and events (DuckDB + Parquet); one writer."""

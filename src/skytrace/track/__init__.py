@@ -1,0 +1,1 @@
+"""track: pure multi-receiver tracker: dedup, CPR pairing, plausibility, aircraft state, events."""

@@ -1,0 +1,1 @@
+"""web: the live map page (later issue)."""
