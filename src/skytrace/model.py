@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "MAX_FRAME_BYTES",
+    "AircraftIdentity",
+    "IdentityLookup",
     "POSITION_DTYPE",
     "AirportCall",
     "Event",
@@ -209,6 +211,37 @@ def empty_positions(n: int = 0) -> npt.NDArray[np.void]:
     ):
         rows[name] = np.nan
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class AircraftIdentity:
+    """Who an aircraft is, from reference data; every field may be unknown ("").
+
+    ``operator_source`` says where the operator came from: "callsign" (the callsign's ICAO
+    designator, e.g. KOR151 -> KOR), "aircraft-db" (the imported aircraft database) or
+    "unknown".
+    """
+
+    icao24: int
+    registration: str = ""
+    typecode: str = ""  # ICAO type designator, e.g. "A148"
+    type_description: str = ""  # e.g. "ANTONOV An-148"
+    type_class: str = ""  # ICAO description class, e.g. "L2J"
+    wake_category: str = ""  # "L", "M", "H", "J"
+    country: str = ""  # country of registration, from the ICAO address block
+    operator_icao: str = ""
+    operator_name: str = ""
+    operator_source: str = "unknown"
+    military: bool = False
+    interesting: bool = False
+    pia: bool = False
+    ladd: bool = False
+
+
+class IdentityLookup(Protocol):
+    """Reference data as the tracker and flight detection see it (refdata implements it)."""
+
+    def identify(self, icao24: int, callsign: str = "") -> AircraftIdentity: ...
 
 
 class EventKind(enum.StrEnum):
