@@ -18,15 +18,15 @@ import numpy.typing as npt
 
 __all__ = [
     "MAX_FRAME_BYTES",
-    "AircraftIdentity",
-    "IdentityLookup",
     "POSITION_DTYPE",
+    "AircraftIdentity",
     "AirportCall",
     "Event",
     "EventKind",
     "Flight",
     "FrameBatch",
     "FrameKind",
+    "IdentityLookup",
     "Source",
     "empty_positions",
 ]

@@ -138,4 +138,3 @@ class Pipeline:
         self.stats.flights_seen.update(f.flight_id for f in flights)
         for sink in self.sinks:
             sink.write(positions, flights, events)
-

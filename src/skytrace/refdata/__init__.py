@@ -1,1 +1,1 @@
-"""refdata: airports, runways, aircraft, operators, address blocks and areas; loaders and importers."""
+"""refdata: airports, runways, aircraft, operators, address blocks, areas; loaders, importers."""
