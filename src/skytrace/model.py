@@ -27,6 +27,7 @@ __all__ = [
     "FrameBatch",
     "FrameKind",
     "IdentityLookup",
+    "ReceiverStats",
     "Source",
     "empty_positions",
 ]
@@ -242,6 +243,29 @@ class IdentityLookup(Protocol):
     """Reference data as the tracker and flight detection see it (refdata implements it)."""
 
     def identify(self, icao24: int, callsign: str = "") -> AircraftIdentity: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverStats:
+    """What is known of one receiver (feeder): identity, place, traffic, clock.
+
+    ``clock_rate_hz`` is the measured rate of its 12 MHz counter (NaN until measured) and
+    ``clock_offset_s`` maps it to UTC: utc = ticks / clock_rate_hz + clock_offset_s.
+    """
+
+    receiver: int  # index used in FrameBatch.receiver
+    name: str
+    connected_since_s: float = float("nan")
+    last_frame_s: float = float("nan")
+    frames: int = 0
+    bad_frames: int = 0
+    bytes_in: int = 0
+    frames_per_s: float = 0.0
+    lat: float = float("nan")
+    lon: float = float("nan")
+    clock_rate_hz: float = float("nan")
+    clock_offset_s: float = float("nan")
+    address: str = ""  # peer address of the connection, "" for files
 
 
 class EventKind(enum.StrEnum):
