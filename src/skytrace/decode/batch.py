@@ -1,0 +1,194 @@
+"""``DecodedBatch``: the decoder's output, numpy columns aligned 1:1 with the input frames.
+
+Columns are those of ``skytrace.decode.fields.FIELDS``. A column that no row filled is
+materialised on first access (all absent), so a batch of DF11 replies never allocates the
+hundred ES columns. Float columns mark absence with NaN; every column also has a presence
+mask (``batch.mask(name)``), stored for non-float columns and derived from NaN for floats.
+
+A built batch is not modified by skytrace after ``decode_batch`` returns; it is safe to read
+from several threads. It is not meant to be filled by callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.decode.fields import ERROR_LABELS, FIELD_BY_NAME, FIELDS, Field
+
+__all__ = ["DecodedBatch"]
+
+_ERROR_ARRAY = np.array(ERROR_LABELS, dtype=object)
+
+
+def _fill_value(field: Field) -> Any:
+    kind = np.dtype(field.dtype).kind
+    if kind == "f":
+        return np.nan
+    if field.name == "cpr_format" or field.name == "onground":
+        return -1
+    if kind in "SU":
+        return ""
+    return 0
+
+
+class DecodedBatch:
+    """Decoded Mode S frames as numpy columns by field name (see docs/decoded-fields.md).
+
+    ``batch["altitude_ft"]`` is a column, ``batch.mask("squawk")`` says where it holds a
+    value, ``batch.error`` the per-row label ("" when the row decoded), ``len(batch)`` the
+    number of input frames.
+    """
+
+    __slots__ = ("_cols", "_error_code", "_masks", "_n")
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+        self._cols: dict[str, npt.NDArray[Any]] = {}
+        self._masks: dict[str, npt.NDArray[np.bool_]] = {}
+        self._error_code: npt.NDArray[np.uint8] = np.zeros(n, np.uint8)
+
+    # --- filling (decoder side) ---
+
+    def _column(self, name: str) -> npt.NDArray[Any]:
+        col = self._cols.get(name)
+        if col is None:
+            field = FIELD_BY_NAME[name]
+            col = np.full(self._n, _fill_value(field), dtype=field.dtype)
+            self._cols[name] = col
+        return col
+
+    def _put(
+        self,
+        name: str,
+        rows: npt.NDArray[np.intp],
+        values: npt.ArrayLike,
+        present: npt.NDArray[np.bool_] | None = None,
+    ) -> None:
+        """Set ``name`` at ``rows``; ``present`` (default all) marks which rows hold a value."""
+        col = self._column(name)
+        col[rows] = values
+        if col.dtype.kind == "f":
+            if present is not None:
+                col[rows[~present]] = np.nan
+            return
+        mask = self._masks.get(name)
+        if mask is None:
+            mask = np.zeros(self._n, np.bool_)
+            self._masks[name] = mask
+        if present is None:
+            mask[rows] = True
+        else:
+            mask[rows] = present
+            fill = _fill_value(FIELD_BY_NAME[name])
+            col[rows[~present]] = fill
+
+    def _set_error(self, rows: npt.NDArray[np.intp], code: int) -> None:
+        self._error_code[rows] = code
+
+    # --- reading ---
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        if name not in FIELD_BY_NAME:
+            raise KeyError(f"no decoded field {name!r} (see skytrace.decode.FIELDS)")
+        return self._column(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in FIELD_BY_NAME
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every column name, in documentation order."""
+        return tuple(f.name for f in FIELDS)
+
+    @property
+    def filled_names(self) -> tuple[str, ...]:
+        """Names of the columns at least one row of this batch filled."""
+        return tuple(f.name for f in FIELDS if f.name in self._cols)
+
+    def mask(self, name: str) -> npt.NDArray[np.bool_]:
+        """Boolean column: True where ``name`` holds a value."""
+        col = self[name]
+        if col.dtype.kind == "f":
+            present: npt.NDArray[np.bool_] = ~np.isnan(col)
+            return present
+        mask = self._masks.get(name)
+        if mask is None:
+            return np.zeros(self._n, np.bool_)
+        return mask
+
+    @property
+    def error_code(self) -> npt.NDArray[np.uint8]:
+        """Per-row index into ``ERROR_LABELS`` (0 = decoded)."""
+        return self._error_code
+
+    @property
+    def error(self) -> npt.NDArray[np.object_]:
+        """Per-row reason a row was not decoded (str), "" for decoded rows."""
+        labels: npt.NDArray[np.object_] = _ERROR_ARRAY[self._error_code]
+        return labels
+
+    @property
+    def ok(self) -> npt.NDArray[np.bool_]:
+        """Rows that decoded (no error label). Parity is a separate matter: see crc_ok."""
+        decoded: npt.NDArray[np.bool_] = self._error_code == 0
+        return decoded
+
+    def take(self, index: npt.ArrayLike) -> DecodedBatch:
+        """Rows selected by an integer index or a boolean mask, as a new batch."""
+        idx = np.asarray(index)
+        if idx.dtype == np.bool_:
+            idx = np.flatnonzero(idx)
+        out = DecodedBatch(int(idx.shape[0]))
+        for name, col in self._cols.items():
+            out._cols[name] = col[idx]
+        for name, mask in self._masks.items():
+            out._masks[name] = mask[idx]
+        out._error_code = self._error_code[idx]
+        return out
+
+    def to_pylist(self) -> list[dict[str, Any]]:
+        """One dict per row with the present fields only (JSON-ready values)."""
+        rows: list[dict[str, Any]] = [{} for _ in range(self._n)]
+        for field in FIELDS:
+            if field.name not in self._cols:
+                continue
+            mask = self.mask(field.name)
+            where = np.flatnonzero(mask)
+            if where.shape[0] == 0:
+                continue
+            values = _python_values(field, self._cols[field.name][where])
+            name = field.name
+            for i, v in zip(where.tolist(), values, strict=True):
+                rows[i][name] = v
+        for i in np.flatnonzero(self._error_code).tolist():
+            rows[i]["error"] = ERROR_LABELS[int(self._error_code[i])]
+        return rows
+
+    def __repr__(self) -> str:
+        bad = int(np.count_nonzero(self._error_code))
+        return f"DecodedBatch({self._n} rows, {bad} labelled, {len(self._cols)} filled columns)"
+
+
+def _python_values(field: Field, values: npt.NDArray[Any]) -> list[Any]:
+    if field.py == "hex24":
+        return [f"{v:06x}" for v in values.tolist()]
+    if field.py == "squawk":
+        return [f"{v:04d}" for v in values.tolist()]
+    if field.py == "text":
+        if values.dtype.kind == "S":
+            return [v.decode("ascii", "replace").rstrip() for v in values.tolist()]
+        return [str(v) for v in values.tolist()]
+    if values.dtype.kind == "f":
+        # Shortest repr of the float32 (139.20129, not 139.2012939453125).
+        return [float(str(v)) for v in values]
+    return list(values.tolist())

@@ -1,0 +1,120 @@
+"""Turning what callers hand to ``decode_batch`` into one (N, 14) uint8 array and lengths.
+
+Accepted: a ``skytrace.model.FrameBatch``; a ``(payload, lengths)`` tuple of numpy arrays;
+a 2-D uint8 array (N, 7) or (N, 14); a sequence of ``bytes``/``bytearray``/``memoryview``
+or hex ``str`` (surrounding whitespace and AVR ``*...;`` / ``@timestamp...;`` framing are
+not accepted here: sources strip framing). Input that cannot be read becomes a row with
+length 0 and an error label, never an exception.
+
+Pure; thread-safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.model import FrameBatch
+
+__all__ = ["ERR_EMPTY", "ERR_NON_HEX", "ERR_ODD_HEX", "Frames", "to_frames"]
+
+ERR_ODD_HEX: Final = 3
+ERR_NON_HEX: Final = 4
+ERR_EMPTY: Final = 6
+
+Frames = tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8], npt.NDArray[np.uint8]]
+"""(payload (N, 14) uint8, length (N,) uint8, input error code (N,) uint8)."""
+
+_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
+
+MessageInput = (
+    FrameBatch
+    | tuple[npt.ArrayLike, npt.ArrayLike]
+    | npt.NDArray[np.uint8]
+    | Sequence[bytes | bytearray | memoryview | str]
+)
+
+
+def _from_arrays(payload_in: npt.ArrayLike, length_in: npt.ArrayLike | None) -> Frames:
+    payload = np.asarray(payload_in)
+    if payload.ndim != 2:
+        raise TypeError("a payload array must be 2-D (N, 7) or (N, 14)")
+    n, width = payload.shape
+    if width > 14:
+        raise TypeError(f"a payload array has at most 14 columns, not {width}")
+    if width < 14 or payload.dtype != np.uint8 or not payload.flags.c_contiguous:
+        padded = np.zeros((n, 14), np.uint8)
+        padded[:, :width] = payload
+        payload = padded
+    if length_in is None:
+        length = np.full(n, width, np.uint8)
+    else:
+        length = np.asarray(length_in).astype(np.uint8, copy=False)
+        if length.shape != (n,):
+            raise TypeError(f"lengths must have shape ({n},), not {length.shape}")
+    return payload, length, np.zeros(n, np.uint8)
+
+
+def _from_sequence(messages: Sequence[bytes | bytearray | memoryview | str]) -> Frames:
+    n = len(messages)
+    payload = np.zeros((n, 14), np.uint8)
+    length = np.zeros(n, np.uint8)
+    error = np.zeros(n, np.uint8)
+    for i, msg in enumerate(messages):
+        raw: bytes
+        if isinstance(msg, str):
+            text = msg.strip()
+            if not text:
+                error[i] = ERR_EMPTY
+                continue
+            if not _HEX_DIGITS.issuperset(text):
+                error[i] = ERR_NON_HEX
+                continue
+            if len(text) % 2:
+                error[i] = ERR_ODD_HEX
+                continue
+            raw = bytes.fromhex(text)
+        elif isinstance(msg, bytes | bytearray | memoryview):
+            raw = bytes(msg)
+            if not raw:
+                error[i] = ERR_EMPTY
+                continue
+        else:
+            error[i] = ERR_NON_HEX
+            continue
+        size = len(raw)
+        if size > 14:
+            # Too long to hold: keep the length so the row is labelled wrong_length.
+            length[i] = min(size, 255)
+            continue
+        payload[i, :size] = np.frombuffer(raw, np.uint8)
+        length[i] = size
+    return payload, length, error
+
+
+def to_frames(messages: object) -> Frames:
+    """Normalise any accepted input to (payload, length, input error); see module doc."""
+    if isinstance(messages, FrameBatch):
+        return _from_arrays(messages.payload, messages.length)
+    if isinstance(messages, np.ndarray):
+        return _from_arrays(messages, None)
+    if (
+        isinstance(messages, tuple)
+        and len(messages) == 2
+        and isinstance(messages[0], np.ndarray)
+        and isinstance(messages[1], np.ndarray)
+    ):
+        return _from_arrays(messages[0], messages[1])
+    if isinstance(messages, bytes | bytearray | str):
+        # One message on its own is almost always a mistake for a batch call; decode it as one.
+        return _from_sequence([messages])
+    if isinstance(messages, Sequence):
+        return _from_sequence(messages)
+    if hasattr(messages, "__iter__"):
+        return _from_sequence(list(messages))
+    raise TypeError(
+        "decode_batch takes a FrameBatch, (payload, lengths) arrays, or a sequence of bytes/hex"
+    )
