@@ -25,7 +25,8 @@ def test_every_field_has_unit_or_is_a_code_and_a_meaning() -> None:
         assert f.doc, f.name
         if f.dtype.startswith("f"):
             assert f.unit, f"float field {f.name} needs a unit"
-            assert f.name.endswith(("_ft", "_kt", "_deg", "_fpm", "_hpa", "_nm", "_s")), f.name
+            suffixes = ("_ft", "_kt", "_deg", "_fpm", "_hpa", "_nm", "_deg_s", "_c", "_pct")
+            assert f.name.endswith(suffixes) or f.name == "mach", f.name
 
 
 def test_batch_names_are_the_documented_fields() -> None:

@@ -9,5 +9,14 @@ from __future__ import annotations
 from skytrace.decode.batch import DecodedBatch
 from skytrace.decode.decoder import decode_batch
 from skytrace.decode.fields import ERROR_LABELS, FIELDS, Field
+from skytrace.decode.message import DecodedMessage, decode_one
 
-__all__ = ["ERROR_LABELS", "FIELDS", "DecodedBatch", "Field", "decode_batch"]
+__all__ = [
+    "ERROR_LABELS",
+    "FIELDS",
+    "DecodedBatch",
+    "DecodedMessage",
+    "Field",
+    "decode_batch",
+    "decode_one",
+]

@@ -30,7 +30,7 @@ def _fill_value(field: Field) -> Any:
         return np.nan
     if field.name == "cpr_format" or field.name == "onground":
         return -1
-    if kind in "SU":
+    if kind in "SUO":
         return ""
     return 0
 

@@ -50,7 +50,11 @@ _SPI_OF_FS: Final = np.array([0, 0, 0, 0, 1, 1, 0, 0], np.bool_)
 
 
 def decode_batch(
-    messages: object, *, correct_errors: bool = True, header_only: bool = False
+    messages: object,
+    *,
+    correct_errors: bool = True,
+    header_only: bool = False,
+    commb: bool = True,
 ) -> DecodedBatch:
     """Decode Mode S replies into columns aligned 1:1 with ``messages``.
 
@@ -58,14 +62,20 @@ def decode_batch(
     2-D uint8 array; or a sequence of ``bytes`` (7 or 14 long) or hex ``str``.
     ``correct_errors``: fix single-bit errors of DF11/17/18 with the syndrome table (each
     fixed row has ``crc_corrected``). ``header_only``: fill only df, icao, parity fields,
-    CA and the ES type code (the fast path for routing and counting).
+    CA and the ES type code (the fast path for routing and counting). ``commb``: infer and
+    decode the Comm-B register of DF20/21 replies (the costliest part of a full decode).
 
     Never raises for bad data: a row that cannot be decoded gets ``batch.error`` set
     (mode_ac, wrong_length, odd_hex, non_hex, unknown_df, empty) and no fields.
     """
     payload, length, input_error = to_frames(messages)
     return decode_arrays(
-        payload, length, input_error, correct_errors=correct_errors, header_only=header_only
+        payload,
+        length,
+        input_error,
+        correct_errors=correct_errors,
+        header_only=header_only,
+        commb=commb,
     )
 
 
@@ -76,6 +86,7 @@ def decode_arrays(
     *,
     correct_errors: bool = True,
     header_only: bool = False,
+    commb: bool = True,
 ) -> DecodedBatch:
     """``decode_batch`` on a C-contiguous (N, 14) uint8 payload and its lengths."""
     n = int(payload.shape[0])
@@ -218,7 +229,7 @@ def decode_arrays(
         if ra.any():
             decode_acas_ra_mv(out, long_field_rows[ra], mb[ra])
         cb = ~is16
-        if cb.any():
+        if commb and cb.any():
             rows_cb = long_field_rows[cb]
             commb_seam.decode_commb_rows(out, rows_cb, mb[cb], df_l[cb])
     return out

@@ -54,7 +54,7 @@ _BDS_OF_TC: Final = np.array(
     + [""] * 5
     + ["6,1", "6,2", ""]
     + ["6,5"],
-    dtype="U11",
+    dtype="U3",
 )
 # version 0 NUCp by type code (0 where the TC carries no position)
 _NUCP_OF_TC: Final = np.zeros(32, np.uint8)

@@ -11,20 +11,12 @@ Pure data; thread-safe.
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final
+
+from skytrace.decode.fields_base import Field
+from skytrace.decode.fields_commb import COMMB_FIELDS
 
 __all__ = ["ERROR_LABELS", "FIELDS", "FIELD_BY_NAME", "Field"]
-
-
-class Field(NamedTuple):
-    """One decoded column."""
-
-    name: str
-    dtype: str  # numpy dtype string
-    unit: str  # "" for codes and flags
-    doc: str
-    group: str  # which messages fill it (for the docs)
-    py: str = ""  # how to_pylist renders it: "" native, "hex24", "squawk", "text"
 
 
 def _f(name: str, dtype: str, unit: str, group: str, doc: str, py: str = "") -> Field:
@@ -40,7 +32,7 @@ _TC28 = "TC28 status, DF16 ACAS"
 _TC29 = "TC29 target state"
 _TC31 = "TC31 operational status"
 
-FIELDS: Final[tuple[Field, ...]] = (
+_CORE_FIELDS: Final[tuple[Field, ...]] = (
     # --- header, every format ---
     _f("df", "u1", "", _H, "Downlink format (0-24; first two bits 11 always read as 24)."),
     _f(
@@ -195,7 +187,7 @@ FIELDS: Final[tuple[Field, ...]] = (
     ),
     _f(
         "bds",
-        "U11",
+        "U3",
         "",
         "ES, DF20/21",
         "Register: '0,5' airborne position, '0,6' surface, '0,8' identification, '0,9' velocity, '6,1' TC28, '6,2' TC29, '6,5' TC31; for Comm-B the chosen register (see bds_candidates); '' unknown.",
@@ -521,6 +513,9 @@ FIELDS: Final[tuple[Field, ...]] = (
     ),
 )
 
+FIELDS: Final[tuple[Field, ...]] = _CORE_FIELDS + COMMB_FIELDS
+"""Every decoded column, in documentation order (header, ES, Comm-B)."""
+
 FIELD_BY_NAME: Final[dict[str, Field]] = {f.name: f for f in FIELDS}
 
 ERROR_LABELS: Final[tuple[str, ...]] = (
@@ -542,6 +537,8 @@ def _dtype_label(dtype: str) -> str:
         return f"str[{dtype[1:]}]"
     if dtype == "?":
         return "bool"
+    if dtype == "O":
+        return "str (object)"
     kinds = {"u": "uint", "i": "int", "f": "float"}
     return f"{kinds[dtype[0]]}{8 * int(dtype[1:])}"
 
