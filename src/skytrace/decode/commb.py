@@ -50,6 +50,7 @@ _R_ONLY_NON_METEO: Final = 5
 _R_CONTEXT_ONLY: Final = 6
 _R_CONTEXT_CLOSEST: Final = 7
 _R_AMBIGUOUS: Final = 8
+_R_COHERENT: Final = 9
 _REASONS: Final = (
     "not a Comm-B reply (DF not 20/21)",
     "empty MB field",
@@ -60,6 +61,7 @@ _REASONS: Final = (
     "only candidate consistent with ADS-B groundspeed/track",
     "closest to ADS-B groundspeed/track",
     "ambiguous: candidates fit and context cannot separate them",
+    "only candidate with coherent values",
 )
 
 # How far (in units of the expected disagreement) a 5,0 / 6,0 reading may be from the ADS-B
@@ -270,6 +272,8 @@ def decode_commb(
     live = fits.copy()
     live[:, reg.BDS50] &= ~(d50 > _CONTEXT_REJECT)
     live[:, reg.BDS60] &= ~(d60 > _CONTEXT_REJECT)
+    # Context that contradicts every candidate proves nothing about which one it is.
+    live = np.where(np.asarray(live.any(axis=1))[:, None], live, fits)
     live_count = live.sum(axis=1)
     by_context = undecided & (live_count == 1)
     chosen[by_context] = np.argmax(live[by_context], axis=1)
@@ -285,9 +289,17 @@ def decode_commb(
     reason[closer50 | closer60] = _R_CONTEXT_CLOSEST
     undecided &= ~(closer50 | closer60)
 
-    # 5. Meteorological registers are rarer than the others: one non-meteo candidate wins,
+    # 5. Incoherent values (turn rate vs roll, baro vs inertial rate) break ties.
+    coherent: NDArray[np.bool_] = np.asarray(live & reg.coherent_all(values, alt), dtype=np.bool_)
+    pool: NDArray[np.bool_] = np.where(np.asarray(coherent.any(axis=1))[:, None], coherent, live)
+    by_coherence = undecided & (pool.sum(axis=1) == 1)
+    chosen[by_coherence] = np.argmax(pool[by_coherence], axis=1)
+    reason[by_coherence] = _R_COHERENT
+    undecided &= ~by_coherence
+
+    # 6. Meteorological registers are rarer than the others: one non-meteo candidate wins,
     #    but the meteo ones stay listed.
-    non_meteo = live.copy()
+    non_meteo = pool.copy()
     non_meteo[:, list(reg.METEO_REGISTERS)] = False
     one_non_meteo = undecided & (non_meteo.sum(axis=1) == 1)
     chosen[one_non_meteo] = np.argmax(non_meteo[one_non_meteo], axis=1)

@@ -31,6 +31,7 @@ __all__ = [
     "METEO_REGISTERS",
     "REGISTERS",
     "Values",
+    "coherent_all",
     "decode_all",
     "fits_all",
     "mach_from_cas",
@@ -65,6 +66,11 @@ MAX_MACH: Final = 1.0
 MAX_VERTICAL_RATE_FPM: Final = 6000.0
 MAX_SELECTED_ALTITUDE_FT: Final = 50000.0
 MACH_TOLERANCE: Final = 0.1  # IAS->Mach at the reply's altitude vs reported Mach
+MAX_VERTICAL_RATE_SPLIT_FPM: Final = 2000.0  # baro vs inertial rate of one aircraft
+TURN_RATE_TOLERANCE_DEG_S: Final = 1.0
+MIN_AIRBORNE_IAS_KT: Final = 40.0  # reported track rate vs the rate the roll implies
+_TRACK_RATE_SATURATED_DEG_S: Final = 15.9  # +-16 deg/s: "not computed" on some transponders
+_G_KT_DEG_S: Final = 9.80665 / (1852.0 / 3600.0) * 180.0 / np.pi  # g in kt*deg/s (~1091)
 MAX_METEO_WIND_KT: Final = 250.0
 MIN_SAT_C: Final = -80.0
 MAX_SAT_C: Final = 60.0
@@ -350,6 +356,31 @@ def _fits_bds45(mb: NDArray[np.uint64], v: Values) -> BoolArray:
     sat = v["static_air_temperature_c"][BDS45]
     ok &= ~(sat < MIN_SAT_C) & ~(sat > MAX_SAT_C)
     return np.asarray(ok, dtype=np.bool_)
+
+
+def coherent_all(v: Values, altitude_ft: FloatArray) -> BoolArray:
+    """(N, len(REGISTERS)) bool: are the register's values coherent with each other?
+
+    Weaker evidence than ``fits_all`` (some avionics fill a field with junk), so it only
+    breaks ties between candidates and never removes a sole candidate.
+    """
+    out = np.ones((len(altitude_ft), len(REGISTERS)), dtype=np.bool_)
+    # 5,0: a coordinated turn at bank angle phi turns at g tan(phi) / TAS. Real 5,0 replies
+    # agree within ~0.2 deg/s (99 % of the pyModeS sample captures); a 6,0 read as 5,0 does
+    # not. Saturated rates (+-16 deg/s) mean "not computed" on some transponders.
+    tas, gs = v["tas_kt"][BDS50], v["groundspeed_kt"][BDS50]
+    rate = v["track_rate_deg_s"][BDS50]
+    speed = np.where(np.isnan(tas), gs, tas)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = _G_KT_DEG_S * np.tan(np.radians(v["roll_deg"][BDS50])) / speed
+    usable = (np.abs(rate) < _TRACK_RATE_SATURATED_DEG_S) & (speed > 50.0)
+    out[:, BDS50] = ~(usable & (np.abs(rate - expected) > TURN_RATE_TOLERANCE_DEG_S))
+    # 6,0: baro and inertial rates measure one climb (real replies differ by < 800 fpm); and
+    # an aircraft flying at 1,000 ft or more does not report an IAS below 40 kt.
+    split = np.abs(v["vertical_rate_baro_fpm"][BDS60] - v["vertical_rate_inertial_fpm"][BDS60])
+    slow = (v["ias_kt"][BDS60] < MIN_AIRBORNE_IAS_KT) & (altitude_ft >= 1000.0)
+    out[:, BDS60] = _le(split, MAX_VERTICAL_RATE_SPLIT_FPM) & ~slow
+    return out
 
 
 def fits_all(
