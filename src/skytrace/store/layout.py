@@ -1,0 +1,141 @@
+"""Where the store keeps its files, its schema version and the one-writer lock.
+
+    <data_dir>/store/
+        VERSION                  {"schema_version": 1}: refused when newer, migrated when older
+        writer.lock              held (flock) by the writer; JSON {"pid", "started_s", "server"}
+        catalog.duckdb(.wal)     the writer's DuckDB database (flights, events, ...)
+        positions/YYYY-MM-DD/HH/ position Parquet files of one UTC hour
+        snapshot/                Parquet snapshots of the catalog that readers query
+
+The lock is an advisory ``flock`` on ``writer.lock``: the kernel drops it when the process
+dies (even by SIGKILL), so a crashed writer never leaves a stale lock behind. The file's
+content is only information for error messages and for finding a running server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, TextIO
+
+from skytrace.errors import StoreError, StoreLockedError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "StoreLayout",
+    "WriterLock",
+    "check_version",
+    "read_lock_info",
+]
+
+SCHEMA_VERSION: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLayout:
+    data_dir: Path
+
+    @property
+    def root(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def version_file(self) -> Path:
+        return self.root / "VERSION"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "writer.lock"
+
+    @property
+    def catalog(self) -> Path:
+        return self.root / "catalog.duckdb"
+
+    @property
+    def positions(self) -> Path:
+        return self.root / "positions"
+
+    @property
+    def snapshot(self) -> Path:
+        return self.root / "snapshot"
+
+    @property
+    def flights_snapshot(self) -> Path:
+        return self.snapshot / "flights"
+
+    @property
+    def events_snapshot(self) -> Path:
+        return self.snapshot / "events"
+
+
+def check_version(layout: StoreLayout, *, create: bool) -> None:
+    """Refuse a store written by a newer skytrace; write the version into a new store."""
+    path = layout.version_file
+    if not path.exists():
+        if not create:
+            return
+        tmp = path.with_name("VERSION.tmp")
+        tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
+        os.replace(tmp, path)
+        return
+    try:
+        version = int(json.loads(path.read_text())["schema_version"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"{path} is not a skytrace store version file ({exc})") from exc
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the store in {layout.root} has schema version {version}, newer than this "
+            f"skytrace understands ({SCHEMA_VERSION}); upgrade skytrace or use another --data-dir"
+        )
+    if version < SCHEMA_VERSION:
+        # No older schema has been released yet; a migration goes here when one is.
+        raise StoreError(
+            f"the store in {layout.root} has schema version {version} and no migration to "
+            f"{SCHEMA_VERSION} exists; use another --data-dir"
+        )
+
+
+def read_lock_info(layout: StoreLayout) -> dict[str, object]:
+    """What the lock file says (pid, started_s, server); {} when absent or unreadable."""
+    try:
+        info = json.loads(layout.lock_file.read_text() or "{}")
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+class WriterLock:
+    """The exclusive right to write a store, held until ``release`` or process death."""
+
+    def __init__(self, layout: StoreLayout) -> None:
+        self.layout = layout
+        self._fh: TextIO | None = None
+
+    def acquire(self) -> None:
+        fh = open(self.layout.lock_file, "a+")  # noqa: SIM115 - held for the store's lifetime
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            pid = read_lock_info(self.layout).get("pid", "?")
+            raise StoreLockedError(
+                f"the store in {self.layout.root} is in use by process {pid} (its one writer); "
+                "stop that process, or query through the server it runs"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps({"pid": os.getpid(), "started_s": time.time(), "server": ""}))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None

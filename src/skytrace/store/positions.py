@@ -1,0 +1,451 @@
+"""Position history on disk: hour-partitioned Parquet files, their encodings and compaction.
+
+Layout (under ``<data_dir>/store/positions/``)::
+
+    2023-09-12/02/seg-000017.parquet     a flushed segment of hour 02:00-03:00 UTC (unsorted)
+    2023-09-12/02/sorted-000016.parquet  the hour's compacted file: every segment <= 16, sorted
+
+The directory listing is the state, no manifest: in one hour directory the live files are the
+newest ``sorted-K`` file plus every ``seg-N`` with ``N > K``. Everything else (older sorted
+files, segments already merged, ``*.tmp``) is garbage that recovery deletes. Because a file
+only ever appears by an atomic rename of a complete, fsync'ed temporary, a crash at any moment
+leaves either the old or the new state, both readable by that rule.
+
+Parquet columns (names follow traffic / OpenSky where they mean the same)::
+
+    icao24        string (dictionary)   6 lower-case hex digits; files sort by it, then time
+    timestamp     timestamp[ms, UTC]    delta encoded
+    latitude      float64 -> float32    degrees WGS84 (float32: < 1 m at any latitude)
+    longitude     float32               degrees WGS84
+    altitude      float32               barometric, ft; null = unknown
+    geoaltitude   float32               GNSS, ft; null = unknown
+    groundspeed   float32               kt; null = unknown
+    track         float32               degrees true; null = unknown
+    vertical_rate float32               ft/min; null = unknown
+    onground      bool
+    callsign      string (dictionary)   null = unknown
+    squawk        string (dictionary)   4 octal digits; null = unknown
+    source        string (dictionary)   skytrace.model.Source label, e.g. "adsb_icao"
+    receivers     uint16                receivers that heard the position
+
+Floats are written with BYTE_STREAM_SPLIT and zstd, the timestamp with DELTA_BINARY_PACKED.
+Functions here are pure file operations with no shared state; the writer thread of
+``skytrace.store.writer`` is their only caller that modifies files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from skytrace.model import POSITION_DTYPE, Source
+
+__all__ = [
+    "HOUR_S",
+    "PARQUET_SCHEMA",
+    "HourFiles",
+    "compact_hour",
+    "fsync_dir",
+    "hour_dir",
+    "hour_start_s",
+    "list_hours",
+    "live_files",
+    "positions_to_table",
+    "recover_hour",
+    "table_to_positions",
+    "write_atomic_parquet",
+    "write_segment",
+]
+
+HOUR_S: Final = 3600
+ROW_GROUP_ROWS: Final = 65_536  # small groups: a one-aircraft read prunes to one or two
+SEGMENT_ZSTD_LEVEL: Final = 1
+SEGMENT_ROW_GROUP_ROWS: Final = 1 << 20  # segments are short-lived: write fast
+SORTED_ZSTD_LEVEL: Final = 6
+
+# (parquet column, POSITION_DTYPE field, stored resolution; 0 = as float32)
+_FLOAT_COLUMNS: Final = (
+    ("altitude", "altitude_ft", 0.0),
+    ("geoaltitude", "geo_altitude_ft", 0.0),
+    ("groundspeed", "groundspeed_kt", 1 / 8),  # ADS-B sends 1 kt (or 4 kt supersonic)
+    ("track", "track_deg", 1 / 64),  # from 1 kt components: ~0.1 deg at 450 kt
+    ("vertical_rate", "vertical_rate_fpm", 0.0),
+)
+_SOURCE_LABELS: Final = [s.label for s in sorted(Source)]
+_SOURCE_BY_LABEL: Final = {s.label: int(s) for s in Source}
+
+PARQUET_SCHEMA: Final = pa.schema(
+    [
+        ("icao24", pa.dictionary(pa.int32(), pa.string())),
+        ("timestamp", pa.timestamp("ms", tz="UTC")),
+        ("latitude", pa.float32()),
+        ("longitude", pa.float32()),
+        ("altitude", pa.float32()),
+        ("geoaltitude", pa.float32()),
+        ("groundspeed", pa.float32()),
+        ("track", pa.float32()),
+        ("vertical_rate", pa.float32()),
+        ("onground", pa.bool_()),
+        ("callsign", pa.dictionary(pa.int32(), pa.string())),
+        ("squawk", pa.dictionary(pa.int32(), pa.string())),
+        ("source", pa.dictionary(pa.int32(), pa.string())),
+        ("receivers", pa.uint16()),
+    ]
+)
+
+_SEG_RE: Final = re.compile(r"^seg-(\d{6,})\.parquet$")
+_SORTED_RE: Final = re.compile(r"^sorted-(\d{6,})\.parquet$")
+
+
+def hour_start_s(time_s: float) -> int:
+    return int(time_s // HOUR_S) * HOUR_S
+
+
+def hour_dir(root: Path, hour_s: int) -> Path:
+    """``root/YYYY-MM-DD/HH`` for the hour starting at ``hour_s`` (UTC)."""
+    t = datetime.fromtimestamp(hour_s, tz=UTC)
+    return root / t.strftime("%Y-%m-%d") / t.strftime("%H")
+
+
+def _dir_hour_s(path: Path) -> int | None:
+    try:
+        t = datetime.strptime(f"{path.parent.name} {path.name} +0000", "%Y-%m-%d %H %z")
+    except ValueError:
+        return None
+    return int(t.timestamp())
+
+
+def list_hours(root: Path) -> list[tuple[int, Path]]:
+    """Every hour directory under ``root`` as (hour start s, path), oldest first."""
+    out: list[tuple[int, Path]] = []
+    if not root.is_dir():
+        return out
+    for day in root.iterdir():
+        if not day.is_dir():
+            continue
+        for hour in day.iterdir():
+            h = _dir_hour_s(hour)
+            if h is not None and hour.is_dir():
+                out.append((h, hour))
+    out.sort()
+    return out
+
+
+# -- conversion -------------------------------------------------------------------------------
+
+
+def _string_dictionary(values: npt.NDArray[np.bytes_]) -> pa.DictionaryArray:
+    """Fixed-width bytes -> dictionary<string> with null for b"" (unique values decoded once).
+
+    The bytes are viewed as one unsigned integer each and hash-encoded by Arrow, so finding
+    the distinct values costs no string sort.
+    """
+    width = values.dtype.itemsize
+    as_int = np.ascontiguousarray(values).view(f"u{width}")
+    encoded = pa.array(as_int).dictionary_encode()
+    uniq = encoded.dictionary.to_numpy(zero_copy_only=False).astype(f"u{width}")
+    labels = [u.decode("ascii", "replace").strip() for u in uniq.view(values.dtype).tolist()]
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    empty = np.array([lbl == "" for lbl in labels], dtype=bool)
+    mask = empty[indices] if empty.any() else None
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices, pa.int32(), mask=mask), pa.array(labels, pa.string())
+    )
+
+
+def _float_column(values: npt.NDArray[np.floating], step: float = 0.0) -> pa.Array:
+    v = np.asarray(values, dtype=np.float32)
+    if step:
+        # A power-of-two step leaves the low mantissa bits zero, which zstd then removes.
+        v = np.round(v / np.float32(step)) * np.float32(step)
+    nan = np.isnan(v)
+    return pa.array(v, mask=nan if nan.any() else None)
+
+
+def positions_to_table(rows: npt.NDArray[np.void]) -> pa.Table:
+    """POSITION_DTYPE rows -> an Arrow table in the Parquet schema (no sorting)."""
+    encoded = pa.array(rows["icao24"].astype(np.uint32)).dictionary_encode()
+    icao_dict = pa.DictionaryArray.from_arrays(
+        encoded.indices.cast(pa.int32()),
+        pa.array([f"{a:06x}" for a in encoded.dictionary.to_pylist()]),
+    )
+    time_ms = np.round(rows["time_s"] * 1000.0).astype(np.int64)
+    source = np.clip(rows["source"].astype(np.int32), 0, len(_SOURCE_LABELS) - 1)
+    columns: list[pa.Array] = [
+        icao_dict,
+        pa.array(time_ms, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+        pa.array(rows["lat"].astype(np.float32)),
+        pa.array(rows["lon"].astype(np.float32)),
+    ]
+    columns.extend(_float_column(rows[name], step) for _, name, step in _FLOAT_COLUMNS)
+    columns.extend(
+        [
+            pa.array(rows["onground"].astype(bool)),
+            _string_dictionary(rows["callsign"]),
+            _string_dictionary(rows["squawk"]),
+            pa.DictionaryArray.from_arrays(pa.array(source), pa.array(_SOURCE_LABELS)),
+            pa.array(rows["n_receivers"].astype(np.uint16)),
+        ]
+    )
+    return pa.Table.from_arrays(columns, schema=PARQUET_SCHEMA)
+
+
+def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return column
+
+
+def table_to_positions(table: pa.Table) -> npt.NDArray[np.void]:
+    """An Arrow table in the Parquet schema (any column order) -> POSITION_DTYPE rows."""
+    n = table.num_rows
+    out = np.zeros(n, POSITION_DTYPE)
+    if n == 0:
+        return out
+    out["icao24"] = _addresses(table.column("icao24"))
+    ts = _plain(table.column("timestamp"))
+    micros = ts.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    out["time_s"] = micros.to_numpy(zero_copy_only=False) / 1e6
+    out["lat"] = _plain(table.column("latitude")).to_numpy(zero_copy_only=False)
+    out["lon"] = _plain(table.column("longitude")).to_numpy(zero_copy_only=False)
+    for col, name, _ in _FLOAT_COLUMNS:
+        arr = _plain(table.column(col)).cast(pa.float32())
+        out[name] = arr.fill_null(np.nan).to_numpy(zero_copy_only=False)
+    out["onground"] = _plain(table.column("onground")).fill_null(False).to_numpy(False)
+    for col in ("callsign", "squawk"):
+        vals = _plain(table.column(col)).fill_null("").to_numpy(zero_copy_only=False)
+        out[col] = np.asarray(vals, dtype=out.dtype[col])
+    src = _plain(table.column("source")).fill_null(Source.OTHER.label).to_pylist()
+    lut = {label: code for label, code in _SOURCE_BY_LABEL.items()}
+    out["source"] = np.array([lut.get(s, int(Source.OTHER)) for s in src], np.uint8)
+    out["n_receivers"] = _plain(table.column("receivers")).fill_null(0).to_numpy(False)
+    return out
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic_parquet(
+    table: pa.Table, path: Path, *, zstd_level: int, row_group_rows: int = ROW_GROUP_ROWS
+) -> None:
+    """Write ``table`` to ``path`` via ``path.tmp``, fsync and rename (all or nothing)."""
+    tmp = path.with_name(path.name + ".tmp")
+    dictionary_columns = ["icao24", "callsign", "squawk", "source", "onground", "receivers"]
+    with open(tmp, "wb") as fh:
+        pq.write_table(
+            table,
+            fh,
+            compression="zstd",
+            compression_level=zstd_level,
+            row_group_size=row_group_rows,
+            use_dictionary=dictionary_columns,
+            column_encoding={
+                "timestamp": "DELTA_BINARY_PACKED",
+                "latitude": "BYTE_STREAM_SPLIT",
+                "longitude": "BYTE_STREAM_SPLIT",
+                "altitude": "BYTE_STREAM_SPLIT",
+                "geoaltitude": "BYTE_STREAM_SPLIT",
+                "groundspeed": "BYTE_STREAM_SPLIT",
+                "track": "BYTE_STREAM_SPLIT",
+                "vertical_rate": "BYTE_STREAM_SPLIT",
+            },
+            write_statistics=True,
+            store_decimal_as_integer=True,
+        )
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+@dataclass(frozen=True, slots=True)
+class HourFiles:
+    """What one hour directory holds, split by the live-file rule."""
+
+    hour_s: int
+    path: Path
+    sorted_file: Path | None
+    sorted_seq: int
+    segments: tuple[tuple[int, Path], ...]  # live segments (seq > sorted_seq), in seq order
+    garbage: tuple[Path, ...]  # merged segments, older sorted files, temporaries
+
+    @property
+    def live(self) -> list[Path]:
+        files = [self.sorted_file] if self.sorted_file is not None else []
+        return files + [p for _, p in self.segments]
+
+    @property
+    def next_seq(self) -> int:
+        last = max([self.sorted_seq, *(s for s, _ in self.segments)])
+        return last + 1
+
+
+def scan_hour(hour_s: int, path: Path) -> HourFiles:
+    sorted_files: list[tuple[int, Path]] = []
+    segments: list[tuple[int, Path]] = []
+    garbage: list[Path] = []
+    for f in path.iterdir() if path.is_dir() else ():
+        if m := _SEG_RE.match(f.name):
+            segments.append((int(m.group(1)), f))
+        elif m := _SORTED_RE.match(f.name):
+            sorted_files.append((int(m.group(1)), f))
+        elif f.name.endswith(".tmp"):
+            garbage.append(f)
+    sorted_files.sort()
+    segments.sort()
+    sorted_seq, sorted_file = sorted_files[-1] if sorted_files else (-1, None)
+    garbage.extend(p for _, p in sorted_files[:-1])
+    garbage.extend(p for s, p in segments if s <= sorted_seq)
+    live = tuple((s, p) for s, p in segments if s > sorted_seq)
+    return HourFiles(hour_s, path, sorted_file, sorted_seq, live, tuple(garbage))
+
+
+def live_files(root: Path, start_s: float | None = None, end_s: float | None = None) -> list[Path]:
+    """Live Parquet files of the hours overlapping [start_s, end_s] (all hours when None)."""
+    files: list[Path] = []
+    for hour_s, path in list_hours(root):
+        if start_s is not None and hour_s + HOUR_S <= start_s:
+            continue
+        if end_s is not None and hour_s > end_s:
+            continue
+        files.extend(scan_hour(hour_s, path).live)
+    return files
+
+
+def write_segment(root: Path, hour_s: int, table: pa.Table, seq: int) -> Path:
+    path = hour_dir(root, hour_s)
+    new_dir = not path.is_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    if new_dir:
+        fsync_dir(path.parent)
+        fsync_dir(path.parent.parent)
+    target = path / f"seg-{seq:06d}.parquet"
+    write_atomic_parquet(
+        table, target, zstd_level=SEGMENT_ZSTD_LEVEL, row_group_rows=SEGMENT_ROW_GROUP_ROWS
+    )
+    return target
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _addresses(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint32]:
+    """The icao24 column as uint32 addresses (hex parsed once per distinct value)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not pa.types.is_dictionary(column.type):
+        column = column.dictionary_encode()
+    lut = np.array([int(h, 16) for h in column.dictionary.to_pylist()], np.uint32)
+    out: npt.NDArray[np.uint32] = lut[column.indices.to_numpy(zero_copy_only=False)]
+    return out
+
+
+def _sort_table(table: pa.Table) -> pa.Table:
+    """Sort by address then time with one uint64 key (faster than a two-key sort)."""
+    table = table.unify_dictionaries().combine_chunks()
+    address = _addresses(table.column("icao24")).astype(np.uint64)
+    stamps = table.column("timestamp").combine_chunks().cast(pa.timestamp("ms", tz="UTC"))
+    ms = stamps.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    offset = (ms - ms.min()).astype(np.uint64) if len(ms) else ms.astype(np.uint64)
+    order = np.argsort((address << np.uint64(34)) | offset, kind="stable")
+    return table.take(pa.array(order))
+
+
+def _plain_strings(table: pa.Table) -> pa.Table:
+    """Decode dictionary columns so Parquet builds a small dictionary per row group.
+
+    (A table-wide Arrow dictionary would be written whole into every row group.)
+    """
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+    return table
+
+
+def compact_hour(files: HourFiles) -> Path | None:
+    """Merge the live files of one hour into one sorted file; delete what it replaced."""
+    if not files.segments:
+        _remove(files.garbage)
+        return files.sorted_file
+    # Segments hold Arrow dictionaries, sorted files plain strings: decode both to concat.
+    parts = [_plain_strings(pq.read_table(p)) for p in files.live]
+    table = pa.concat_tables(parts, promote_options="permissive").combine_chunks()
+    table = _plain_strings(_sort_table(table))
+    seq = files.segments[-1][0]
+    target = files.path / f"sorted-{seq:06d}.parquet"
+    write_atomic_parquet(table, target, zstd_level=SORTED_ZSTD_LEVEL)
+    _remove([*(p for p in files.live if p != target), *files.garbage])
+    return target
+
+
+def recover_hour(files: HourFiles) -> tuple[HourFiles, list[Path]]:
+    """Delete garbage and unreadable live segments (a torn write); returns what was removed."""
+    removed = list(files.garbage)
+    good: list[tuple[int, Path]] = []
+    for seq, p in files.segments:
+        try:
+            pq.read_metadata(p)
+        except (OSError, pa.ArrowException):
+            removed.append(p)
+            continue
+        good.append((seq, p))
+    _remove(removed)
+    return (
+        HourFiles(files.hour_s, files.path, files.sorted_file, files.sorted_seq, tuple(good), ()),
+        removed,
+    )
+
+
+def drop_hours_before(root: Path, cutoff_s: float) -> list[Path]:
+    """Retention: delete whole hour directories that end at or before ``cutoff_s``."""
+    dropped: list[Path] = []
+    for hour_s, path in list_hours(root):
+        if hour_s + HOUR_S <= cutoff_s:
+            _remove(path.iterdir())
+            path.rmdir()
+            dropped.append(path)
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()
+    return dropped
+
+
+def newest_time_s(files: Sequence[Path]) -> float | None:
+    """Latest position time in ``files`` from Parquet statistics (no data read)."""
+    best: float | None = None
+    for f in files:
+        try:
+            meta = pq.read_metadata(f)
+        except (OSError, pa.ArrowException):
+            continue
+        col = meta.schema.names.index("timestamp")
+        for rg in range(meta.num_row_groups):
+            stats = meta.row_group(rg).column(col).statistics
+            if stats is not None and stats.has_min_max:
+                v = stats.max
+                t = v.timestamp() if isinstance(v, datetime) else float(v) / 1000.0
+                best = t if best is None else max(best, t)
+    return best

@@ -1,0 +1,454 @@
+"""Reading the history store: flights, positions, events, boards, areas and read-only SQL.
+
+A reader never opens the writer's DuckDB database (DuckDB locks it to one process). It queries
+the Parquet files the writer publishes — position hours and catalog snapshots — with its own
+in-memory DuckDB connection, so any number of readers run beside a live writer without
+blocking it. That connection is locked down once its views exist: external access is off
+except for the store directory, the configuration is frozen, and ``sql`` accepts only SELECT
+(and EXPLAIN) statements.
+
+Times are UTC epoch seconds; ``icao24`` arguments are ints (the 24-bit address). A reader is
+not thread-safe (one DuckDB connection); open one per thread. ``refresh()`` re-reads the list
+of files (a reader opened long ago does not see hours created since).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from skytrace.errors import StoreError, UsageError
+from skytrace.model import POSITION_DTYPE, Event, Flight
+from skytrace.store import catalog
+from skytrace.store import positions as pos
+from skytrace.store.layout import StoreLayout, check_version
+
+__all__ = ["AreaAircraft", "FlightQuery", "StoreReader", "open_reader"]
+
+_ALLOWED_SQL: Final = ("SELECT", "EXPLAIN")
+_POSITION_COLUMNS: Final = (
+    "icao24 VARCHAR, timestamp TIMESTAMPTZ, latitude FLOAT, longitude FLOAT, altitude FLOAT, "
+    "geoaltitude FLOAT, groundspeed FLOAT, track FLOAT, vertical_rate FLOAT, onground BOOLEAN, "
+    "callsign VARCHAR, squawk VARCHAR, source VARCHAR, receivers USMALLINT"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FlightQuery:
+    """Filters of ``StoreReader.flights``; every field is optional (None = any).
+
+    ``start_s``/``end_s`` bound the departure time (takeoff, else first seen), half-open.
+    ``origin``/``destination`` take an ICAO (4 letters) or IATA (3 letters) airport code.
+    """
+
+    start_s: float | None = None
+    end_s: float | None = None
+    origin: str | None = None
+    destination: str | None = None
+    operator: str | None = None  # ICAO designator (KOR) or part of the operator's name
+    typecode: str | None = None
+    registration: str | None = None
+    icao24: int | None = None
+    callsign: str | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AreaAircraft:
+    """One aircraft seen inside an area during a time window."""
+
+    icao24: int
+    callsign: str
+    first_s: float
+    last_s: float
+    n_positions: int
+    min_altitude_ft: float
+    max_altitude_ft: float
+
+    @property
+    def hex(self) -> str:
+        return f"{self.icao24:06x}"
+
+
+def open_reader(data_dir: Path | str) -> StoreReader:
+    """A reader over the store of ``data_dir`` (StoreError when there is no store there)."""
+    layout = StoreLayout(Path(data_dir))
+    if not layout.root.is_dir():
+        raise StoreError(f"no history store in {layout.data_dir} (nothing has been recorded)")
+    check_version(layout, create=False)
+    return StoreReader(layout)
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ts(value_s: float) -> str:
+    return f"to_timestamp({float(value_s)!r})"
+
+
+@functools.cache
+def _iata_airports() -> dict[str, Any]:
+    import airportsdata
+
+    return dict(airportsdata.load("IATA"))
+
+
+def resolve_airport(code: str) -> tuple[str, str]:
+    """(ICAO, IATA) for an airport code given as ICAO or IATA; UsageError when unknown."""
+    code = code.strip().upper()
+    if len(code) not in (3, 4) or not code.isalnum():
+        raise UsageError(f"airport {code!r} is neither an ICAO (4) nor an IATA (3) code")
+    if len(code) == 4:
+        return code, ""
+    entry = _iata_airports().get(code)
+    if entry is None:
+        raise UsageError(f"unknown IATA airport code {code!r}")
+    return entry["icao"], code
+
+
+class StoreReader:
+    """Queries over one store (see the module docstring)."""
+
+    def __init__(self, layout: StoreLayout) -> None:
+        self.layout = layout
+        self._con = duckdb.connect(":memory:")
+        root = str(layout.root.resolve())
+        self._con.execute(f"SET allowed_directories=[{_sql_str(root + '/')}]")
+        self._con.execute("SET enable_external_access=false")
+        self._con.execute("SET lock_configuration=true")
+        self.refresh()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> StoreReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- views -----------------------------------------------------------------------------
+
+    def _files_sql(self, files: Sequence[Path]) -> str:
+        return "[" + ", ".join(_sql_str(str(f.resolve())) for f in files) + "]"
+
+    def _view(self, name: str, files: Sequence[Path], columns: Sequence[tuple[str, str]]) -> str:
+        if files:
+            return f"SELECT * FROM read_parquet({self._files_sql(files)})"
+        cols = ", ".join(f"CAST(NULL AS {typ}) AS {col}" for col, typ in columns)
+        return f"SELECT {cols} WHERE false"
+
+    def refresh(self) -> None:
+        """Re-list the published files and rebuild the views over them."""
+        lay = self.layout
+        flights = sorted(lay.flights_snapshot.glob("*.parquet"))
+        events = pos.scan_hour(0, lay.events_snapshot).live if lay.events_snapshot.is_dir() else []
+        views = {
+            "flights": self._view("flights", flights, catalog.FLIGHT_COLUMNS),
+            "events": self._view("events", events, catalog.EVENT_COLUMNS),
+        }
+        for name, cols in (
+            ("receivers", catalog.RECEIVER_COLUMNS),
+            ("aircraft", catalog.AIRCRAFT_COLUMNS),
+        ):
+            path = lay.snapshot / f"{name}.parquet"
+            views[name] = self._view(name, [path] if path.exists() else [], cols)
+        position_files = pos.live_files(lay.positions)
+        if position_files:
+            views["positions"] = (
+                f"SELECT * FROM read_parquet({self._files_sql(position_files)}, union_by_name=true)"
+            )
+        else:
+            views["positions"] = (
+                "SELECT "
+                + ", ".join(
+                    f"CAST(NULL AS {c.split()[1]}) AS {c.split()[0]}"
+                    for c in _POSITION_COLUMNS.split(", ")
+                )
+                + " WHERE false"
+            )
+        for name, body in views.items():
+            self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {body}")
+
+    def _query(self, sql: str) -> pa.Table:
+        for attempt in (0, 1):
+            try:
+                return self._con.sql(sql).to_arrow_table()
+            except duckdb.IOException as exc:
+                # A file was replaced (compaction) between listing and reading: list again.
+                if attempt:
+                    raise StoreError(f"store files changed while reading: {exc}") from exc
+                self.refresh()
+        raise AssertionError("unreachable")
+
+    def _rows(self, sql: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self._query(sql).to_pylist()
+        return rows
+
+    # -- flights ---------------------------------------------------------------------------
+
+    def flight(self, flight_id: str) -> Flight:
+        rows = self._rows(f"SELECT * FROM flights WHERE flight_id = {_sql_str(flight_id)}")
+        if not rows:
+            raise StoreError(f"unknown flight {flight_id!r}")
+        return catalog.row_to_flight(rows[0])
+
+    def flights(self, query: FlightQuery) -> list[Flight]:
+        where = ["true"]
+        if query.start_s is not None:
+            where.append(f"departure_s >= {float(query.start_s)!r}")
+        if query.end_s is not None:
+            where.append(f"departure_s < {float(query.end_s)!r}")
+        for prefix, code in (("origin", query.origin), ("destination", query.destination)):
+            if code:
+                icao, iata = resolve_airport(code)
+                cond = f"{prefix}_icao = {_sql_str(icao)}"
+                if iata:
+                    cond += f" OR {prefix}_iata = {_sql_str(iata)}"
+                where.append(f"({cond})")
+        if query.operator:
+            op = query.operator.strip()
+            where.append(
+                f"(upper(operator_icao) = {_sql_str(op.upper())} OR "
+                f"operator_name ILIKE {_sql_str('%' + op + '%')})"
+            )
+        if query.typecode:
+            where.append(f"upper(typecode) = {_sql_str(query.typecode.strip().upper())}")
+        if query.registration:
+            where.append(_registration_sql(query.registration))
+        if query.icao24 is not None:
+            where.append(f"icao24 = {_sql_str(f'{int(query.icao24):06x}')}")
+        if query.callsign:
+            cs = _sql_str(query.callsign.strip().upper())
+            where.append(f"list_contains(list_transform(callsigns, lambda x: upper(x)), {cs})")
+        limit = f" LIMIT {int(query.limit)}" if query.limit else ""
+        sql = (
+            f"SELECT * FROM flights WHERE {' AND '.join(where)} "
+            f"ORDER BY departure_s, flight_id{limit}"
+        )
+        return [catalog.row_to_flight(r) for r in self._rows(sql)]
+
+    def history(self, aircraft: int | str) -> list[Flight]:
+        """All flights of one aircraft, given as its address (int) or its registration."""
+        if isinstance(aircraft, int):
+            return self.flights(FlightQuery(icao24=aircraft))
+        return self.flights(FlightQuery(registration=aircraft))
+
+    def board(
+        self, airport: str, start_s: float, end_s: float
+    ) -> tuple[list[Flight], list[Flight]]:
+        """(departures, arrivals) of an airport with takeoff / landing time in [start, end)."""
+        icao, iata = resolve_airport(airport)
+        out: list[list[Flight]] = []
+        for prefix, column in (("origin", "departure_s"), ("destination", "arrival_s")):
+            cond = f"{prefix}_icao = {_sql_str(icao)}"
+            if iata:
+                cond += f" OR {prefix}_iata = {_sql_str(iata)}"
+            sql = (
+                f"SELECT * FROM flights WHERE ({cond}) AND {column} >= {float(start_s)!r} "
+                f"AND {column} < {float(end_s)!r} ORDER BY {column}, flight_id"
+            )
+            out.append([catalog.row_to_flight(r) for r in self._rows(sql)])
+        return out[0], out[1]
+
+    # -- positions -------------------------------------------------------------------------
+
+    def positions(self, icao24: int, start_s: float, end_s: float) -> npt.NDArray[np.void]:
+        """Positions of one aircraft with start_s <= time <= end_s, time ordered."""
+        files = pos.live_files(self.layout.positions, start_s, end_s)
+        if not files:
+            return np.zeros(0, POSITION_DTYPE)
+        sql = (
+            f"SELECT * FROM read_parquet({self._files_sql(files)}) "
+            f"WHERE icao24 = {_sql_str(f'{int(icao24):06x}')} "
+            f"AND timestamp >= {_ts(start_s)} AND timestamp <= {_ts(end_s)} ORDER BY timestamp"
+        )
+        return pos.table_to_positions(self._query(sql))
+
+    def flight_positions(self, flight_id: str) -> npt.NDArray[np.void]:
+        f = self.flight(flight_id)
+        return self.positions(f.icao24, f.first_seen_s, f.last_seen_s)
+
+    def events(
+        self,
+        flight_id: str | None = None,
+        icao24: int | None = None,
+        start_s: float | None = None,
+        end_s: float | None = None,
+    ) -> list[Event]:
+        where = ["true"]
+        if flight_id is not None:
+            where.append(f"flight_id = {_sql_str(flight_id)}")
+        if icao24 is not None:
+            where.append(f"icao24 = {_sql_str(f'{int(icao24):06x}')}")
+        if start_s is not None:
+            where.append(f"time_s >= {float(start_s)!r}")
+        if end_s is not None:
+            where.append(f"time_s <= {float(end_s)!r}")
+        sql = f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY time_s"
+        return [catalog.row_to_event(r) for r in self._rows(sql)]
+
+    # -- areas -----------------------------------------------------------------------------
+
+    def area(
+        self,
+        shape: tuple[float, float, float, float] | Sequence[tuple[float, float]] | Any,
+        start_s: float,
+        end_s: float,
+    ) -> tuple[list[AreaAircraft], list[Flight]]:
+        """Aircraft with positions inside ``shape`` during [start_s, end_s], and their flights.
+
+        ``shape`` is a bbox (south, west, north, east), a polygon as (lat, lon) vertices, or a
+        shapely geometry in lon/lat (what a country outline is).
+        """
+        import shapely
+
+        geom, bbox = _area_geometry(shape)
+        files = pos.live_files(self.layout.positions, start_s, end_s)
+        if not files:
+            return [], []
+        south, west, north, east = bbox
+        lon_cond = (
+            f"longitude BETWEEN {west!r} AND {east!r}"
+            if west <= east
+            else f"(longitude >= {west!r} OR longitude <= {east!r})"
+        )
+        base = (
+            f"FROM read_parquet({self._files_sql(files)}) WHERE timestamp >= {_ts(start_s)} "
+            f"AND timestamp <= {_ts(end_s)} AND latitude BETWEEN {south!r} AND {north!r} "
+            f"AND {lon_cond}"
+        )
+        if geom is None:
+            sql = (
+                "SELECT icao24, arg_max(callsign, timestamp) AS callsign, "
+                "epoch_ms(min(timestamp)) / 1000.0 AS first_s, "
+                "epoch_ms(max(timestamp)) / 1000.0 AS last_s, count(*) AS n, "
+                f"min(altitude) AS min_alt, max(altitude) AS max_alt {base} GROUP BY icao24"
+            )
+            agg = self._query(sql)
+        else:
+            cand = self._query(
+                f"SELECT icao24, callsign, timestamp, latitude, longitude, altitude {base}"
+            )
+            lat = cand.column("latitude").to_numpy(zero_copy_only=False)
+            lon = cand.column("longitude").to_numpy(zero_copy_only=False)
+            inside = shapely.contains_xy(geom, lon, lat) | shapely.intersects_xy(geom, lon, lat)
+            self._con.register("_area_inside", cand.filter(pa.array(inside)))
+            try:
+                agg = self._con.sql(
+                    "SELECT icao24, arg_max(callsign, timestamp) AS callsign, "
+                    "epoch_ms(min(timestamp)) / 1000.0 AS first_s, "
+                    "epoch_ms(max(timestamp)) / 1000.0 AS last_s, count(*) AS n, "
+                    "min(altitude) AS min_alt, max(altitude) AS max_alt FROM _area_inside "
+                    "GROUP BY icao24"
+                ).to_arrow_table()
+            finally:
+                self._con.unregister("_area_inside")
+        aircraft = [
+            AreaAircraft(
+                icao24=int(r["icao24"], 16),
+                callsign=r["callsign"] or "",
+                first_s=float(r["first_s"]),
+                last_s=float(r["last_s"]),
+                n_positions=int(r["n"]),
+                min_altitude_ft=float("nan") if r["min_alt"] is None else float(r["min_alt"]),
+                max_altitude_ft=float("nan") if r["max_alt"] is None else float(r["max_alt"]),
+            )
+            for r in agg.to_pylist()
+        ]
+        aircraft.sort(key=lambda a: (a.first_s, a.icao24))
+        flights: list[Flight] = []
+        if aircraft:
+            self._con.register(
+                "_area_aircraft",
+                pa.table(
+                    {
+                        "icao24": [a.hex for a in aircraft],
+                        "first_s": [a.first_s for a in aircraft],
+                        "last_s": [a.last_s for a in aircraft],
+                    }
+                ),
+            )
+            try:
+                rows = self._con.sql(
+                    "SELECT f.* FROM flights f JOIN _area_aircraft a USING (icao24) "
+                    "WHERE f.first_seen_s <= a.last_s AND f.last_seen_s >= a.first_s "
+                    "ORDER BY f.departure_s, f.flight_id"
+                ).to_arrow_table()
+            finally:
+                self._con.unregister("_area_aircraft")
+            flights = [catalog.row_to_flight(r) for r in rows.to_pylist()]
+        return aircraft, flights
+
+    # -- SQL -------------------------------------------------------------------------------
+
+    def sql(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one read-only statement; (column names, rows). UsageError when refused."""
+        try:
+            statements = self._con.extract_statements(query)
+        except duckdb.Error as exc:
+            raise UsageError(f"SQL error: {exc}") from exc
+        if len(statements) != 1:
+            raise UsageError(f"give exactly one SQL statement (got {len(statements)})")
+        kind = statements[0].type.name
+        if kind not in _ALLOWED_SQL:
+            raise UsageError(
+                f"only read-only queries (SELECT) are allowed; this is a {kind} statement"
+            )
+        try:
+            result = self._con.execute(query)
+            columns = [d[0] for d in result.description or []]
+            return columns, result.fetchall()
+        except duckdb.PermissionException as exc:
+            raise UsageError(
+                f"refused: queries may only read the store's own tables ({exc})"
+            ) from exc
+        except duckdb.Error as exc:
+            raise UsageError(f"SQL error: {exc}") from exc
+
+
+def _registration_sql(registration: str) -> str:
+    """Match a registration ignoring case and the dash (P-671 = P671)."""
+    reg = registration.strip().upper().replace("-", "")
+    return f"replace(upper(registration), '-', '') = {_sql_str(reg)}"
+
+
+def _area_geometry(shape: Any) -> tuple[Any, tuple[float, float, float, float]]:
+    """(shapely geometry or None for a plain bbox, bbox as south, west, north, east)."""
+    import shapely
+
+    if (
+        isinstance(shape, tuple)
+        and len(shape) == 4
+        and all(isinstance(v, int | float) for v in shape)
+    ):
+        south, west, north, east = (float(v) for v in shape)
+        if not (-90 <= south < north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
+            raise UsageError(
+                f"bad bbox {shape}: want south < north in [-90, 90], west/east in [-180, 180]"
+            )
+        return None, (south, west, north, east)
+    if isinstance(shape, shapely.Geometry):
+        geom = shape
+    else:
+        vertices = list(shape)
+        if len(vertices) < 3:
+            raise UsageError("a polygon needs at least 3 (lat, lon) vertices")
+        for lat, lon in vertices:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise UsageError(f"polygon vertex ({lat}, {lon}) is outside lat/lon ranges")
+        geom = shapely.Polygon([(lon, lat) for lat, lon in vertices])
+        if not geom.is_valid:
+            raise UsageError("the polygon crosses itself")
+    shapely.prepare(geom)
+    west, south, east, north = shapely.bounds(geom).tolist()
+    return geom, (south, west, north, east)
