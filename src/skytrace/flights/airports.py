@@ -1,0 +1,299 @@
+"""Which airport a takeoff or landing belongs to: candidates, runway fit, confidence.
+
+Reference data (skytrace.refdata.airports.Airports) is seen through the small Protocols
+below, so tests can pass a fake. Two questions are answered here:
+
+1. *Field elevation near a position* (vectorized): ``FieldIndex`` finds the nearest airport
+   of many points at once (shapely STRtree over airport reference points, then exact
+   great-circle distance), for telling a taxiing aircraft from a low one.
+2. *The airport of a takeoff or landing*: a strategy class (``RunwayFitChoice``) scores the
+   airports near the decisive point. Observed (positions on the ground): positions of the
+   take-off or landing roll are fitted to each candidate runway (inside its corridor, moving
+   along it); a runway fit wins outright, so a landing roll on a large airport's runway does
+   not go to a helipad or strip beside it. Without a fit, candidates score by distance and by
+   whether their longest runway can take an aircraft this fast. Inferred (first/last position
+   airborne): candidates within the limits score by distance and by whether the aircraft's
+   track points away from (takeoff) or towards (landing) them.
+
+Confidence in 0..1 = base (runway fit 0.98, observed 0.9, inferred 0.85)
+x exp(-distance / scale) x (1 - 0.5 x runner-up score / best score). Pure; thread-safe.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.flights.geo import angle_diff_deg, bearing_deg, haversine_km, local_xy_m
+
+__all__ = [
+    "AirportChoice",
+    "AirportInfoLike",
+    "AirportsLike",
+    "Choice",
+    "FieldIndex",
+    "RunwayFitChoice",
+    "RunwayLike",
+]
+
+
+class RunwayLike(Protocol):
+    le_ident: str
+    he_ident: str
+    le_lat: float
+    le_lon: float
+    he_lat: float
+    he_lon: float
+    le_heading_deg: float
+    he_heading_deg: float
+    length_ft: float
+    width_ft: float
+
+
+class AirportInfoLike(Protocol):
+    icao: str
+    iata: str
+    name: str
+    lat: float
+    lon: float
+    elevation_ft: float
+
+    @property
+    def runways(self) -> Sequence[Any]: ...
+
+
+class AirportsLike(Protocol):
+    """What flights need of skytrace.refdata.airports.Airports."""
+
+    def near(self, lat: float, lon: float, radius_km: float) -> list[tuple[Any, float]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The outcome of an airport choice (kept inside flights; AirportCall is built from it)."""
+
+    airport: Any | None  # AirportInfoLike
+    distance_km: float
+    height_above_field_ft: float
+    runway: str
+    confidence: float
+    candidates: tuple[tuple[str, float, float], ...]  # (icao, distance_km, score)
+    runway_fit: bool = False
+
+
+class FieldIndex:
+    """Nearest airport of many points at once: icao, elevation and distance."""
+
+    def __init__(self, airports: Any) -> None:
+        import shapely
+
+        lat = np.asarray(getattr(airports, "lat", ()), np.float64)
+        lon = np.asarray(getattr(airports, "lon", ()), np.float64)
+        elev = np.asarray(getattr(airports, "elevation_ft", ()), np.float64)
+        if lat.ndim != 1 or lat.size == 0 or lat.shape != lon.shape or elev.shape != lat.shape:
+            raise TypeError("airports without lat/lon/elevation_ft arrays")
+        self.lat = lat
+        self.lon = lon
+        self.elevation_ft = elev
+        self._tree = shapely.STRtree(shapely.points(lon, lat))
+
+    def nearest(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+        """Index of the nearest airport and its distance in km, for each point."""
+        import shapely
+
+        la = np.asarray(lat, np.float64)
+        lo = np.asarray(lon, np.float64)
+        idx = np.zeros(la.shape, np.intp)
+        dist = np.full(la.shape, np.inf)
+        if la.size == 0:
+            return idx, dist
+        pairs = self._tree.query_nearest(shapely.points(lo, la), all_matches=False)
+        idx[pairs[0]] = pairs[1]
+        dist[pairs[0]] = haversine_km(
+            la[pairs[0]], lo[pairs[0]], self.lat[pairs[1]], self.lon[pairs[1]]
+        )
+        return idx, dist
+
+    def field_elevation_ft(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike, max_distance_km: float
+    ) -> npt.NDArray[np.float64]:
+        """Elevation of the nearest field within ``max_distance_km`` (NaN when none)."""
+        idx, dist = self.nearest(lat, lon)
+        out = self.elevation_ft[idx].astype(np.float64)
+        out[~(dist <= max_distance_km)] = np.nan
+        return out
+
+
+class AirportChoice(Protocol):
+    """A strategy that picks the airport of a takeoff or landing."""
+
+    def choose_observed(
+        self,
+        airports: AirportsLike,
+        rows: npt.NDArray[np.void],
+        anchor: int,
+    ) -> Choice: ...
+
+    def choose_inferred(
+        self,
+        airports: AirportsLike,
+        row: np.void,
+        phase: str,
+        max_distance_km: float,
+        max_ft_above_field: float,
+    ) -> Choice: ...
+
+
+def _f(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+@dataclass(frozen=True, slots=True)
+class RunwayFitChoice:
+    """Runway geometry first, distance second (see the module docstring).
+
+    ``rows`` given to ``choose_observed`` are the positions of the roll and the few airborne
+    positions next to it; ``anchor`` is the index (in ``rows``) of the decisive ground
+    position whose distance to the airport is reported.
+    """
+
+    observed_radius_km: float = 8.0
+    runway_margin_m: float = 120.0
+    runway_extension_m: float = 1500.0
+    max_heading_diff_deg: float = 25.0
+    min_runway_fit: float = 0.6
+    observed_scale_km: float = 3.0
+    inferred_scale_km: float = 40.0
+    confidence_scale_km: float = 100.0
+    fast_kt: float = 80.0
+    min_runway_ft_when_fast: float = 3000.0
+
+    def _size_factor(self, airport: Any, speed_kt: float) -> float:
+        lengths = [_f(r.length_ft) for r in getattr(airport, "runways", ())]
+        lengths = [x for x in lengths if x == x]
+        if not lengths:
+            return 0.5  # runways unknown: neither excluded nor preferred
+        if speed_kt == speed_kt and speed_kt >= self.fast_kt:
+            return 1.0 if max(lengths) >= self.min_runway_ft_when_fast else 0.05
+        return 1.0
+
+    def runway_fit(self, airport: Any, rows: npt.NDArray[np.void]) -> tuple[str, float]:
+        """Best runway designator of ``airport`` for the movement in ``rows``, and its fit."""
+        best = ("", 0.0)
+        if len(rows) == 0:
+            return best
+        track = rows["track_deg"].astype(np.float64)
+        for rw in getattr(airport, "runways", ()):
+            le_lat, le_lon, he_lat, he_lon = (
+                _f(rw.le_lat),
+                _f(rw.le_lon),
+                _f(rw.he_lat),
+                _f(rw.he_lon),
+            )
+            if not all(v == v for v in (le_lat, le_lon, he_lat, he_lon)):
+                continue
+            hx, hy = local_xy_m(he_lat, he_lon, le_lat, le_lon)
+            length_m = float(math.hypot(float(hx), float(hy)))
+            if length_m < 1.0:
+                continue
+            ux, uy = float(hx) / length_m, float(hy) / length_m
+            px, py = local_xy_m(rows["lat"], rows["lon"], le_lat, le_lon)
+            along = px * ux + py * uy
+            cross = np.abs(px * uy - py * ux)
+            width_m = _f(rw.width_ft) * 0.3048
+            half = (width_m if width_m == width_m else 45.0) / 2 + self.runway_margin_m
+            inside = (cross <= half) & (along >= -self.runway_extension_m)
+            inside &= along <= length_m + self.runway_extension_m
+            heading = float(bearing_deg(le_lat, le_lon, he_lat, he_lon))
+            known = np.isfinite(track)
+            for ident, hdg in ((rw.le_ident, heading), (rw.he_ident, (heading + 180) % 360)):
+                aligned = ~known | (angle_diff_deg(track, hdg) <= self.max_heading_diff_deg)
+                if known.any() and not (known & aligned).any():
+                    continue
+                fit = float(np.mean(inside & aligned))
+                if fit > best[1]:
+                    best = (str(ident), fit)
+        return best
+
+    def choose_observed(
+        self, airports: AirportsLike, rows: npt.NDArray[np.void], anchor: int
+    ) -> Choice:
+        lat, lon = float(rows["lat"][anchor]), float(rows["lon"][anchor])
+        speed = float(np.nanmax(np.append(rows["groundspeed_kt"].astype(np.float64), 0.0)))
+        scored: list[tuple[float, Any, float, str, bool]] = []
+        for airport, dist in airports.near(lat, lon, self.observed_radius_km):
+            ident, fit = self.runway_fit(airport, rows)
+            if fit >= self.min_runway_fit:
+                scored.append((1.0 + fit, airport, dist, ident, True))
+            else:
+                score = math.exp(-dist / self.observed_scale_km)
+                scored.append((score * self._size_factor(airport, speed), airport, dist, "", False))
+        alt = _f(rows["altitude_ft"][anchor])
+        return self._finish(scored, alt, base_fit=0.98, base=0.9, scale_km=10.0)
+
+    def choose_inferred(
+        self,
+        airports: AirportsLike,
+        row: np.void,
+        phase: str,
+        max_distance_km: float,
+        max_ft_above_field: float,
+    ) -> Choice:
+        lat, lon = float(row["lat"]), float(row["lon"])
+        alt = _f(row["altitude_ft"])
+        track = _f(row["track_deg"])
+        speed = _f(row["groundspeed_kt"])
+        scored: list[tuple[float, Any, float, str, bool]] = []
+        for airport, dist in airports.near(lat, lon, max_distance_km):
+            height = alt - _f(airport.elevation_ft)
+            if height == height and height > max_ft_above_field:
+                continue
+            score = math.exp(-dist / self.inferred_scale_km) * self._size_factor(airport, speed)
+            if track == track and dist > 2.0:
+                if phase == "takeoff":
+                    away = float(bearing_deg(airport.lat, airport.lon, lat, lon))
+                else:
+                    away = float(bearing_deg(lat, lon, airport.lat, airport.lon))
+                diff = float(angle_diff_deg(track, away))
+                score *= max(0.2, (1 + math.cos(math.radians(diff))) / 2)
+            scored.append((score, airport, dist, "", False))
+        return self._finish(
+            scored, alt, base_fit=0.85, base=0.85, scale_km=self.confidence_scale_km
+        )
+
+    def _finish(
+        self,
+        scored: list[tuple[float, Any, float, str, bool]],
+        altitude_ft: float,
+        *,
+        base_fit: float,
+        base: float,
+        scale_km: float,
+    ) -> Choice:
+        if not scored:
+            return Choice(None, math.nan, math.nan, "", 0.0, ())
+        scored.sort(key=lambda s: (-s[0], s[2], str(s[1].icao)))
+        score, airport, dist, runway, fit = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        if fit:
+            # A runway fit belongs to its airport wherever the reference point is; only
+            # another airport whose runway also fits competes.
+            conf = base_fit * (1.0 - 0.5 * max(0.0, runner_up - 1.0) / (score - 1.0))
+        else:
+            conf = base * math.exp(-dist / scale_km)
+            conf *= 1.0 - 0.5 * (runner_up / score if score > 0 else 1.0)
+        candidates = tuple((str(a.icao), round(d, 2), round(s, 3)) for s, a, d, _, _ in scored[:5])
+        height = altitude_ft - _f(airport.elevation_ft)
+        return Choice(
+            airport, dist, height, runway, round(max(0.0, min(1.0, conf)), 3), candidates, fit
+        )

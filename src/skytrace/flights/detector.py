@@ -1,0 +1,213 @@
+"""Flight detection live (``FlightDetector``) and over history (``detect_flights``).
+
+Both run the same code: ``segment`` cuts rows into pieces and ``build_flight`` turns a
+piece into a Flight and its events. Over history this runs once over all rows sorted by
+(icao24, time_s). Live, each aircraft keeps the rows of its current piece (everything since
+its last cut); each batch appends the new rows and re-segments that buffer. Because every
+cut depends only on rows up to it (see ``segment``), the live flights equal the history
+flights for the same positions, and their events are the same set.
+
+Live lifecycle: a flight *opens* once its piece qualifies (enough airborne rows) and is
+re-sent at most every ``live_refresh_s`` of data time while it grows; it *closes* at a
+confirmed landing, when a later row is separated from it by a splitting gap, when no row has
+come for the gap timeout (``min_stop_gap_s`` after a landing-like last row, else
+``max_cruise_gap_s``), or at ``close_all``. Not thread-safe: one detector is driven by one
+task; time comes only from the arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.flights.airports import FieldIndex
+from skytrace.flights.config import FlightConfig
+from skytrace.flights.record import Context, build_flight
+from skytrace.flights.segment import CLOSED_BY_END, landing_like_timeout_s, segment
+from skytrace.model import POSITION_DTYPE, Event, Flight, IdentityLookup
+from skytrace.pipeline import FlightUpdate
+
+__all__ = ["FlightDetector", "detect_flights"]
+
+
+def _context(
+    airports: Any | None,
+    areas: Any | None,
+    identities: IdentityLookup | None,
+    config: FlightConfig | None,
+) -> Context:
+    fields = None
+    if airports is not None:
+        try:
+            fields = FieldIndex(airports)
+        except TypeError:
+            fields = None  # no vectorized arrays: ground state from flags only
+    return Context(config or FlightConfig(), airports, fields, areas, identities)
+
+
+def _sorted(positions: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
+    rows = np.asarray(positions)
+    if rows.dtype != POSITION_DTYPE:
+        rows = rows.astype(POSITION_DTYPE)
+    if len(rows) < 2:
+        return rows
+    icao, t = rows["icao24"], rows["time_s"]
+    ordered = bool(np.all((icao[1:] > icao[:-1]) | ((icao[1:] == icao[:-1]) & (t[1:] >= t[:-1]))))
+    if ordered:
+        return rows
+    return rows[np.lexsort((t, icao))]
+
+
+def detect_flights(
+    positions: npt.NDArray[np.void],
+    airports: Any | None = None,
+    areas: Any | None = None,
+    identities: IdentityLookup | None = None,
+    config: FlightConfig | None = None,
+) -> tuple[list[Flight], list[Event]]:
+    """All flights in ``positions`` (any order, any mix of aircraft) and their events.
+
+    Every flight is closed: the end of the rows ends the flights still in the air.
+    """
+    ctx = _context(airports, areas, identities, config)
+    rows = _sorted(positions)
+    segs, ground = segment(rows, ctx.config, ctx.fields)
+    flights: list[Flight] = []
+    events: list[Event] = []
+    for s in segs[segs["qualified"]]:
+        a, b = int(s["start"]), int(s["end"])
+        flight, evs = build_flight(rows[a:b], ground[a:b], ctx, final=True)
+        flights.append(flight)
+        events.extend(evs)
+    flights.sort(key=lambda f: (f.first_seen_s, f.icao24))
+    events.sort(key=lambda e: (e.time_s, e.icao24, e.kind.value, e.value))
+    return flights, events
+
+
+@dataclass(slots=True)
+class _Aircraft:
+    rows: npt.NDArray[np.void]
+    ground: npt.NDArray[np.bool_] | None = None
+    flight: Flight | None = None  # the open flight, once it qualified
+    sent_s: float = -np.inf  # data time the open record was last sent
+    emitted: set[tuple[str, float, str]] = field(default_factory=set)
+    deadline_s: float = np.inf  # close the open piece if no row comes before this
+
+
+class FlightDetector:
+    """Live flight detection over the tracker's positions (see the module docstring)."""
+
+    def __init__(
+        self,
+        airports: Any | None = None,
+        areas: Any | None = None,
+        identities: IdentityLookup | None = None,
+        config: FlightConfig | None = None,
+    ) -> None:
+        self._ctx = _context(airports, areas, identities, config)
+        self._aircraft: dict[int, _Aircraft] = {}
+
+    @property
+    def config(self) -> FlightConfig:
+        return self._ctx.config
+
+    def update(self, positions: npt.NDArray[np.void], now_s: float) -> FlightUpdate:
+        """Take one batch of positions (time-ordered); return what opened, changed, closed."""
+        out = FlightUpdate()
+        rows = np.asarray(positions)
+        if len(rows):
+            order = np.argsort(rows["icao24"], kind="stable")
+            rows = rows[order]
+            icao = rows["icao24"]
+            cuts = np.flatnonzero(icao[1:] != icao[:-1]) + 1
+            for part in np.split(rows, cuts):
+                self._feed(int(part["icao24"][0]), part, out)
+        for icao24 in [k for k, ac in self._aircraft.items() if now_s >= ac.deadline_s]:
+            self._close(icao24, out)
+        return out
+
+    def close_all(self, now_s: float) -> FlightUpdate:
+        """End of input: close every open flight."""
+        out = FlightUpdate()
+        for icao24 in list(self._aircraft):
+            self._close(icao24, out)
+        return out
+
+    def current(self, icao24: int) -> Flight | None:
+        """The open flight of an aircraft, up to its latest row, or None."""
+        ac = self._aircraft.get(icao24)
+        if ac is None or ac.flight is None:
+            return None
+        segs, ground = segment(ac.rows, self._ctx.config, self._ctx.fields, ac.ground)
+        last = segs[-1]
+        a, b = int(last["start"]), int(last["end"])
+        flight, _ = build_flight(ac.rows[a:b], ground[a:b], self._ctx, final=False)
+        return flight
+
+    # -- internals --------------------------------------------------------------------
+
+    def _feed(self, icao24: int, new: npt.NDArray[np.void], out: FlightUpdate) -> None:
+        ctx = self._ctx
+        ac = self._aircraft.get(icao24)
+        if ac is None:
+            ac = self._aircraft[icao24] = _Aircraft(rows=np.zeros(0, POSITION_DTYPE))
+        buf = np.concatenate([ac.rows, new.astype(POSITION_DTYPE, copy=False)])
+        if len(ac.rows) and new["time_s"][0] < ac.rows["time_s"][-1]:
+            buf = buf[np.argsort(buf["time_s"], kind="stable")]
+            ac.ground = None
+        ground_known = ac.ground
+        if ground_known is not None:
+            from skytrace.flights.segment import classify_ground
+
+            ground_known = np.concatenate(
+                [ground_known, classify_ground(new, ctx.config, ctx.fields)]
+            )
+        segs, ground = segment(buf, ctx.config, ctx.fields, ground_known)
+        for s in segs[:-1]:  # complete pieces: cut by a stop or a gap
+            if s["qualified"]:
+                a, b = int(s["start"]), int(s["end"])
+                flight, evs = build_flight(buf[a:b], ground[a:b], ctx, final=True)
+                self._emit(ac, flight, evs, out)
+            ac.flight, ac.sent_s, ac.emitted = None, -np.inf, set()
+        last = segs[-1]
+        p = int(last["piece_start"])
+        keep_from = p
+        if not (~ground[p:]).any():
+            # parked / taxiing: rows older than max_taxi_s can never join a flight
+            t = buf["time_s"]
+            keep_from = p + int(np.searchsorted(t[p:], t[-1] - ctx.config.segmentation.max_taxi_s))
+        ac.rows, ac.ground = buf[keep_from:], ground[keep_from:]
+        assert last["closed_by"] == CLOSED_BY_END
+        ac.deadline_s = float(buf["time_s"][-1]) + landing_like_timeout_s(
+            buf[-1:], bool(ground[-1]), ctx.config, ctx.fields
+        )
+        if last["qualified"]:
+            t_last = float(buf["time_s"][-1])
+            if ac.flight is None or t_last - ac.sent_s >= ctx.config.live_refresh_s:
+                a, b = int(last["start"]) - keep_from, int(last["end"]) - keep_from
+                flight, evs = build_flight(ac.rows[a:b], ac.ground[a:b], ctx, final=False)
+                self._emit(ac, flight, evs, out)
+                ac.flight, ac.sent_s = flight, t_last
+
+    def _close(self, icao24: int, out: FlightUpdate) -> None:
+        ac = self._aircraft.pop(icao24)
+        if len(ac.rows) == 0:
+            return
+        segs, ground = segment(ac.rows, self._ctx.config, self._ctx.fields, ac.ground)
+        last = segs[-1]
+        if last["qualified"]:
+            a, b = int(last["start"]), int(last["end"])
+            flight, evs = build_flight(ac.rows[a:b], ground[a:b], self._ctx, final=True)
+            self._emit(ac, flight, evs, out)
+
+    @staticmethod
+    def _emit(ac: _Aircraft, flight: Flight, evs: list[Event], out: FlightUpdate) -> None:
+        out.flights.append(flight)
+        for e in evs:
+            key = (e.kind.value, e.time_s, e.value)
+            if key not in ac.emitted:
+                ac.emitted.add(key)
+                out.events.append(e)
