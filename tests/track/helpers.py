@@ -212,3 +212,24 @@ def straight_flight(
         times.append(t)
         truth.append((la, lo))
     return msgs, times, truth
+
+
+def synthetic_fleet(n: int, t0: float = 0.0, seed: int = 1) -> FrameBatch:
+    """``n`` aircraft, each sending identification and two confirming position pairs."""
+    from skytrace import encode
+
+    rng = np.random.default_rng(seed)
+    icao = rng.choice(np.arange(1, 1 << 24), size=n, replace=False).astype(np.uint32)
+    lat = rng.uniform(-60.0, 60.0, n)
+    lon = rng.uniform(-180.0, 180.0, n)
+    alt = rng.uniform(1000.0, 40000.0, n).round(-2)
+    parts = [encode.identification(icao, "TEST1", category=3)]
+    for k in range(4):
+        parts.append(encode.airborne_position(icao, lat + 0.001 * k, lon, alt, odd=k % 2))
+    batch = FrameBatch.empty(5 * n)
+    for k, m in enumerate(parts):
+        batch.payload[k::5] = m.payload
+        batch.length[k::5] = m.length
+        batch.time_s[k::5] = t0 + np.arange(n) * 1e-4 + k
+    order = np.argsort(batch.time_s, kind="stable")
+    return batch.take(order)
