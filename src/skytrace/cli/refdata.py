@@ -1,0 +1,105 @@
+"""``skytrace refdata``: import reference data files and show what is imported.
+
+skytrace refdata import PATH --kind aircraft|operators|types|runways|countries|firs|area
+                        [--name NAME] [--data-dir DIR]
+skytrace refdata status [--json] [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from skytrace.config import add_data_dir_argument, resolve_data_dir
+from skytrace.errors import UsageError
+
+HELP = "import and inspect reference data"
+_BAD_LINES_SHOWN = 10
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from skytrace.refdata.importers import KINDS
+
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    imp = sub.add_parser("import", help="import a file of one kind into the data directory")
+    imp.add_argument("path", type=Path, help="file to import (.csv, .csv.gz, .json, .tgz, ...)")
+    imp.add_argument("--kind", required=True, choices=KINDS, help="what the file holds")
+    imp.add_argument("--name", default=None, help="name of a user area (--kind area)")
+    add_data_dir_argument(imp)
+    status = sub.add_parser("status", help="what is imported: source, rows, when")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    add_data_dir_argument(status)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "import":
+        return _import(args)
+    if args.action == "status":
+        return _status(args)
+    raise UsageError("say what to do: skytrace refdata import PATH --kind KIND | status")
+
+
+def _import(args: argparse.Namespace) -> int:
+    from skytrace.refdata.importers import import_refdata
+
+    data_dir = resolve_data_dir(args.data_dir, create=True)
+    console = Console(stderr=True)
+    with console.status(f"importing {args.path} as {args.kind} ...") as status:
+        report = import_refdata(
+            args.path, args.kind, data_dir, args.name, progress=lambda m: status.update(m)
+        )
+    out = Console()
+    out.print(
+        f"imported {report.rows:,} {report.kind} rows from {report.source} "
+        f"({report.format}) into {data_dir / 'refdata'}"
+    )
+    for note in report.notes:
+        out.print(f"  note: {note}")
+    if report.bad_rows:
+        out.print(f"  {report.bad_rows:,} bad rows skipped; first ones:")
+        for bad in report.bad_lines[:_BAD_LINES_SHOWN]:
+            out.print(f"    {bad.where} {bad.line}: {bad.reason}", markup=False)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from skytrace.refdata.paths import read_manifest
+
+    data_dir = resolve_data_dir(args.data_dir)
+    entries = read_manifest(data_dir)
+    bundled = {
+        "airports": "airportsdata 20260905 (package)",
+        "address blocks": "bundled (ICAO Annex 10 allocations)",
+        "countries": "bundled Natural Earth 10m + 12 NM buffer"
+        if "countries" not in entries
+        else "imported (replaces the bundled outlines)",
+    }
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "data_dir": str(data_dir),
+                    "imported": {k: asdict(v) for k, v in entries.items()},
+                    "bundled": bundled,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    console = Console()
+    table = Table(title=f"reference data in {data_dir / 'refdata'}")
+    for col in ("kind", "rows", "bad rows", "imported (UTC)", "format", "source"):
+        table.add_column(col, justify="right" if "rows" in col else "left")
+    for kind, e in sorted(entries.items()):
+        table.add_row(kind, f"{e.rows:,}", f"{e.bad_rows:,}", e.imported_at, e.format, e.source)
+    console.print(table)
+    if not entries:
+        console.print("nothing imported yet: see skytrace refdata import --help")
+    for what, text in bundled.items():
+        console.print(f"{what}: {text}")
+    return 0
