@@ -23,7 +23,8 @@ and timestamps, signal and messages are gathered with sliding-window row indexin
 accepted when its start is followed by at least the bytes its type needs before the next
 start; the bytes of a shorter ("torn") frame, of an unknown type and between frames are
 garbage, counted in ``BeastCounters`` by reason. The unfinished frame at the end of a chunk
-(and a trailing run of 0x1a whose parity is not yet known) is kept for the next ``feed``.
+(and the last 0x1a of an odd trailing run, which may start a frame or be half of a pair) is
+kept for the next ``feed``; at most one frame is held.
 
 Unescaped streams (``escaped=False``, e.g. dumps that concatenate raw frames) cannot be
 framed by parity; they are walked frame by frame (slower, for files only).
@@ -64,8 +65,6 @@ TYPE_RECEIVER_ID: Final = 0xE3
 TYPE_UUID: Final = 0xE4
 
 _MAX_UUID_BYTES: Final = 64
-# A flood of 0x1a bytes with unknown parity is trimmed to this many kept bytes.
-_MAX_TRAILING_ESCAPES: Final = 64
 
 # Unescaped bytes after the type byte, by type; -1 unknown type, 0 variable length.
 _NEED = np.full(256, -1, np.int64)
@@ -170,16 +169,13 @@ class BeastParser:
         n = int(a.size)
         end = n
         if a[-1] == BEAST_ESCAPE:
-            # A trailing run of 0x1a: its parity (escape pair or frame start) is unknown yet.
+            # A trailing run of 0x1a: an even run is escape pairs whatever comes next; in an
+            # odd run the last byte is a frame start or half of a pair, known only later.
             rev = a[::-1] != BEAST_ESCAPE
             run = int(rev.argmax()) if rev.any() else n
-            end = n - run
-            if run > _MAX_TRAILING_ESCAPES:
-                keep = 2 - run % 2  # same parity, at most 2 bytes
-                self.counters.garbage_bytes += (run - keep) // 2
-                self._tail = b"\x1a" * keep
-            else:
-                self._tail = a[end:].tobytes()
+            if run % 2:
+                end = n - 1
+                self._tail = b"\x1a"
         body = a[:end]
         z = np.flatnonzero(body == BEAST_ESCAPE)
         if z.size == 0:

@@ -1,0 +1,176 @@
+"""Re-broadcast: Beast (30005), AVR (30002) and SBS-1 (30003) TCP outputs for other tools.
+
+``Broadcaster`` is one listening TCP port (asyncio): every connected client gets every chunk
+``send`` is given. Writes never wait: a client whose unsent data passes
+``max_client_buffer_bytes`` is slow and is disconnected (counted in ``dropped_clients``), so
+one stuck reader cannot hold up the pipeline or the other clients. Bytes clients send (Beast
+settings commands from mlat-client or tar1090) are read and ignored.
+
+``FeedOutputs`` plugs the broadcasters into the runtime: it is a frame sink
+(``send_frames(frames, decoded)``, for Beast / AVR / SBS MSG,1 and 4-8) and a ``Sink``
+(``write(positions, flights, events)``, for SBS MSG,2/3 from the tracker's positions).
+Frames forwarded: every frame that decoded, with a good CRC where the format has one
+(DF11/17/18), plus Mode A/C; MLAT results only with ``forward_mlat``. With
+``dedup_window_s`` a message heard by several receivers is forwarded once per window.
+Nothing is formatted while no client is connected.
+
+Runs on the event loop thread that drives the runtime; not thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.model import Event, Flight, FrameBatch, FrameKind
+from skytrace.outputs.encode import encode_avr, encode_beast
+from skytrace.outputs.sbs import SbsFormatter
+
+__all__ = ["Broadcaster", "FeedOutputs"]
+
+log = logging.getLogger(__name__)
+
+
+class _Client(asyncio.Protocol):
+    def __init__(self, owner: Broadcaster) -> None:
+        self.owner = owner
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.owner.clients.add(transport)
+        self.owner.connections += 1
+
+    def data_received(self, data: bytes) -> None:
+        pass  # settings commands from clients are not acted on
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is not None:
+            self.owner.clients.discard(self.transport)
+
+
+class Broadcaster:
+    """A TCP port whose clients receive every chunk sent (see the module docstring)."""
+
+    def __init__(self, name: str, max_client_buffer_bytes: int = 4 << 20) -> None:
+        self.name = name
+        self.max_client_buffer_bytes = max_client_buffer_bytes
+        self.clients: set[asyncio.Transport] = set()
+        self.connections = 0
+        self.dropped_clients = 0
+        self.bytes_sent = 0
+        self._server: asyncio.base_events.Server | None = None
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen; returns the port (useful with port 0)."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: _Client(self), host, port)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def send(self, data: bytes) -> None:
+        if not data:
+            return
+        for t in list(self.clients):
+            if t.is_closing():
+                self.clients.discard(t)
+                continue
+            if t.get_write_buffer_size() > self.max_client_buffer_bytes:
+                log.warning(
+                    "%s out: dropping slow client %s", self.name, t.get_extra_info("peername")
+                )
+                self.dropped_clients += 1
+                self.clients.discard(t)
+                t.abort()
+                continue
+            t.write(data)
+            self.bytes_sent += len(data)
+
+    async def close(self) -> None:
+        for t in list(self.clients):
+            t.close()
+        self.clients.clear()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+class FeedOutputs:
+    """Frame sink and position sink feeding the Beast / AVR / SBS broadcasters."""
+
+    def __init__(
+        self,
+        beast: Broadcaster | None = None,
+        avr: Broadcaster | None = None,
+        sbs: Broadcaster | None = None,
+        *,
+        dedup_window_s: float | None = None,
+        forward_mlat: bool = False,
+    ) -> None:
+        self.beast = beast
+        self.avr = avr
+        self.sbs = sbs
+        self.dedup_window_s = dedup_window_s
+        self.forward_mlat = forward_mlat
+        self.sbs_formatter = SbsFormatter()
+        self._seen: dict[bytes, float] = {}
+
+    def send_frames(self, frames: FrameBatch, decoded: Any) -> None:
+        want_raw = bool((self.beast and self.beast.clients) or (self.avr and self.avr.clients))
+        if want_raw:
+            rows = self._forward_rows(frames, decoded)
+            if self.beast is not None and self.beast.clients:
+                self.beast.send(encode_beast(frames, rows))
+            if self.avr is not None and self.avr.clients:
+                self.avr.send(encode_avr(frames, rows))
+        if self.sbs is not None and (self.sbs.clients or decoded is not None):
+            # The formatter also remembers verified addresses, so it runs without clients too.
+            text = self.sbs_formatter.frames(frames, decoded) if decoded is not None else ""
+            if self.sbs.clients:
+                self.sbs.send(text.encode("ascii", "replace"))
+
+    def write(
+        self,
+        positions: npt.NDArray[np.void],
+        flights: Sequence[Flight],
+        events: Sequence[Event],
+    ) -> None:
+        if self.sbs is not None and self.sbs.clients and len(positions):
+            self.sbs.send(self.sbs_formatter.positions(positions).encode("ascii", "replace"))
+
+    def _forward_rows(self, frames: FrameBatch, decoded: Any) -> npt.NDArray[np.intp]:
+        n = len(frames)
+        keep = np.ones(n, np.bool_)
+        if not self.forward_mlat:
+            keep &= frames.kind != FrameKind.MLAT
+        if decoded is not None:
+            df = np.asarray(decoded["df"])
+            crc = np.asarray(decoded["crc_ok"]) & decoded.mask("crc_ok")
+            ok = np.asarray(decoded.ok)
+            checked = np.isin(df, (11, 17, 18))
+            modeac = frames.kind == FrameKind.MODE_AC
+            keep &= modeac | (ok & (~checked | crc))
+        rows = np.flatnonzero(keep)
+        if self.dedup_window_s is not None and rows.size:
+            rows = self._dedup(frames, rows)
+        return rows
+
+    def _dedup(self, frames: FrameBatch, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        window = float(self.dedup_window_s or 0.0)
+        keep = []
+        now = float(np.nanmax(frames.time_s[rows]))
+        for i in rows:
+            key = frames.payload[i].tobytes()
+            t = float(frames.time_s[i])
+            last = self._seen.get(key)
+            if last is None or t - last > window:
+                self._seen[key] = t
+                keep.append(i)
+        if len(self._seen) > 200_000:
+            self._seen = {k: v for k, v in self._seen.items() if now - v <= window}
+        return np.asarray(keep, np.intp)
