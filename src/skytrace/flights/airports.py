@@ -174,18 +174,23 @@ class RunwayFitChoice:
     min_runway_fit: float = 0.6
     observed_scale_km: float = 3.0
     inferred_scale_km: float = 40.0
-    confidence_scale_km: float = 100.0
+    confidence_scale_km: float = 150.0
     fast_kt: float = 80.0
     min_runway_ft_when_fast: float = 3000.0
 
     def _size_factor(self, airport: Any, speed_kt: float) -> float:
+        """How well an airport's size suits an aircraft moving at ``speed_kt``."""
+        fast = speed_kt == speed_kt and speed_kt >= self.fast_kt
+        size = str(getattr(airport, "size", "") or "")
+        if size == "heliport":
+            return 0.02 if fast else 0.3
         lengths = [_f(r.length_ft) for r in getattr(airport, "runways", ())]
         lengths = [x for x in lengths if x == x]
-        if not lengths:
-            return 0.5  # runways unknown: neither excluded nor preferred
-        if speed_kt == speed_kt and speed_kt >= self.fast_kt:
-            return 1.0 if max(lengths) >= self.min_runway_ft_when_fast else 0.05
-        return 1.0
+        if lengths:
+            return 1.0 if not fast or max(lengths) >= self.min_runway_ft_when_fast else 0.05
+        if not fast:
+            return 1.0
+        return {"large": 1.0, "medium": 0.8, "small": 0.4}.get(size, 0.5)
 
     def runway_fit(self, airport: Any, rows: npt.NDArray[np.void]) -> tuple[str, float]:
         """Best runway designator of ``airport`` for the movement in ``rows``, and its fit."""

@@ -1,0 +1,306 @@
+"""A flight in one sentence, with the evidence for every number in it.
+
+``describe(flight, positions, events)`` returns ``FlightFacts``: the sentence and a tuple of
+``Evidence`` items (what was seen, when, from which source). Numbers in the sentence come
+from the Flight record (built from positions) or straight from the positions; nothing is
+filled in from expectations. Uncertainty is said in words: "about" for estimated times,
+"probably" / "possibly" for airport calls below confidence 0.9 / 0.6, "inferred" with what
+was actually seen. Times are UTC. Pure; thread-safe.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.flights.geo import bearing_deg, compass_word, haversine_km
+from skytrace.model import AirportCall, Event, EventKind, Flight, Source
+
+__all__ = ["Evidence", "FlightFacts", "describe"]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One thing the facts rest on."""
+
+    topic: str  # "identity", "takeoff", "landing", "positions", "coverage", "area", "event"
+    text: str
+    time_s: float = math.nan
+    source: str = ""  # "positions", "aircraft-db", "callsign", "events"
+
+
+@dataclass(frozen=True, slots=True)
+class FlightFacts:
+    flight_id: str
+    sentence: str
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (NaN times become None)."""
+        items = []
+        for e in self.evidence:
+            d = asdict(e)
+            d["time_s"] = None if math.isnan(e.time_s) else e.time_s
+            d["time_utc"] = None if math.isnan(e.time_s) else _iso(e.time_s)
+            items.append(d)
+        return {"flight_id": self.flight_id, "sentence": self.sentence, "evidence": items}
+
+
+def _dt(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def _iso(t: float) -> str:
+    return _dt(t).isoformat().replace("+00:00", "Z")
+
+
+def _hm(t: float) -> str:
+    return f"{_dt(t):%H:%M} UTC"
+
+
+def _ft(x: float) -> str:
+    return f"{round(x / 100.0) * 100:,.0f} ft"
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60.0)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _short(name: str) -> str:
+    for suffix in (" International Airport", " Airport", " Airfield", " Air Base"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _hedge(call: AirportCall) -> str:
+    if call.confidence >= 0.9:
+        return ""
+    return "probably " if call.confidence >= 0.6 else "possibly "
+
+
+def _airborne(rows: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
+    air = rows[~rows["onground"]]
+    return air if len(air) else rows
+
+
+def _seen_clause(call: AirportCall, row: np.void, verb: str, first: bool) -> str:
+    """ "first seen 38 km north-east climbing through 9,800 ft", from the position itself."""
+    dist = float(haversine_km(call.lat, call.lon, row["lat"], row["lon"]))
+    direction = compass_word(float(bearing_deg(call.lat, call.lon, row["lat"], row["lon"])))
+    alt = float(row["altitude_ft"])
+    what = "first seen" if first else "last seen"
+    through = f" {verb} through {_ft(alt)}" if alt == alt else ""
+    return f"{what} {dist:.0f} km {direction}{through}"
+
+
+def describe(
+    flight: Flight,
+    positions: npt.NDArray[np.void],
+    events: Sequence[Event],
+    country_name: Callable[[str], str] | None = None,
+) -> FlightFacts:
+    """The sentence and evidence of ``flight`` from its ``positions`` and ``events``."""
+    rows = (
+        positions[
+            (positions["icao24"] == flight.icao24)
+            & (positions["time_s"] >= flight.first_seen_s)
+            & (positions["time_s"] <= flight.last_seen_s)
+        ]
+        if len(positions)
+        else positions
+    )
+    air = _airborne(rows) if len(rows) else rows
+    name_of = country_name or (lambda code: code)
+    evidence: list[Evidence] = []
+    parts: list[str] = []
+
+    # who
+    who = (
+        " ".join(
+            x
+            for x in (
+                flight.operator_name,
+                flight.type_description or flight.typecode,
+                flight.registration,
+            )
+            if x
+        )
+        or "Aircraft"
+    )
+    cs = f", callsign {', '.join(flight.callsigns)}" if flight.callsigns else ""
+    subject = f"{who} ({flight.hex.upper()}{cs})"
+    idparts = []
+    desc = f"({flight.type_description})" if flight.type_description else ""
+    if flight.registration or flight.typecode:
+        idparts.append(
+            f"registration {flight.registration or 'unknown'}, type "
+            f"{flight.typecode or 'unknown'} {desc}".rstrip()
+            + " from the aircraft database"
+        )
+    if flight.operator_name:
+        via = {
+            "callsign": "from the callsign's ICAO designator",
+            "aircraft-db": "from the aircraft database",
+        }.get(flight.operator_source, "source unknown")
+        idparts.append(f"operator {flight.operator_name} ({flight.operator_icao}) {via}")
+    if idparts:
+        evidence.append(Evidence("identity", "; ".join(idparts), source=flight.operator_source))
+
+    # takeoff
+    dep, arr = flight.departure, flight.arrival
+    start_s = flight.takeoff_s if flight.takeoff_s == flight.takeoff_s else flight.first_seen_s
+    date = f"on {_dt(start_s):%Y-%m-%d}"
+    if (
+        dep is not None
+        and dep.method in ("observed", "inferred")
+        and flight.takeoff_s == flight.takeoff_s
+    ):
+        about = "about " if dep.method == "inferred" else ""
+        place = f"{_hedge(dep)}from {_short(dep.name)} ({dep.icao})"
+        text = f"took off {place} {date} at {about}{_hm(flight.takeoff_s)}"
+        if dep.method == "inferred" and len(air):
+            text += f" — inferred: {_seen_clause(dep, air[0], 'climbing', True)} —"
+        elif dep.runway:
+            text += f", observed on runway {dep.runway},"
+        parts.append(text)
+        evidence.append(
+            Evidence(
+                "takeoff",
+                f"{dep.evidence}; confidence {dep.confidence:.2f}; candidates {_cands(dep)}",
+                flight.takeoff_s,
+                "positions",
+            )
+        )
+    else:
+        alt = float(air["altitude_ft"][0]) if len(air) else math.nan
+        at = f" at {_ft(alt)}" if alt == alt else ""
+        parts.append(f"was first seen {date} at {_hm(flight.first_seen_s)}{at} (takeoff not seen)")
+        if dep is not None:
+            evidence.append(Evidence("takeoff", dep.evidence, flight.first_seen_s, "positions"))
+
+    # landing
+    if flight.status == "open":
+        parts.append(f"is still flying (last seen {_hm(flight.last_seen_s)})")
+    elif (
+        arr is not None
+        and arr.method in ("observed", "inferred")
+        and flight.landing_s == flight.landing_s
+    ):
+        about = "about " if arr.method == "inferred" else ""
+        where = f"{_hedge(arr)}at {_short(arr.name)} ({arr.icao})"
+        text = f"landed {where} at {about}{_hm(flight.landing_s)}"
+        if arr.method == "inferred" and len(air):
+            text += f" — inferred: {_seen_clause(arr, air[-1], 'descending', False)}"
+        elif arr.runway:
+            text += f", observed on runway {arr.runway}"
+        else:
+            text += ", observed on the ground"
+        parts.append(text)
+        evidence.append(
+            Evidence(
+                "landing",
+                f"{arr.evidence}; confidence {arr.confidence:.2f}; candidates {_cands(arr)}",
+                flight.landing_s,
+                "positions",
+            )
+        )
+    else:
+        alt = float(air["altitude_ft"][-1]) if len(air) else math.nan
+        at = f" at {_ft(alt)}" if alt == alt else ""
+        parts.append(f"was last seen at {_hm(flight.last_seen_s)}{at} (landing not seen)")
+        if arr is not None:
+            evidence.append(Evidence("landing", arr.evidence, flight.last_seen_s, "positions"))
+
+    sentence = f"{subject} {parts[0]} and {parts[1]}"
+    tail: list[str] = []
+    if flight.takeoff_s == flight.takeoff_s and flight.landing_s == flight.landing_s:
+        inferred = any(c is not None and c.method == "inferred" for c in (dep, arr))
+        tail.append(
+            f"flight time {'about ' if inferred else ''}"
+            f"{_duration(flight.landing_s - flight.takeoff_s)}"
+        )
+    else:
+        tail.append(f"seen for {_duration(flight.last_seen_s - flight.first_seen_s)}")
+    n_rx = f", heard by up to {flight.n_receivers} receiver{'s' if flight.n_receivers != 1 else ''}"
+    tail.append(f"{flight.n_positions} positions{n_rx if flight.n_receivers else ''}")
+    for e in sorted(events, key=lambda e: e.time_s):
+        if e.kind == EventKind.AREA_ENTRY and e.value.startswith("country:"):
+            tail.append(f"entered the airspace of {name_of(e.value[8:])} at {_hm(e.time_s)}")
+    sentence = sentence.rstrip(",—").rstrip() + "; " + "; ".join(tail) + "."
+    sentence = sentence.replace(" —;", " —").replace(",;", ";").replace(" — and", " — and")
+
+    # positions, coverage, other events
+    top = flight.max_altitude_ft
+    max_alt = _ft(top) if top == top else "unknown"
+    src = Counter(int(s) for s in rows["source"]) if len(rows) else Counter()
+    mix = ", ".join(f"{_label(k)} {v}" for k, v in src.most_common())
+    evidence.append(
+        Evidence(
+            "positions",
+            f"{flight.n_positions} positions from {_iso(flight.first_seen_s)} to "
+            f"{_iso(flight.last_seen_s)} ({mix or 'none stored'}); up to {flight.n_receivers} "
+            f"receivers per position; max altitude "
+            f"{max_alt}; "
+            f"{flight.distance_flown_km:.0f} km flown, {flight.gc_distance_km:.0f} km great-circle",
+            flight.first_seen_s,
+            "positions",
+        )
+    )
+    for a, b in flight.gaps:
+        evidence.append(
+            Evidence(
+                "coverage",
+                f"no positions for {_duration(b - a)} from {_hm(a)} to {_hm(b)}",
+                a,
+                "positions",
+            )
+        )
+    for e in sorted(events, key=lambda e: e.time_s):
+        if e.kind in (EventKind.AREA_ENTRY, EventKind.AREA_EXIT):
+            kind, _, code = e.value.partition(":")
+            what = name_of(code) if kind == "country" else f"FIR {code}"
+            verb = "entered" if e.kind == EventKind.AREA_ENTRY else "left"
+            evidence.append(
+                Evidence(
+                    "area",
+                    f"{verb} {what} at {_hm(e.time_s)} ({e.lat:.3f}, {e.lon:.3f})",
+                    e.time_s,
+                    "events",
+                )
+            )
+        elif e.kind in (EventKind.GO_AROUND, EventKind.EMERGENCY):
+            evidence.append(
+                Evidence(
+                    "event",
+                    f"{e.kind.value.replace('_', '-')} {e.value} at {_hm(e.time_s)}".replace(
+                        "  ", " "
+                    ),
+                    e.time_s,
+                    "events",
+                )
+            )
+    return FlightFacts(flight.flight_id, sentence, tuple(evidence))
+
+
+def _cands(call: AirportCall) -> str:
+    if not call.candidates:
+        return "none"
+    return ", ".join(f"{c[0]} {c[1]:.1f} km (score {c[2]:.2f})" for c in call.candidates)
+
+
+def _label(source: int) -> str:
+    try:
+        return Source(source).label
+    except ValueError:
+        return str(source)
