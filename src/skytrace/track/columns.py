@@ -14,7 +14,7 @@ columns a sentinel given in the spec. Not thread-safe: owned by one Tracker.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -118,7 +118,7 @@ class StateColumns:
     def __init__(self, capacity: int, trail_points: int) -> None:
         self.capacity = 0
         self.trail_points = trail_points
-        self.col: dict[str, npt.NDArray[np.generic]] = {
+        self.col: dict[str, npt.NDArray[Any]] = {
             name: np.empty(0, dtype) for name, (dtype, _) in COLUMN_SPECS.items()
         }
         self.trail = np.zeros((0, trail_points), TRAIL_DTYPE)

@@ -22,6 +22,7 @@ thread-safe.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -69,7 +70,7 @@ def accept(
     cfg: TrackerConfig,
     cand: Candidates,
     rows: npt.NDArray[np.void],
-    col: dict[str, npt.NDArray[np.generic]],
+    col: dict[str, npt.NDArray[Any]],
     pending: dict[int, list[Pending]],
 ) -> Acceptance:
     """Decide which candidates become positions (see the module docstring)."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -40,10 +40,25 @@ from skytrace.decode import cpr
 from skytrace.model import Source
 from skytrace.track.config import TrackerConfig
 
-__all__ = ["Candidates", "RejectReason", "check_pairs", "ffill_index", "haversine_km"]
+__all__ = [
+    "AirportFinder",
+    "Candidates",
+    "RejectReason",
+    "check_pairs",
+    "ffill_index",
+    "haversine_km",
+]
 
 _KT_TO_KM_S: Final = 1.852 / 3600.0
 _EARTH_RADIUS_KM: Final = 6371.0088
+
+
+class AirportFinder(Protocol):
+    """Nearest airport within a distance: (icao, lat, lon) or None (refdata implements it)."""
+
+    def nearest_airport(
+        self, lat: float, lon: float, max_distance_km: float
+    ) -> tuple[str, float, float] | None: ...
 
 
 class RejectReason(StrEnum):
@@ -194,10 +209,10 @@ def is_mlat(source: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
 
 def resolve(
     cfg: TrackerConfig,
-    col: dict[str, npt.NDArray[np.generic]],
+    col: dict[str, npt.NDArray[Any]],
     rows: PositionRows,
     receiver_ref: dict[int, tuple[float, float]],
-    airports: object | None,
+    airports: AirportFinder | None,
 ) -> Candidates:
     """Pair and decode the position rows of a batch (steps 1-2 of the module docstring)."""
     n = rows.slot.size
@@ -294,7 +309,13 @@ def resolve(
                     range_nm = min(45.0 + age_s * cfg.max_speed_kt / 3600.0, 2000.0)
                 ref, off = _first_surface_reference(
                     cfg,
-                    (lat_even[r], lon_even[r], lat_odd[r], lon_odd[r], bool(odd[r])),
+                    (
+                        int(lat_even[r]),
+                        int(lon_even[r]),
+                        int(lat_odd[r]),
+                        int(lon_odd[r]),
+                        bool(odd[r]),
+                    ),
                     area,
                     range_nm,
                     airports,
@@ -370,10 +391,10 @@ _RECEIVER_RANGE_NM: Final = 400.0
 
 def _first_surface_reference(
     cfg: TrackerConfig,
-    pair: tuple[object, object, object, object, bool],
+    pair: tuple[int, int, int, int, bool],
     area: tuple[float, float] | None,
     range_nm: float,
-    airports: object | None,
+    airports: AirportFinder | None,
 ) -> tuple[tuple[float, float] | None, bool]:
     """A reference for an aircraft first seen on the ground, and whether it was off-airport.
 
@@ -393,9 +414,7 @@ def _first_surface_reference(
             [
                 c
                 for c in cells.tolist()
-                if airports.nearest_airport(  # type: ignore[attr-defined]
-                    float(la[c]), float(lo[c]), cfg.surface_airport_max_km
-                )
+                if airports.nearest_airport(float(la[c]), float(lo[c]), cfg.surface_airport_max_km)
                 is not None
             ],
             np.intp,

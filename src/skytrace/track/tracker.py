@@ -22,7 +22,7 @@ driven by one task.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -44,21 +44,20 @@ from skytrace.track.columns import StateColumns
 from skytrace.track.config import TrackerConfig
 from skytrace.track.dedup import deduplicate
 from skytrace.track.plausibility import Pending, accept
-from skytrace.track.positions import PositionRows, RejectReason, ffill_index, resolve, run_starts
+from skytrace.track.positions import (
+    AirportFinder,
+    PositionRows,
+    RejectReason,
+    ffill_index,
+    resolve,
+    run_starts,
+)
 
 __all__ = ["AirportFinder", "Tracker", "TrackerStats"]
 
 _PARITY_DFS: Final = np.array([0, 4, 5, 16, 20, 21])
 _EMERGENCY_SQUAWKS: Final = np.array([7500, 7600, 7700])
 _NON_ICAO_FLAG: Final = 1 << 24  # addresses that are not ICAO 24-bit (TIS-B/ADS-R anonymous)
-
-
-class AirportFinder(Protocol):
-    """Nearest airport within a distance: (icao, lat, lon) or None (refdata implements it)."""
-
-    def nearest_airport(
-        self, lat: float, lon: float, max_distance_km: float
-    ) -> tuple[str, float, float] | None: ...
 
 
 @dataclass(slots=True)
@@ -298,7 +297,7 @@ class Tracker:
         last = _last_of_runs(b.slot)
         s_last = b.slot[last]
         counts = np.bincount(b.slot, minlength=self._state.capacity)
-        col["messages"] += counts[: self._state.capacity].astype(np.uint32)
+        col["messages"][:] = col["messages"] + counts[: self._state.capacity]
         col["last_seen_s"][s_last] = np.maximum(col["last_seen_s"][s_last], b.time_s[last])
         col["n_receivers"][s_last] = b.n_receivers[last]
         has_sig = ~np.isnan(b.signal_dbfs)
