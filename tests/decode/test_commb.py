@@ -207,3 +207,33 @@ def test_sample_captures_decode_without_crash(shared_data: Path) -> None:
         assert counts[""] < 250  # 2-3 % stay unresolved (ambiguous, empty or no fit)
         for i in np.flatnonzero(c.bds == ""):
             assert c.bds_reason[i]
+
+
+def test_mcp_altitude_steps_coherence() -> None:
+    # 13,008 ft = 13,000 ft dialled; 27,552 ft = 8,400 m dialled on a metric FCU; 13,040 ft
+    # is neither a 100 ft nor a 100 m step, so 4,0 loses a tie it is part of.
+    mcps = [13008, 27552, 13040]
+    mbs = np.array([mb_from_bits((1, 1, 1), (2, 12, ft // 16)) for ft in mcps])
+    v = reg.decode_all(mbs)
+    assert list(v["selected_altitude_mcp_ft"][reg.BDS40]) == [13008.0, 27552.0, 13040.0]
+    coherent = reg.coherent_all(v, np.full(3, np.nan))
+    assert list(coherent[:, reg.BDS40]) == [True, True, False]
+
+
+def test_turn_rate_and_vertical_rate_coherence() -> None:
+    # 5,0: 20 deg bank at 250 kt TAS turns at ~1.6 deg/s; 6,0: baro 1,000 vs inertial 5,000 fpm.
+    bank = round(20 / (45 / 256))
+    turning = mb_from_bits(
+        (1, 1, 1), (3, 9, bank), (35, 1, 1), (37, 9, round(1.6 / (8 / 256))),
+        (46, 1, 1), (47, 10, 125),
+    )  # fmt: skip
+    wrong_rate = mb_from_bits(
+        (1, 1, 1), (3, 9, bank), (35, 1, 1), (37, 9, round(5.0 / (8 / 256))),
+        (46, 1, 1), (47, 10, 125),
+    )  # fmt: skip
+    split = mb_from_bits((35, 1, 1), (37, 9, 1000 // 32), (46, 1, 1), (48, 9, 5000 // 32))
+    agree = mb_from_bits((35, 1, 1), (37, 9, 1000 // 32), (46, 1, 1), (48, 9, 1100 // 32))
+    mbs = np.array([turning, wrong_rate, split, agree])
+    coherent = reg.coherent_all(reg.decode_all(mbs), np.full(4, np.nan))
+    assert list(coherent[:, reg.BDS50]) == [True, False, True, True]
+    assert list(coherent[2:, reg.BDS60]) == [False, True]

@@ -68,7 +68,8 @@ MAX_SELECTED_ALTITUDE_FT: Final = 50000.0
 MACH_TOLERANCE: Final = 0.1  # IAS->Mach at the reply's altitude vs reported Mach
 MAX_VERTICAL_RATE_SPLIT_FPM: Final = 2000.0  # baro vs inertial rate of one aircraft
 TURN_RATE_TOLERANCE_DEG_S: Final = 1.0
-MIN_AIRBORNE_IAS_KT: Final = 40.0  # reported track rate vs the rate the roll implies
+MIN_AIRBORNE_IAS_KT: Final = 40.0
+MCP_STEP_TOLERANCE_FT: Final = 16.0  # reported track rate vs the rate the roll implies
 _TRACK_RATE_SATURATED_DEG_S: Final = 15.9  # +-16 deg/s: "not computed" on some transponders
 _G_KT_DEG_S: Final = 9.80665 / (1852.0 / 3600.0) * 180.0 / np.pi  # g in kt*deg/s (~1091)
 MAX_METEO_WIND_KT: Final = 250.0
@@ -380,6 +381,13 @@ def coherent_all(v: Values, altitude_ft: FloatArray) -> BoolArray:
     split = np.abs(v["vertical_rate_baro_fpm"][BDS60] - v["vertical_rate_inertial_fpm"][BDS60])
     slow = (v["ias_kt"][BDS60] < MIN_AIRBORNE_IAS_KT) & (altitude_ft >= 1000.0)
     out[:, BDS60] = _le(split, MAX_VERTICAL_RATE_SPLIT_FPM) & ~slow
+    # 4,0: pilots dial the MCP/FCU altitude in 100 ft steps (100 m on metric FCUs); the
+    # 16 ft encoding keeps it within 16 ft of such a step (every 4,0 in the sample captures).
+    mcp = v["selected_altitude_mcp_ft"][BDS40]
+    off_ft = np.abs((mcp + 50.0) % 100.0 - 50.0)
+    step_m_ft = 100.0 / 0.3048
+    off_m = np.abs((mcp + step_m_ft / 2) % step_m_ft - step_m_ft / 2)
+    out[:, BDS40] = ~((off_ft > MCP_STEP_TOLERANCE_FT) & (off_m > MCP_STEP_TOLERANCE_FT))
     return out
 
 
