@@ -7,7 +7,7 @@ import pytest
 
 from skytrace.decode import cpr
 from skytrace.errors import UsageError
-from skytrace.model import EventKind, FrameBatch, Source
+from skytrace.model import EventKind, FrameBatch, FrameKind, Source
 from skytrace.track import RejectReason, Tracker, TrackerConfig
 from skytrace.track.positions import haversine_km
 from tests.track import helpers as h
@@ -266,3 +266,29 @@ def test_config_rejects_nonsense() -> None:
         TrackerConfig(aircraft_expire_s=0)
     with pytest.raises(UsageError):
         TrackerConfig(confirm_positions=0)
+
+
+def test_mlat_positions_carry_their_source_and_a_wider_tolerance() -> None:
+    msgs, times, truth = h.straight_flight(ICAO, 51.0, 0.0, 270.0, 250, 8000, 0.0, 20)
+    frames, _ = h.batch(msgs, times)
+    frames.kind[:] = FrameKind.MLAT
+    from skytrace.decode import decode_batch
+
+    tracker = Tracker()
+    out = tracker.ingest(frames, decode_batch(frames), times[-1])
+    assert out.positions.size == len(truth) - 1
+    assert set(out.positions["source"].tolist()) == {Source.MLAT}
+    (ac,) = tracker.snapshot(times[-1])["aircraft"]
+    assert ac["type"] == "mlat" and ac["mlat"] == ["lat", "lon"]
+    # 2 km off after 0.5 s: too far for ADS-B at 250 kt, within an MLAT fix's error
+    la, lo = h.move(*truth[-1], 0.0, 2.0)
+    late = h.batch([h.airborne_position(ICAO, la, lo, 8000, False)], [times[-1] + 0.5])[0]
+    late.kind[:] = FrameKind.MLAT
+    assert tracker.ingest(late, decode_batch(late), times[-1] + 0.5).positions.size == 1
+    adsb = Tracker()
+    adsb.ingest(*h.batch(msgs, times), times[-1])
+    out = adsb.ingest(
+        *h.batch([h.airborne_position(ICAO, la, lo, 8000, False)], [times[-1] + 0.5]), 0
+    )
+    assert out.positions.size == 0
+    assert [e.value for e in out.events] == [RejectReason.SPEED.value]

@@ -57,6 +57,7 @@ COLUMN_SPECS: Final[dict[str, tuple[str, object]]] = {
     "tas_kt": ("f4", _NAN),
     "mach": ("f4", _NAN),
     "heading_deg": ("f4", _NAN),
+    "heading_magnetic": ("?", True),  # TC31 HRD; magnetic until an aircraft says true north
     "air_time_s": ("f8", _NAN),
     "baro_rate_fpm": ("f4", _NAN),
     "geom_rate_fpm": ("f4", _NAN),

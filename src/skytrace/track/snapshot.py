@@ -70,6 +70,7 @@ class AircraftState:
     tas_kt: float
     mach: float
     heading_deg: float
+    heading_magnetic: bool
     baro_rate_fpm: float
     geom_rate_fpm: float
     nav_qnh_hpa: float
@@ -144,6 +145,7 @@ def aircraft_state(
         tas_kt=c["tas_kt"],
         mach=c["mach"],
         heading_deg=c["heading_deg"],
+        heading_magnetic=bool(c["heading_magnetic"]),
         baro_rate_fpm=c["baro_rate_fpm"],
         geom_rate_fpm=c["geom_rate_fpm"],
         nav_qnh_hpa=c["nav_qnh_hpa"],
@@ -211,7 +213,8 @@ def build_document(
                 ac[key] = round(c[name], digits) if digits else round(c[name])
         if _fresh(c["heading_deg"], t_air, now_s, stale):
             # ES airspeed messages give magnetic heading unless TC31 says true north (HRD)
-            ac["mag_heading"] = round(c["heading_deg"], 2)
+            key = "mag_heading" if c["heading_magnetic"] else "true_heading"
+            ac[key] = round(c["heading_deg"], 2)
         t_rate = c["rate_time_s"]
         for key, name in (("baro_rate", "baro_rate_fpm"), ("geom_rate", "geom_rate_fpm")):
             if _fresh(c[name], t_rate, now_s, stale):

@@ -549,34 +549,54 @@ class Tracker:
 
     def _update_fields(self, b: _Rows, decoded: Any) -> None:
         col = self._state.col
+        filled = _filled(decoded)
         for name, state_name, time_name in _FIELD_UPDATES:
-            if name not in decoded:
-                continue
-            valid = decoded.mask(name)[b.di]
-            if not valid.any():
-                continue
-            idx = np.flatnonzero(valid)
-            last = idx[_last_of_runs(b.slot[idx])]
-            s = b.slot[last]
-            col[state_name][s] = decoded[name][b.di[last]]
-            if time_name:
-                col[time_name][s] = b.time_s[last]
-        # vertical rate: barometric or GNSS by its source bit
-        valid = decoded.mask("vertical_rate_fpm")[b.di]
-        if valid.any():
-            baro = decoded["vertical_rate_source"][b.di] == 1
-            for which, name in ((baro, "baro_rate_fpm"), (~baro, "geom_rate_fpm")):
-                idx = np.flatnonzero(valid & which)
-                if idx.size:
-                    last = idx[_last_of_runs(b.slot[idx])]
-                    s = b.slot[last]
-                    col[name][s] = decoded["vertical_rate_fpm"][b.di[last]]
-                    col["rate_time_s"][s] = b.time_s[last]
+            if name in filled:
+                self._set_last(b, decoded.mask(name)[b.di], state_name, decoded[name], time_name)
         valid = decoded["onground"][b.di] >= 0
         if valid.any():
-            idx = np.flatnonzero(valid)
-            last = idx[_last_of_runs(b.slot[idx])]
-            col["onground"][b.slot[last]] = decoded["onground"][b.di[last]]
+            self._set_last(b, valid, "onground", decoded["onground"])
+        # vertical rate: barometric or GNSS by its source bit
+        if "vertical_rate_fpm" in filled:
+            valid = decoded.mask("vertical_rate_fpm")[b.di]
+            baro = decoded["vertical_rate_source"][b.di] == 1
+            rate = decoded["vertical_rate_fpm"]
+            self._set_last(b, valid & baro, "baro_rate_fpm", rate, "rate_time_s")
+            self._set_last(b, valid & ~baro, "geom_rate_fpm", rate, "rate_time_s")
+        # GNSS altitude from TC19's GNSS-minus-baro difference when no TC20-22 position
+        # gives it directly (readsb does the same)
+        if "geo_minus_baro_ft" in filled:
+            delta = decoded["geo_minus_baro_ft"][b.di]
+            idx = np.flatnonzero(~np.isnan(delta))
+            if idx.size:
+                last = idx[_last_of_runs(b.slot[idx])]
+                s = b.slot[last]
+                alt = col["alt_baro_ft"][s] + delta[last]
+                known = ~np.isnan(alt)
+                col["alt_geom_ft"][s[known]] = alt[known]
+                col["alt_geom_time_s"][s[known]] = b.time_s[last][known]
+        # heading reference (TC31 HRD): 0 true north, 1 magnetic north
+        if "hrd" in filled:
+            valid = decoded.mask("hrd")[b.di]
+            self._set_last(b, valid, "heading_magnetic", decoded["hrd"])
+
+    def _set_last(
+        self,
+        b: _Rows,
+        valid: npt.NDArray[np.bool_],
+        state_name: str,
+        values: npt.NDArray[Any],
+        time_name: str = "",
+    ) -> None:
+        """Set ``state_name`` of each aircraft to its last valid value of the batch."""
+        idx = np.flatnonzero(valid)
+        if idx.size == 0:
+            return
+        last = idx[_last_of_runs(b.slot[idx])]
+        s = b.slot[last]
+        self._state.col[state_name][s] = values[b.di[last]]
+        if time_name:
+            self._state.col[time_name][s] = b.time_s[last]
 
 
 # decoded column -> state column, time column set with it ("" none)
@@ -620,6 +640,14 @@ class _Rows:
     receiver: npt.NDArray[np.uint32]
     source: npt.NDArray[np.uint8]
     es: npt.NDArray[np.bool_]
+
+
+def _filled(decoded: Any) -> frozenset[str]:
+    """Columns some row of the batch filled (all known columns when the batch cannot say)."""
+    names = getattr(decoded, "filled_names", None)
+    if names is None:
+        names = [name for name, _, _ in _FIELD_UPDATES if name in decoded]
+    return frozenset(names)
 
 
 def _last_of_runs(slot: npt.NDArray[np.int32]) -> npt.NDArray[np.intp]:
