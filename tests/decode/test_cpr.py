@@ -15,6 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from skytrace.decode import cpr
+from skytrace.encode import cpr_encode
 from tests.conftest import REPO
 
 SCALE = 1 << 17
@@ -327,3 +328,27 @@ def test_roundtrip_surface(
     assert bool(g_ok) == same_band
     if same_band:
         assert_within_resolution(float(g_lat), float(g_lon), lat, lon, odd, True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(lats, lons), min_size=1, max_size=50), st.booleans())
+def test_roundtrip_with_project_encoder(points: list[tuple[float, float]], surface: bool) -> None:
+    """skytrace.encode.cpr_encode (the project's encoder) decodes back within resolution."""
+    lat = np.array([p[0] for p in points])
+    lon = np.array([p[1] for p in points])
+    ye, xe = cpr_encode(lat, lon, False, surface=surface)
+    yo, xo = cpr_encode(lat, lon, True, surface=surface)
+    if surface:
+        d_lat, d_lon, ok = cpr.surface_global(ye, xe, yo, xo, True, lat + 0.1, lon - 0.1)
+    else:
+        d_lat, d_lon, ok = cpr.airborne_global(ye, xe, yo, xo, True)
+    for k in range(len(points)):
+        same_band = int(cpr.nl(encoded_lat(lat[k], False, surface))) == int(
+            cpr.nl(encoded_lat(lat[k], True, surface))
+        )
+        nonzero = bool(ye[k] | xe[k] | yo[k] | xo[k])
+        assert bool(ok[k]) == (same_band and nonzero)
+        if ok[k]:
+            assert_within_resolution(
+                float(d_lat[k]), float(d_lon[k]), lat[k], lon[k], True, surface
+            )
