@@ -48,7 +48,6 @@ from skytrace.track.positions import (
     AirportFinder,
     PositionRows,
     RejectReason,
-    ffill_index,
     resolve,
     run_starts,
 )
@@ -381,10 +380,11 @@ class Tracker:
         is_pos = fmt_all >= 0
         if not is_pos.any():
             return empty_positions(0)
-        start = run_starts(b.slot)
-        gs_row = _ffill_value(decoded["groundspeed_kt"][b.di], start, col["groundspeed_kt"], b.slot)
         p = np.flatnonzero(is_pos)
         pdi = b.di[p]
+        gs = decoded["groundspeed_kt"]
+        j = _latest(b, ~np.isnan(gs[b.di]), p)
+        gs_p = np.where(j >= 0, gs[b.di[j]], col["groundspeed_kt"][b.slot[p]]).astype(np.float32)
         prow = PositionRows(
             row=p,
             slot=b.slot[p],
@@ -394,7 +394,7 @@ class Tracker:
             lon17=decoded["cpr_lon"][pdi].astype(np.int64),
             surface=decoded["surface"][pdi].astype(bool),
             altitude_ft=decoded["altitude_ft"][pdi].astype(np.float32),
-            groundspeed_kt=gs_row[p],
+            groundspeed_kt=gs_p,
             source=b.source[p],
             receiver=b.receiver[p],
         )
@@ -405,7 +405,7 @@ class Tracker:
         for r, why in zip(cand.failed_row.tolist(), cand.failed_reason, strict=True):
             self._reject(b, r, why, events)
 
-        rows = self._position_rows(b, decoded, cand, start, gs_row)
+        rows = self._position_rows(b, decoded, cand)
         acc = accept(cfg, cand, rows, col, self._pending)
         for rej in acc.rejected:
             self.stats.rejected[rej.reason.value] += 1
@@ -429,9 +429,9 @@ class Tracker:
             out = out[np.argsort(out["time_s"], kind="stable")]
             # the receiver's area for first surface fixes: the last position it heard
             acc_recv = cand.receiver[acc.accepted]
-            for r in np.unique(acc_recv).tolist():
-                j = int(acc.accepted[np.flatnonzero(acc_recv == r)[-1]])
-                self._receiver_area[int(r)] = (float(cand.lat[j]), float(cand.lon[j]))
+            for recv in np.unique(acc_recv).tolist():
+                last = int(acc.accepted[np.flatnonzero(acc_recv == recv)[-1]])
+                self._receiver_area[int(recv)] = (float(cand.lat[last]), float(cand.lon[last]))
         self.stats.positions += int(out.size)
         return out
 
@@ -439,47 +439,34 @@ class Tracker:
         self.stats.rejected[why.value] += 1
         events.append(self._event(b, r, EventKind.POSITION_REJECTED, why.value))
 
-    def _position_rows(
-        self,
-        b: _Rows,
-        decoded: Any,
-        cand: Any,
-        start: npt.NDArray[np.intp],
-        gs_row: npt.NDArray[np.float32],
-    ) -> npt.NDArray[np.void]:
+    def _position_rows(self, b: _Rows, decoded: Any, cand: Any) -> npt.NDArray[np.void]:
+        """POSITION_DTYPE rows of the candidates, with the latest known motion/identity."""
         col = self._state.col
         r = cand.row
+        slot = cand.slot
         out = empty_positions(r.size)
-        out["icao24"] = col["icao24"][cand.slot]
+        out["icao24"] = col["icao24"][slot]
         out["time_s"] = cand.time_s
         out["lat"] = cand.lat
         out["lon"] = cand.lon
         out["altitude_ft"] = cand.altitude_ft
-        out["groundspeed_kt"] = gs_row[r]
+        out["groundspeed_kt"] = cand.groundspeed_kt
         for name, state_name in (
             ("track_deg", "track_deg"),
             ("geo_altitude_ft", "alt_geom_ft"),
-            ("vertical_rate_fpm", None),
+            ("vertical_rate_fpm", "baro_rate_fpm"),
         ):
-            values = decoded[name][b.di]
-            fill = col[state_name] if state_name else col["baro_rate_fpm"]
-            out[name] = _ffill_value(values, start, fill, b.slot)[r]
+            values = decoded[name]
+            j = _latest(b, ~np.isnan(values[b.di]), r)
+            out[name] = np.where(j >= 0, values[b.di[j]], col[state_name][slot])
         out["onground"] = cand.surface
         out["source"] = cand.source
         out["n_receivers"] = b.n_receivers[r]
-        sq_mask = decoded.mask("squawk")[b.di]
-        j = ffill_index(sq_mask, start)[r]
-        sq = np.where(
-            j >= 0,
-            decoded["squawk"][b.di[np.maximum(j, 0)]].astype(np.int32),
-            col["squawk"][cand.slot],
-        )
+        j = _latest(b, decoded.mask("squawk")[b.di], r)
+        sq = np.where(j >= 0, decoded["squawk"][b.di[j]].astype(np.int32), col["squawk"][slot])
         out["squawk"] = _squawk_text(sq)
-        cs_mask = decoded.mask("callsign")[b.di]
-        j = ffill_index(cs_mask, start)[r]
-        out["callsign"] = np.where(
-            j >= 0, decoded["callsign"][b.di[np.maximum(j, 0)]], col["callsign"][cand.slot]
-        )
+        j = _latest(b, decoded.mask("callsign")[b.di], r)
+        out["callsign"] = np.where(j >= 0, decoded["callsign"][b.di[j]], col["callsign"][slot])
         return out
 
     def _update_references(self, cand: Any, acc: Any, prow: PositionRows) -> None:
@@ -667,12 +654,14 @@ def _squawk_text(squawk: npt.NDArray[np.int32]) -> npt.NDArray[np.bytes_]:
     return np.where(squawk >= 0, text, b"")
 
 
-def _ffill_value(
-    values: npt.NDArray[Any],
-    start: npt.NDArray[np.intp],
-    state: npt.NDArray[Any],
-    slot: npt.NDArray[np.int32],
-) -> npt.NDArray[Any]:
-    """Latest non-NaN value at or before each row in its run, else the state's value."""
-    j = ffill_index(~np.isnan(values), start)
-    return np.where(j >= 0, values[np.maximum(j, 0)], state[slot]).astype(values.dtype)
+def _latest(
+    b: _Rows, valid: npt.NDArray[np.bool_], at: npt.NDArray[np.intp]
+) -> npt.NDArray[np.intp]:
+    """For each row in ``at``, the latest row at or before it of the same aircraft where
+    ``valid`` (rows are sorted by slot then time); -1 where there is none in this batch."""
+    rows = np.flatnonzero(valid)
+    if rows.size == 0:
+        return np.full(at.shape, -1, np.intp)
+    k = np.searchsorted(rows, at, side="right") - 1
+    j = rows[np.maximum(k, 0)]
+    return np.where((k >= 0) & (b.slot[j] == b.slot[at]), j, -1)
