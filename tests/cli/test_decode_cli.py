@@ -1,0 +1,173 @@
+"""``skytrace decode``: every input format, filters, CSV, bad lines with line numbers."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skytrace.cli.main import main
+
+IDENT = "8D406B902015A678D4D220AA4BDA"
+POSITION = "8D40058B58C901375147EFD09357"
+DF11 = "5D484FDEA248F5"
+DF5 = "28000808106DE2"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[str, Any]], str]:
+    code = main(["decode", *argv])
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines() if line.strip()]
+    return code, rows, captured.err
+
+
+def test_hex_lines_with_a_bad_line_in_the_middle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "msgs.txt"
+    path.write_text(f"{IDENT}\n{POSITION}\nnot-hex-at-all\n\n# comment\n{DF11}\n{DF5[:-1]}\n")
+    code, rows, err = _run(capsys, str(path))
+    assert code == 0
+    assert [r["line"] for r in rows] == [1, 2, 3, 6, 7]
+    assert rows[0]["callsign"] == "EZY85MH"
+    assert rows[1]["altitude_ft"] == 39000
+    assert rows[2]["error"] == "non_hex"
+    assert rows[3]["icao"] == "484fde"
+    assert rows[4]["error"] == "odd_hex"
+    assert "line 3: non_hex" in err and "line 7: odd_hex" in err
+    assert "5 frame(s), 2 not decoded" in err
+
+
+def test_csv_with_header_and_beast_hex_frames(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "frames.csv"
+    path.write_text(
+        "ts,hex\n"
+        "1698140962.119813,1a32000023b1dda011210000bd6b441a\n"
+        f"1698140962.5,{IDENT}\n"
+        "1698140963.0\n"
+        f"oops,{IDENT}\n"
+    )
+    code, rows, err = _run(capsys, str(path))
+    assert code == 0
+    assert rows[0]["line"] == 2 and rows[0]["time_s"] == 1698140962.119813
+    assert rows[0]["hex"] == "210000bd6b441a" and rows[0]["df"] == 4
+    assert rows[0]["receiver_ticks"] == 0x23B1DDA0
+    assert rows[1]["icao"] == "406b90"
+    assert rows[2] == {
+        "line": 4,
+        "time_s": 1698140963.0,
+        "error": "bad_line",
+        "detail": "no message field",
+    }
+    assert rows[3]["error"] == "bad_line" and rows[3]["line"] == 5
+    assert "line 4: bad_line" in err
+
+
+def test_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "frames.jsonl"
+    path.write_text(
+        json.dumps({"ts": 10.5, "hex": IDENT}) + "\n{broken\n" + json.dumps({"msg": DF11}) + "\n"
+    )
+    code, rows, _err = _run(capsys, str(path))
+    assert code == 0
+    assert rows[0]["time_s"] == 10.5 and rows[0]["callsign"] == "EZY85MH"
+    assert rows[1]["error"] == "bad_line" and rows[1]["line"] == 2
+    assert rows[2]["df"] == 11
+
+
+def test_avr_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "frames.avr"
+    path.write_text(f"*{IDENT};\r\n@0000023B1DDA{DF11};\ngarbage\n<0000023B1DDAFF{DF5};\n")
+    code, rows, _err = _run(capsys, str(path), "--format", "avr")
+    assert code == 0
+    assert [r.get("df") for r in rows] == [17, 11, None, 5]
+    assert rows[1]["receiver_ticks"] == 0x23B1DDA
+    assert rows[2]["error"] == "bad_line"
+    assert rows[3]["signal_dbfs"] == 0.0
+
+
+def _beast(message: str, ticks: int) -> bytes:
+    raw = bytes.fromhex(message)
+    body = bytes([0x33 if len(raw) == 14 else 0x32]) + ticks.to_bytes(6, "big") + b"\x80" + raw
+    return b"\x1a" + body.replace(b"\x1a", b"\x1a\x1a")
+
+
+def test_beast_binary_with_garbage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "frames.beast"
+    path.write_bytes(
+        _beast(IDENT, 0x1A1A1A) + b"\x00\xff\x13garbage" + _beast(DF11, 5) + _beast(POSITION, 6)
+    )
+    code, rows, _err = _run(capsys, str(path))
+    assert code == 0
+    assert [r["frame"] for r in rows] == [1, 2, 3]
+    assert [r["df"] for r in rows] == [17, 11, 17]
+    assert rows[0]["receiver_ticks"] == 0x1A1A1A
+
+
+def test_filters_and_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "msgs.txt"
+    path.write_text(f"{IDENT}\n{DF11}\n{POSITION}\n{DF5}\n")
+    _code, rows, err = _run(capsys, str(path), "--only", "df17", "--fields", "line,icao,df")
+    assert rows == [
+        {"line": 1, "icao": "406b90", "df": 17},
+        {"line": 3, "icao": "40058b", "df": 17},
+    ]
+    assert "2 written after filters" in err
+    _code, rows, _err = _run(capsys, str(path), "--icao", "484FDE")
+    assert [r["line"] for r in rows] == [2]
+
+
+def test_csv_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "msgs.txt"
+    path.write_text(f"{IDENT}\nzz\n")
+    assert main(["decode", str(path), "--csv", "--fields", "line,df,callsign,crc_ok,error"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["line,df,callsign,crc_ok,error", "1,17,EZY85MH,true,", "2,,,,non_hex"]
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"{IDENT}\n".encode())))
+    code, rows, _err = _run(capsys, "-")
+    assert code == 0 and rows[0]["callsign"] == "EZY85MH"
+
+
+def test_bundled_sample_when_stdin_is_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class _Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", _Tty())
+    code, rows, err = _run(capsys)
+    assert code == 0
+    assert len(rows) >= 15
+    assert any(r.get("callsign") == "EZY85MH" for r in rows)
+    assert rows[-1]["error"] == "odd_hex"
+    assert "bundled sample" in err
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["decode", str(tmp_path / "missing.txt")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    path = tmp_path / "msgs.txt"
+    path.write_text(f"{IDENT}\n")
+    assert main(["decode", str(path), "--only", "adsb"]) == 2
+    assert "--only takes downlink formats" in capsys.readouterr().err
+    assert main(["decode", str(path), "--icao", "xyz"]) == 2
+    assert main(["decode", str(path), "--fields", "altitude"]) == 2
+    assert "unknown field" in capsys.readouterr().err
+
+
+def test_binary_garbage_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "noise.bin"
+    path.write_bytes(bytes(range(256)).replace(b"\x1a", b"") * 8)
+    assert main(["decode", str(path)]) == 4
+    assert "binary input without Beast frames" in capsys.readouterr().err
