@@ -18,6 +18,7 @@ that loads in well under a second. Read-only after construction; safe to share b
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -202,7 +203,7 @@ class AircraftTable:
                     {n: z[f"{n}_code"] for n in _STRING_COLUMNS},
                     {n: z[f"{n}_values"] for n in _STRING_COLUMNS},
                 )
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise RefdataError(
                 f"aircraft table {path} is unreadable ({exc}); import it again"
             ) from exc

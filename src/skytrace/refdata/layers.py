@@ -27,6 +27,7 @@ Built once, then read-only; look-ups are safe to run from several threads.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
@@ -81,8 +82,7 @@ def _tile(geom: shapely.Geometry) -> list[shapely.Geometry]:
                     for p in shapely.get_parts(shapely.make_valid(part))
                     if p.geom_type == "Polygon"
                 ]
-            if polys:
-                pieces.append(shapely.union_all(polys) if len(polys) > 1 else polys[0])
+            pieces.extend(polys)
     return pieces
 
 
@@ -270,5 +270,12 @@ class PolygonLayer:
                 else:
                     pieces = np.array([], dtype=object)
                 return cls(entries, pieces, piece_entry, z["grid"], float(z["cell_deg"]))
-        except (OSError, KeyError, ValueError, shapely.errors.GEOSException) as exc:
+        except (
+            OSError,
+            KeyError,
+            ValueError,
+            EOFError,
+            zipfile.BadZipFile,
+            shapely.errors.GEOSException,
+        ) as exc:
             raise RefdataError(f"{what} file is unreadable ({exc}); import it again") from exc

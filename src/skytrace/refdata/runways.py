@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,7 +145,7 @@ class RunwayColumns:
         try:
             with np.load(path, allow_pickle=False) as z:
                 return cls({name: z[name] for name in (*_STR_FIELDS, *_FLOAT_FIELDS)})
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise RefdataError(f"runway table {path} is unreadable ({exc}); import again") from exc
 
 
