@@ -6,7 +6,13 @@ any number of readers beside it. Layout, schema, crash safety and retention: doc
 
 from __future__ import annotations
 
-from skytrace.store.reader import AreaAircraft, FlightQuery, StoreReader, open_reader
+from skytrace.store.reader import (
+    AreaAircraft,
+    FlightQuery,
+    PointFilter,
+    StoreReader,
+    open_reader,
+)
 from skytrace.store.writer import Store
 
-__all__ = ["AreaAircraft", "FlightQuery", "Store", "StoreReader", "open_reader"]
+__all__ = ["AreaAircraft", "FlightQuery", "PointFilter", "Store", "StoreReader", "open_reader"]

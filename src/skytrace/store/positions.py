@@ -2,7 +2,8 @@
 
 Layout (under ``<data_dir>/store/positions/``)::
 
-    2023-09-12/02/seg-000017.parquet     a flushed segment of hour 02:00-03:00 UTC (unsorted)
+    2023-09-12/02/seg-000017.npy         a flushed segment of hour 02:00-03:00 UTC: raw
+                                         POSITION_DTYPE rows (.npy), unsorted, short-lived
     2023-09-12/02/sorted-000016.parquet  the hour's compacted file: every segment <= 16, sorted
 
 The directory listing is the state, no manifest: in one hour directory the live files are the
@@ -28,7 +29,10 @@ Parquet columns (names follow traffic / OpenSky where they mean the same)::
     source        string (dictionary)   skytrace.model.Source label, e.g. "adsb_icao"
     receivers     uint16                receivers that heard the position
 
-Floats are written with BYTE_STREAM_SPLIT and zstd, the timestamp with DELTA_BINARY_PACKED.
+Floats are written with BYTE_STREAM_SPLIT and zstd, the timestamp with DELTA_BINARY_PACKED,
+one row group per 65,536 rows with its own small dictionaries. Segments are plain ``.npy``
+files because they live at most an hour and must be cheap to write and to read back for
+compaction; readers convert them on the fly (they hold at most the open hour).
 Functions here are pure file operations with no shared state; the writer thread of
 ``skytrace.store.writer`` is their only caller that modifies files.
 """
@@ -62,16 +66,17 @@ __all__ = [
     "list_hours",
     "live_files",
     "positions_to_table",
+    "read_file",
+    "read_segments",
     "recover_hour",
+    "sort_rows",
     "table_to_positions",
-    "write_atomic_parquet",
     "write_segment",
+    "write_sorted",
 ]
 
 HOUR_S: Final = 3600
 ROW_GROUP_ROWS: Final = 65_536  # small groups: a one-aircraft read prunes to one or two
-SEGMENT_ZSTD_LEVEL: Final = 1
-SEGMENT_ROW_GROUP_ROWS: Final = 1 << 20  # segments are short-lived: write fast
 SORTED_ZSTD_LEVEL: Final = 6
 
 # (parquet column, POSITION_DTYPE field, stored resolution; 0 = as float32)
@@ -104,7 +109,7 @@ PARQUET_SCHEMA: Final = pa.schema(
     ]
 )
 
-_SEG_RE: Final = re.compile(r"^seg-(\d{6,})\.parquet$")
+_SEG_RE: Final = re.compile(r"^seg-(\d{6,})\.(?:parquet|npy)$")
 _SORTED_RE: Final = re.compile(r"^sorted-(\d{6,})\.parquet$")
 
 
@@ -246,37 +251,20 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic_parquet(
-    table: pa.Table, path: Path, *, zstd_level: int, row_group_rows: int = ROW_GROUP_ROWS
-) -> None:
-    """Write ``table`` to ``path`` via ``path.tmp``, fsync and rename (all or nothing)."""
-    tmp = path.with_name(path.name + ".tmp")
-    dictionary_columns = ["icao24", "callsign", "squawk", "source", "onground", "receivers"]
-    with open(tmp, "wb") as fh:
-        pq.write_table(
-            table,
-            fh,
-            compression="zstd",
-            compression_level=zstd_level,
-            row_group_size=row_group_rows,
-            use_dictionary=dictionary_columns,
-            column_encoding={
-                "timestamp": "DELTA_BINARY_PACKED",
-                "latitude": "BYTE_STREAM_SPLIT",
-                "longitude": "BYTE_STREAM_SPLIT",
-                "altitude": "BYTE_STREAM_SPLIT",
-                "geoaltitude": "BYTE_STREAM_SPLIT",
-                "groundspeed": "BYTE_STREAM_SPLIT",
-                "track": "BYTE_STREAM_SPLIT",
-                "vertical_rate": "BYTE_STREAM_SPLIT",
+def _writer_options(zstd_level: int) -> dict[str, object]:
+    return {
+        "compression": "zstd",
+        "compression_level": zstd_level,
+        "use_dictionary": ["icao24", "callsign", "squawk", "source", "onground", "receivers"],
+        "column_encoding": {
+            "timestamp": "DELTA_BINARY_PACKED",
+            **{
+                name: "BYTE_STREAM_SPLIT"
+                for name in ("latitude", "longitude", *(c for c, _, _ in _FLOAT_COLUMNS))
             },
-            write_statistics=True,
-            store_decimal_as_integer=True,
-        )
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+        },
+        "write_statistics": True,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,18 +321,53 @@ def live_files(root: Path, start_s: float | None = None, end_s: float | None = N
     return files
 
 
-def write_segment(root: Path, hour_s: int, table: pa.Table, seq: int) -> Path:
+def write_segment(root: Path, hour_s: int, rows: npt.NDArray[np.void], seq: int) -> Path:
+    """Write POSITION_DTYPE rows as ``seg-<seq>.npy`` of their hour (temp, fsync, rename)."""
     path = hour_dir(root, hour_s)
     new_dir = not path.is_dir()
     path.mkdir(parents=True, exist_ok=True)
     if new_dir:
         fsync_dir(path.parent)
         fsync_dir(path.parent.parent)
-    target = path / f"seg-{seq:06d}.parquet"
-    write_atomic_parquet(
-        table, target, zstd_level=SEGMENT_ZSTD_LEVEL, row_group_rows=SEGMENT_ROW_GROUP_ROWS
-    )
+    target = path / f"seg-{seq:06d}.npy"
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, np.ascontiguousarray(rows, dtype=POSITION_DTYPE), allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    fsync_dir(path)
     return target
+
+
+def read_file(path: Path) -> npt.NDArray[np.void]:
+    """POSITION_DTYPE rows of one live file (segment or sorted Parquet)."""
+    if path.suffix == ".npy":
+        rows: npt.NDArray[np.void] = np.load(path, allow_pickle=False)
+        if rows.dtype != POSITION_DTYPE:
+            raise ValueError(f"{path} does not hold position rows")
+        return rows
+    return table_to_positions(pq.read_table(path))
+
+
+def read_segments(paths: Sequence[Path]) -> npt.NDArray[np.void]:
+    parts = [read_file(p) for p in paths]
+    return np.concatenate(parts) if parts else np.zeros(0, POSITION_DTYPE)
+
+
+def write_sorted(rows: npt.NDArray[np.void], path: Path, *, zstd_level: int) -> None:
+    """Rows already sorted -> one Parquet file, one row group (own dictionaries) per chunk."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        with pq.ParquetWriter(fh, PARQUET_SCHEMA, **_writer_options(zstd_level)) as writer:
+            for i in range(0, max(len(rows), 1), ROW_GROUP_ROWS):
+                writer.write_table(
+                    positions_to_table(rows[i : i + ROW_GROUP_ROWS]), row_group_size=ROW_GROUP_ROWS
+                )
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
 
 
 def _remove(paths: Iterable[Path]) -> None:
@@ -364,26 +387,14 @@ def _addresses(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint32]:
     return out
 
 
-def _sort_table(table: pa.Table) -> pa.Table:
-    """Sort by address then time with one uint64 key (faster than a two-key sort)."""
-    table = table.unify_dictionaries().combine_chunks()
-    address = _addresses(table.column("icao24")).astype(np.uint64)
-    stamps = table.column("timestamp").combine_chunks().cast(pa.timestamp("ms", tz="UTC"))
-    ms = stamps.cast(pa.int64()).to_numpy(zero_copy_only=False)
-    offset = (ms - ms.min()).astype(np.uint64) if len(ms) else ms.astype(np.uint64)
-    order = np.argsort((address << np.uint64(34)) | offset, kind="stable")
-    return table.take(pa.array(order))
-
-
-def _plain_strings(table: pa.Table) -> pa.Table:
-    """Decode dictionary columns so Parquet builds a small dictionary per row group.
-
-    (A table-wide Arrow dictionary would be written whole into every row group.)
-    """
-    for i, field in enumerate(table.schema):
-        if pa.types.is_dictionary(field.type):
-            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
-    return table
+def sort_rows(rows: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
+    """Rows sorted by address then time, with one uint64 key (faster than a two-key sort)."""
+    if len(rows) == 0:
+        return rows
+    ms = np.round(rows["time_s"] * 1000.0).astype(np.int64)
+    offset = (ms - ms.min()).astype(np.uint64)  # < 2**34 ms (198 days) within one hour's file
+    key = (rows["icao24"].astype(np.uint64) << np.uint64(34)) | offset
+    return rows[np.argsort(key, kind="stable")]
 
 
 def compact_hour(files: HourFiles) -> Path | None:
@@ -391,13 +402,10 @@ def compact_hour(files: HourFiles) -> Path | None:
     if not files.segments:
         _remove(files.garbage)
         return files.sorted_file
-    # Segments hold Arrow dictionaries, sorted files plain strings: decode both to concat.
-    parts = [_plain_strings(pq.read_table(p)) for p in files.live]
-    table = pa.concat_tables(parts, promote_options="permissive").combine_chunks()
-    table = _plain_strings(_sort_table(table))
+    rows = sort_rows(read_segments(files.live))
     seq = files.segments[-1][0]
     target = files.path / f"sorted-{seq:06d}.parquet"
-    write_atomic_parquet(table, target, zstd_level=SORTED_ZSTD_LEVEL)
+    write_sorted(rows, target, zstd_level=SORTED_ZSTD_LEVEL)
     _remove([*(p for p in files.live if p != target), *files.garbage])
     return target
 
@@ -408,8 +416,11 @@ def recover_hour(files: HourFiles) -> tuple[HourFiles, list[Path]]:
     good: list[tuple[int, Path]] = []
     for seq, p in files.segments:
         try:
-            pq.read_metadata(p)
-        except (OSError, pa.ArrowException):
+            if p.suffix == ".npy":
+                read_file(p)
+            else:
+                pq.read_metadata(p)
+        except (OSError, ValueError, pa.ArrowException):
             removed.append(p)
             continue
         good.append((seq, p))
@@ -437,6 +448,15 @@ def newest_time_s(files: Sequence[Path]) -> float | None:
     """Latest position time in ``files`` from Parquet statistics (no data read)."""
     best: float | None = None
     for f in files:
+        if f.suffix == ".npy":
+            try:
+                rows = read_file(f)
+            except (OSError, ValueError):
+                continue
+            if len(rows):
+                t = float(rows["time_s"].max())
+                best = t if best is None else max(best, t)
+            continue
         try:
             meta = pq.read_metadata(f)
         except (OSError, pa.ArrowException):

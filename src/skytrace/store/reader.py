@@ -15,7 +15,7 @@ of files (a reader opened long ago does not see hours created since).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -31,7 +31,7 @@ from skytrace.store import catalog
 from skytrace.store import positions as pos
 from skytrace.store.layout import StoreLayout, check_version
 
-__all__ = ["AreaAircraft", "FlightQuery", "StoreReader", "open_reader"]
+__all__ = ["AreaAircraft", "FlightQuery", "PointFilter", "StoreReader", "open_reader"]
 
 _ALLOWED_SQL: Final = ("SELECT", "EXPLAIN")
 _POSITION_COLUMNS: Final = (
@@ -162,22 +162,30 @@ class StoreReader:
         ):
             path = lay.snapshot / f"{name}.parquet"
             views[name] = self._view(name, [path] if path.exists() else [], cols)
-        position_files = pos.live_files(lay.positions)
-        if position_files:
-            views["positions"] = (
-                f"SELECT * FROM read_parquet({self._files_sql(position_files)}, union_by_name=true)"
-            )
-        else:
-            views["positions"] = (
-                "SELECT "
-                + ", ".join(
-                    f"CAST(NULL AS {c.split()[1]}) AS {c.split()[0]}"
-                    for c in _POSITION_COLUMNS.split(", ")
-                )
-                + " WHERE false"
-            )
+        views["positions"] = self._positions_from(pos.live_files(lay.positions), "_open_hours")
         for name, body in views.items():
             self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {body}")
+
+    def _positions_from(self, files: Sequence[Path], segment_table: str) -> str:
+        """A SELECT over position files: Parquet read by DuckDB, .npy segments registered."""
+        parquet = [f for f in files if f.suffix == ".parquet"]
+        segments = [f for f in files if f.suffix == ".npy"]
+        parts = []
+        if parquet:
+            parts.append(f"SELECT * FROM read_parquet({self._files_sql(parquet)})")
+        if segments:
+            table = pos.positions_to_table(pos.read_segments(segments))
+            for i, field in enumerate(table.schema):
+                if pa.types.is_dictionary(field.type):
+                    table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+            self._con.register(segment_table, table)
+            parts.append(f"SELECT * FROM {segment_table}")
+        if not parts:
+            cols = (c.split() for c in _POSITION_COLUMNS.split(", "))
+            return (
+                "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t in cols) + " WHERE false"
+            )
+        return " UNION ALL BY NAME ".join(parts)
 
     def _query(self, sql: str) -> pa.Table:
         for attempt in (0, 1):
@@ -265,14 +273,24 @@ class StoreReader:
     def positions(self, icao24: int, start_s: float, end_s: float) -> npt.NDArray[np.void]:
         """Positions of one aircraft with start_s <= time <= end_s, time ordered."""
         files = pos.live_files(self.layout.positions, start_s, end_s)
-        if not files:
+        parquet = [f for f in files if f.suffix == ".parquet"]
+        parts = []
+        if parquet:
+            sql = (
+                f"SELECT * FROM read_parquet({self._files_sql(parquet)}) "
+                f"WHERE icao24 = {_sql_str(f'{int(icao24):06x}')} "
+                f"AND timestamp >= {_ts(start_s)} AND timestamp <= {_ts(end_s)}"
+            )
+            parts.append(pos.table_to_positions(self._query(sql)))
+        segments = [f for f in files if f.suffix == ".npy"]
+        if segments:
+            rows = pos.read_segments(segments)
+            t = rows["time_s"]
+            parts.append(rows[(rows["icao24"] == icao24) & (t >= start_s) & (t <= end_s)])
+        if not parts:
             return np.zeros(0, POSITION_DTYPE)
-        sql = (
-            f"SELECT * FROM read_parquet({self._files_sql(files)}) "
-            f"WHERE icao24 = {_sql_str(f'{int(icao24):06x}')} "
-            f"AND timestamp >= {_ts(start_s)} AND timestamp <= {_ts(end_s)} ORDER BY timestamp"
-        )
-        return pos.table_to_positions(self._query(sql))
+        out = np.concatenate(parts)
+        return out[np.argsort(out["time_s"], kind="stable")]
 
     def flight_positions(self, flight_id: str) -> npt.NDArray[np.void]:
         f = self.flight(flight_id)
@@ -307,11 +325,9 @@ class StoreReader:
     ) -> tuple[list[AreaAircraft], list[Flight]]:
         """Aircraft with positions inside ``shape`` during [start_s, end_s], and their flights.
 
-        ``shape`` is a bbox (south, west, north, east), a polygon as (lat, lon) vertices, or a
-        shapely geometry in lon/lat (what a country outline is).
+        ``shape`` is a bbox (south, west, north, east), a polygon as (lat, lon) vertices, a
+        shapely geometry in lon/lat, or a ``PointFilter`` (e.g. "in country KP" from refdata).
         """
-        import shapely
-
         geom, bbox = _area_geometry(shape)
         files = pos.live_files(self.layout.positions, start_s, end_s)
         if not files:
@@ -322,8 +338,9 @@ class StoreReader:
             if west <= east
             else f"(longitude >= {west!r} OR longitude <= {east!r})"
         )
+        source = self._positions_from(files, "_area_segments")
         base = (
-            f"FROM read_parquet({self._files_sql(files)}) WHERE timestamp >= {_ts(start_s)} "
+            f"FROM ({source}) WHERE timestamp >= {_ts(start_s)} "
             f"AND timestamp <= {_ts(end_s)} AND latitude BETWEEN {south!r} AND {north!r} "
             f"AND {lon_cond}"
         )
@@ -339,9 +356,9 @@ class StoreReader:
             cand = self._query(
                 f"SELECT icao24, callsign, timestamp, latitude, longitude, altitude {base}"
             )
-            lat = cand.column("latitude").to_numpy(zero_copy_only=False)
-            lon = cand.column("longitude").to_numpy(zero_copy_only=False)
-            inside = shapely.contains_xy(geom, lon, lat) | shapely.intersects_xy(geom, lon, lat)
+            lat = cand.column("latitude").to_numpy(zero_copy_only=False).astype(np.float64)
+            lon = cand.column("longitude").to_numpy(zero_copy_only=False).astype(np.float64)
+            inside = np.asarray(geom(lat, lon), dtype=bool)
             self._con.register("_area_inside", cand.filter(pa.array(inside)))
             try:
                 agg = self._con.sql(
@@ -422,10 +439,24 @@ def _registration_sql(registration: str) -> str:
     return f"replace(upper(registration), '-', '') = {_sql_str(reg)}"
 
 
-def _area_geometry(shape: Any) -> tuple[Any, tuple[float, float, float, float]]:
-    """(shapely geometry or None for a plain bbox, bbox as south, west, north, east)."""
+@dataclass(frozen=True, slots=True)
+class PointFilter:
+    """An area given as a test on points: ``contains(lats, lons) -> bool mask``."""
+
+    name: str
+    contains: Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.ArrayLike]
+    bbox: tuple[float, float, float, float] = (-90.0, -180.0, 90.0, 180.0)  # S, W, N, E
+
+
+MaskFn = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.ArrayLike]
+
+
+def _area_geometry(shape: Any) -> tuple[MaskFn | None, tuple[float, float, float, float]]:
+    """(point test or None for a plain bbox, bbox as south, west, north, east)."""
     import shapely
 
+    if isinstance(shape, PointFilter):
+        return shape.contains, shape.bbox
     if (
         isinstance(shape, tuple)
         and len(shape) == 4
@@ -451,4 +482,9 @@ def _area_geometry(shape: Any) -> tuple[Any, tuple[float, float, float, float]]:
             raise UsageError("the polygon crosses itself")
     shapely.prepare(geom)
     west, south, east, north = shapely.bounds(geom).tolist()
-    return geom, (south, west, north, east)
+
+    def contains(lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]) -> npt.ArrayLike:
+        inside: npt.NDArray[np.bool_] = shapely.intersects_xy(geom, lons, lats)
+        return inside  # the boundary counts as inside
+
+    return contains, (south, west, north, east)

@@ -296,7 +296,7 @@ class Store:
                 path = pos.hour_dir(self.layout.positions, hour_s)
                 self._next_seq[hour_s] = pos.scan_hour(hour_s, path).next_seq
             seq = self._next_seq[hour_s]
-            pos.write_segment(self.layout.positions, hour_s, pos.positions_to_table(part), seq)
+            pos.write_segment(self.layout.positions, hour_s, part, seq)
             self._next_seq[hour_s] = seq + 1
             self._segments[hour_s] = self._segments.get(hour_s, 0) + 1
             self.positions_written += len(part)
