@@ -16,9 +16,11 @@ Pure functions of the state passed in; not thread-safe against a concurrent ``in
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
 
 from skytrace.model import IdentityLookup, Source
 from skytrace.track.columns import COLUMN_SPECS, StateColumns
@@ -170,10 +172,6 @@ def aircraft_state(
     )
 
 
-def _fresh(value: float, time_s: float, now_s: float, max_age_s: float) -> bool:
-    return not math.isnan(value) and now_s - time_s <= max_age_s
-
-
 def build_document(
     st: StateColumns,
     now_s: float,
@@ -181,79 +179,104 @@ def build_document(
     cfg: TrackerConfig,
     identities: IdentityLookup | None = None,
 ) -> dict[str, Any]:
-    """The aircraft.json document of every tracked aircraft at ``now_s`` (readsb schema)."""
+    """The aircraft.json document of every tracked aircraft at ``now_s`` (readsb schema).
+
+    Built column by column: each field is formatted for all aircraft at once and put into the
+    dicts of the aircraft that have it (tens of thousands of aircraft in well under a second).
+    """
     slots = st.live_slots()
-    cols = {name: arr[slots].tolist() for name, arr in st.col.items() if name in _USED}
+    c = {name: arr[slots] for name, arr in st.col.items() if name in _USED}
+    icao = c["icao24"].astype(np.int64)
+    hexes = np.char.mod("%06x", icao & 0xFFFFFF)
+    hexes = np.where(icao & _NON_ICAO_FLAG, np.char.add("~", hexes), hexes)
+    types = np.array([s.label for s in Source])[c["source"]]
+    docs: list[dict[str, Any]] = [
+        {"hex": h, "type": t} for h, t in zip(hexes.tolist(), types.tolist(), strict=True)
+    ]
+
+    def put(key: str, mask: npt.NDArray[np.bool_], values: npt.NDArray[Any]) -> None:
+        idx = np.flatnonzero(mask)
+        for i, v in zip(idx.tolist(), values[idx].tolist(), strict=True):
+            docs[i][key] = v
+
+    def fresh(name: str, time_name: str, max_age_s: float) -> npt.NDArray[np.bool_]:
+        return np.asarray(~np.isnan(c[name]) & (now_s - c[time_name] <= max_age_s))
+
     stale = cfg.field_stale_s
-    out: list[dict[str, Any]] = []
-    for i in range(slots.size):
-        c = {name: values[i] for name, values in cols.items()}
-        icao24 = int(c["icao24"])
-        callsign = _text(c["callsign"])
-        ac: dict[str, Any] = {"hex": _hex(icao24), "type": Source(c["source"]).label}
-        if callsign:
-            ac["flight"] = f"{callsign:<8}"
-        if identities is not None:
-            _add_identity(ac, identities, icao24 & 0xFFFFFF, callsign)
-        t_alt = c["alt_baro_time_s"]
-        if c["onground"] == 1:
-            ac["alt_baro"] = "ground"
-        elif _fresh(c["alt_baro_ft"], t_alt, now_s, stale):
-            ac["alt_baro"] = round(c["alt_baro_ft"])
-        if _fresh(c["alt_geom_ft"], c["alt_geom_time_s"], now_s, stale):
-            ac["alt_geom"] = round(c["alt_geom_ft"])
-        t_vel = c["velocity_time_s"]
-        if _fresh(c["groundspeed_kt"], t_vel, now_s, stale):
-            ac["gs"] = round(c["groundspeed_kt"], 1)
-        if _fresh(c["track_deg"], t_vel, now_s, stale):
-            ac["track"] = round(c["track_deg"], 2)
-        t_air = c["air_time_s"]
-        for key, name, digits in (("ias", "ias_kt", 0), ("tas", "tas_kt", 0), ("mach", "mach", 3)):
-            if _fresh(c[name], t_air, now_s, stale):
-                ac[key] = round(c[name], digits) if digits else round(c[name])
-        if _fresh(c["heading_deg"], t_air, now_s, stale):
-            # ES airspeed messages give magnetic heading unless TC31 says true north (HRD)
-            key = "mag_heading" if c["heading_magnetic"] else "true_heading"
-            ac[key] = round(c["heading_deg"], 2)
-        t_rate = c["rate_time_s"]
-        for key, name in (("baro_rate", "baro_rate_fpm"), ("geom_rate", "geom_rate_fpm")):
-            if _fresh(c[name], t_rate, now_s, stale):
-                ac[key] = round(c[name])
-        if c["squawk"] >= 0 and now_s - c["squawk_time_s"] <= stale:
-            ac["squawk"] = f"{c['squawk']:04d}"
-        emergency = _emergency(c["squawk"], c["emergency_state"])
-        if emergency:
-            ac["emergency"] = emergency
-        if c["category"]:
-            ac["category"] = c["category"]
-        t_nav = c["nav_time_s"]
-        for key, name, digits in (
-            ("nav_qnh", "nav_qnh_hpa", 1),
-            ("nav_altitude_mcp", "nav_altitude_mcp_ft", 0),
-            ("nav_altitude_fms", "nav_altitude_fms_ft", 0),
-            ("nav_heading", "nav_heading_deg", 2),
-        ):
-            if _fresh(c[name], t_nav, now_s, stale):
-                ac[key] = round(c[name], digits) if digits else round(c[name])
-        if c["pos_valid"] and now_s - c["pos_time_s"] <= cfg.position_stale_s:
-            ac["lat"] = round(c["pos_lat"], 6)
-            ac["lon"] = round(c["pos_lon"], 6)
-            ac["seen_pos"] = round(max(now_s - c["pos_time_s"], 0.0), 1)
-            if c["nic"] >= 0:
-                ac["nic"] = c["nic"]
-                ac["rc"] = _RC_M.get(c["nic"], 0)
-        for key in ("version", "nac_p", "sil", "gva", "sda"):
-            if c[key] >= 0:
-                ac[key] = c[key]
-        ac["mlat"] = ["lat", "lon"] if c["pos_source"] == Source.MLAT and "lat" in ac else []
-        ac["tisb"] = ["lat", "lon"] if c["pos_source"] == Source.TISB and "lat" in ac else []
-        ac["messages"] = c["messages"]
-        ac["seen"] = round(max(now_s - c["last_seen_s"], 0.0), 1)
-        if not math.isnan(c["rssi_dbfs"]):
-            ac["rssi"] = round(c["rssi_dbfs"], 1)
-        ac["receivers"] = c["n_receivers"]
-        out.append(ac)
-    return {"now": round(float(now_s), 1), "messages": int(messages), "aircraft": out}
+    callsign = np.char.strip(np.char.decode(c["callsign"], "ascii", "replace"))
+    put("flight", callsign != "", np.char.ljust(callsign, 8))
+    if identities is not None:
+        for i, (a, cs) in enumerate(zip(icao.tolist(), callsign.tolist(), strict=True)):
+            _add_identity(docs[i], identities, a & 0xFFFFFF, cs)
+    ground = c["onground"] == 1
+    put("alt_baro", ground, np.full(slots.size, "ground"))
+    put(
+        "alt_baro", ~ground & fresh("alt_baro_ft", "alt_baro_time_s", stale), _int(c["alt_baro_ft"])
+    )
+    put("alt_geom", fresh("alt_geom_ft", "alt_geom_time_s", stale), _int(c["alt_geom_ft"]))
+    put("gs", fresh("groundspeed_kt", "velocity_time_s", stale), np.round(c["groundspeed_kt"], 1))
+    put("ias", fresh("ias_kt", "air_time_s", stale), _int(c["ias_kt"]))
+    put("tas", fresh("tas_kt", "air_time_s", stale), _int(c["tas_kt"]))
+    put("mach", fresh("mach", "air_time_s", stale), np.round(c["mach"], 3))
+    put("track", fresh("track_deg", "velocity_time_s", stale), np.round(c["track_deg"], 2))
+    # ES airspeed messages give magnetic heading unless TC31 says true north (HRD)
+    heading = fresh("heading_deg", "air_time_s", stale)
+    magnetic = c["heading_magnetic"].astype(bool)
+    put("mag_heading", heading & magnetic, np.round(c["heading_deg"], 2))
+    put("true_heading", heading & ~magnetic, np.round(c["heading_deg"], 2))
+    put("baro_rate", fresh("baro_rate_fpm", "rate_time_s", stale), _int(c["baro_rate_fpm"]))
+    put("geom_rate", fresh("geom_rate_fpm", "rate_time_s", stale), _int(c["geom_rate_fpm"]))
+    squawk = c["squawk"].astype(np.int64)
+    put(
+        "squawk",
+        (squawk >= 0) & (now_s - c["squawk_time_s"] <= stale),
+        np.char.zfill(np.char.mod("%d", np.maximum(squawk, 0)), 4),
+    )
+    state = c["emergency_state"].astype(np.int64)
+    names = np.array([EMERGENCY_NAMES[k] for k in range(8)])
+    emergency = np.where(state > 0, names[np.clip(state, 0, 7)], "")
+    for code, name in _SQUAWK_EMERGENCY.items():
+        emergency = np.where((state <= 0) & (squawk == code), name, emergency)
+    emergency = np.where((emergency == "") & (state == 0), "none", emergency)
+    put("emergency", emergency != "", emergency)
+    put("category", c["category"] != "", c["category"])
+    put("nav_qnh", fresh("nav_qnh_hpa", "nav_time_s", stale), np.round(c["nav_qnh_hpa"], 1))
+    put("nav_altitude_mcp", fresh("nav_altitude_mcp_ft", "nav_time_s", stale),
+        _int(c["nav_altitude_mcp_ft"]))  # fmt: skip
+    put("nav_altitude_fms", fresh("nav_altitude_fms_ft", "nav_time_s", stale),
+        _int(c["nav_altitude_fms_ft"]))  # fmt: skip
+    put("nav_heading", fresh("nav_heading_deg", "nav_time_s", stale),
+        np.round(c["nav_heading_deg"], 2))  # fmt: skip
+    has_pos = c["pos_valid"].astype(bool) & (now_s - c["pos_time_s"] <= cfg.position_stale_s)
+    put("lat", has_pos, np.round(c["pos_lat"], 6))
+    put("lon", has_pos, np.round(c["pos_lon"], 6))
+    nic = c["nic"].astype(np.int64)
+    put("nic", has_pos & (nic >= 0), nic)
+    put("rc", has_pos & (nic >= 0), _RC_TABLE[np.clip(nic, 0, 11)])
+    put("seen_pos", has_pos, np.round(np.maximum(now_s - c["pos_time_s"], 0.0), 1))
+    for key in ("version", "nac_p", "sil", "gva", "sda"):
+        put(key, c[key] >= 0, c[key].astype(np.int64))
+    source = c["pos_source"]
+    for i in np.flatnonzero(has_pos & (source == Source.MLAT)).tolist():
+        docs[i]["mlat"] = ["lat", "lon"]
+    for i in np.flatnonzero(has_pos & (source == Source.TISB)).tolist():
+        docs[i]["tisb"] = ["lat", "lon"]
+    put("messages", np.ones(slots.size, bool), c["messages"].astype(np.int64))
+    put("seen", np.ones(slots.size, bool), np.round(np.maximum(now_s - c["last_seen_s"], 0.0), 1))
+    put("rssi", ~np.isnan(c["rssi_dbfs"]), np.round(c["rssi_dbfs"].astype(np.float64), 1))
+    put("receivers", np.ones(slots.size, bool), c["n_receivers"].astype(np.int64))
+    for ac in docs:
+        ac.setdefault("mlat", [])
+        ac.setdefault("tisb", [])
+    return {"now": round(float(now_s), 1), "messages": int(messages), "aircraft": docs}
+
+
+def _int(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Rounded to whole units (NaN to 0: callers mask unknown values out)."""
+    return np.nan_to_num(np.round(values.astype(np.float64))).astype(np.int64)
+
+
+_RC_TABLE: Final = np.array([0] + [_RC_M[k] for k in range(1, 12)], np.int64)
 
 
 def _add_identity(ac: dict[str, Any], identities: IdentityLookup, icao24: int, cs: str) -> None:
