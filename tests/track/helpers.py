@@ -82,10 +82,13 @@ def _es(icao: int, me: int, df: int = 17, ca: int = 5) -> bytes:
     return head + crc24(head).to_bytes(3, "big")
 
 
-def airborne_position(icao: int, lat: float, lon: float, altitude_ft: float, odd: bool) -> bytes:
+def airborne_position(
+    icao: int, lat: float, lon: float, altitude_ft: float, odd: bool, df: int = 17, cf: int = 5
+) -> bytes:
+    """TC11 airborne position; ``df=18, cf=2`` makes it a fine TIS-B report."""
     yz, xz = cpr_encode(lat, lon, odd)
     me = (11 << 51) | (_alt_code(altitude_ft) << 36) | (int(odd) << 34) | (yz << 17) | xz
-    return _es(icao, me)
+    return _es(icao, me, df=df, ca=cf)
 
 
 def surface_position(icao: int, lat: float, lon: float, odd: bool, movement: int = 1) -> bytes:
@@ -97,11 +100,12 @@ def surface_position(icao: int, lat: float, lon: float, odd: bool, movement: int
 _CHARS = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ##### ###############0123456789######"
 
 
-def identification(icao: int, callsign: str, category: int = 3) -> bytes:
+def identification(icao: int, callsign: str, category: int = 3, df: int = 17, cf: int = 5) -> bytes:
+    """TC4 identification; ``df=18, cf=1`` makes it ES/NT from a non-ICAO address."""
     me = (4 << 51) | (category << 48)
     for k, ch in enumerate(f"{callsign:<8}"[:8]):
         me |= _CHARS.index(ch) << (42 - 6 * k)
-    return _es(icao, me)
+    return _es(icao, me, df=df, ca=cf)
 
 
 def velocity(icao: int, groundspeed_kt: float, track_deg: float, rate_fpm: float = 0) -> bytes:

@@ -292,3 +292,26 @@ def test_mlat_positions_carry_their_source_and_a_wider_tolerance() -> None:
     )
     assert out.positions.size == 0
     assert [e.value for e in out.events] == [RejectReason.SPEED.value]
+
+
+def test_one_receiver_repeating_the_same_bytes_is_not_a_duplicate() -> None:
+    tracker = Tracker()
+    msg = h.identification(ICAO, "KLM9")
+    run(tracker, [msg, msg, msg], [0.0, 0.1, 0.2])  # e.g. unchanged squitters in a burst
+    assert tracker.stats.duplicates == 0
+    assert tracker.aircraft(ICAO).messages == 3
+
+
+def test_df18_sources_and_non_icao_addresses() -> None:
+    tracker = Tracker(TrackerConfig(confirm_positions=1))
+    msgs = [
+        h.identification(0x00ABCD, "VEH1", df=18, cf=1),  # ES/NT, non-ICAO address
+        h.airborne_position(0x3C6586, 50.0, 8.5, 5000, False, df=18, cf=2),  # TIS-B fine
+        h.airborne_position(0x3C6586, 50.0, 8.5, 5000, True, df=18, cf=2),
+    ]
+    out = run(tracker, msgs, [0.0, 1.0, 2.0])
+    doc = {ac["hex"]: ac for ac in tracker.snapshot(2.0)["aircraft"]}
+    assert doc["~00abcd"]["type"] == "adsb_icao_nt" and doc["~00abcd"]["flight"] == "VEH1    "
+    assert doc["3c6586"]["type"] == "tisb_icao" and doc["3c6586"]["tisb"] == ["lat", "lon"]
+    assert out.positions["source"].tolist() == [Source.TISB]
+    assert tracker.aircraft(0x00ABCD) is None  # the ICAO address space is not polluted
