@@ -17,6 +17,11 @@ Documented reasons (see docs/comm-b.md):
   the candidates listed. A register pyModeS accepts and skytrace does not is counted as
   documented when skytrace's fit test says why (IAS/Mach not one airspeed, ...).
 - TC19 ground speed: pyModeS truncates to whole knots; compared within 1 kt.
+- Positions: pairs straddling an NL transition latitude are rejected by skytrace's global
+  decode (DO-260B: wait for a new pair); pyModeS's local decode of the same frame succeeds
+  ("only pMS" on the position line; the tracker decodes such frames locally). pyModeS's batch
+  mode attaches positions to neighbouring frames, so its batch positions are only used as
+  references for its single-frame local decode, which is what is compared.
 - TC31 surface capability class: DO-260B §2.2.3.2.7.2.3 gives 12 bits (ME 9-20) followed by
   the length/width code (ME 21-24); pyModeS returns the 16 bits ME 9-24.
 """
@@ -37,12 +42,13 @@ import numpy as np
 import pyModeS
 
 from skytrace.decode import commb_registers as reg
-from skytrace.decode import decode_batch
+from skytrace.decode import cpr, decode_batch
 from skytrace.decode.commb import mb_field
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "modes" / "long_flight.csv"
 
 Row = dict[str, Any]
+POSITION = "latitude/longitude (CPR global airborne)"
 
 
 @dataclass
@@ -240,13 +246,41 @@ def why_commb(mb: np.uint64, altitude_ft: float, theirs: str, ours: str, cands: 
     return None
 
 
+def cpr_positions(
+    times: list[float], rows: list[Row]
+) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+    """Global airborne decodes the way a tracker pairs frames: for each airborne position,
+    the aircraft's latest frame of the other format within 10 s (skytrace.decode.cpr)."""
+    last: dict[tuple[str, int], tuple[float, int, int]] = {}
+    index: list[int] = []
+    cols: list[tuple[int, int, int, int, bool]] = []
+    for i, r in enumerate(rows):
+        tc = r.get("typecode") or 0
+        if r.get("df") not in ES or not (9 <= tc <= 18 or 20 <= tc <= 22) or not r.get("crc_ok"):
+            continue
+        fmt, icao = int(r["cpr_format"]), str(r["icao"])
+        last[(icao, fmt)] = (times[i], int(r["cpr_lat"]), int(r["cpr_lon"]))
+        other = last.get((icao, 1 - fmt))
+        if other is None or not cpr.pair_within(times[i], other[0]):
+            continue
+        even = last[(icao, 0)]
+        odd = last[(icao, 1)]
+        index.append(i)
+        cols.append((even[1], even[2], odd[1], odd[2], fmt == 1))
+    a = np.array(cols, dtype=np.int64).reshape(-1, 5)
+    lat, lon, ok = cpr.airborne_global(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4].astype(bool))
+    return index, lat, lon, ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--show", type=int, default=3, help="examples per field (default 3)")
     args = parser.parse_args(argv)
 
-    hexes = [line.strip().split(",")[1][18:] for line in args.path.open() if "," in line]
+    lines = [line.strip().split(",") for line in args.path.open() if "," in line]
+    hexes = [fields[1][18:] for fields in lines]
+    times = [float(fields[0]) for fields in lines]
     t0 = time.perf_counter()
     batch = decode_batch(hexes)
     rows = batch.to_pylist()
@@ -320,6 +354,37 @@ def main(argv: list[str] | None = None) -> int:
                             t.only_pymodes += 1
                     continue
                 record(f"{key}->{ours} [{theirs}]", i, a, b, equal_values(cmp, a, b), None)
+
+    # Positions. pyModeS's stateful batch mode attaches positions to the wrong frames (a frame
+    # gets a neighbouring frame's position, seconds apart), so it serves only as an independent
+    # reference: each frame skytrace pairs globally is decoded by pyModeS alone, locally, from
+    # the position pyModeS's batch mode gave that aircraft (well within 180 NM).
+    positioned = pyModeS.decode(hexes, timestamps=times)
+    index, lat, lon, ok = cpr_positions(times, rows)
+    t = tallies[POSITION]
+    for k, i in enumerate(index):
+        reference = positioned[i] if positioned[i] else {}
+        if reference.get("latitude") is None:
+            t.only_skytrace += int(bool(ok[k]))
+            continue
+        local = pyModeS.decode(hexes[i], reference=(reference["latitude"], reference["longitude"]))
+        if local.get("latitude") is None or not ok[k]:
+            t.only_pymodes += int(local.get("latitude") is not None)
+            t.only_skytrace += int(bool(ok[k]))
+            continue
+        theirs_pos = (local["latitude"], local["longitude"])
+        ours_pos = (float(lat[k]), float(lon[k]))
+        same = abs(theirs_pos[0] - ours_pos[0]) < 1e-9 and abs(theirs_pos[1] - ours_pos[1]) < 1e-9
+        record(POSITION, i, theirs_pos, ours_pos, same, None)
+        batch_pos = (reference["latitude"], reference["longitude"])
+        t_batch = tallies["  (pyModeS batch-mode position of the same frame)"]
+        batch_same = (
+            abs(batch_pos[0] - ours_pos[0]) < 1e-9 and abs(batch_pos[1] - ours_pos[1]) < 1e-9
+        )
+        t_batch.both += 1
+        t_batch.agree += int(batch_same)
+        if not batch_same:
+            t_batch.documented["pyModeS batch mode gives another frame's position"] += 1
 
     unexplained = 0
     print(f"\n{'field':52s} {'both':>8s} {'agree':>8s} {'doc.':>6s} {'unexpl.':>8s} "
