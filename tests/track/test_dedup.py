@@ -1,0 +1,61 @@
+"""De-duplication across receivers: properties over random receiver sets and delays."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skytrace.decode import decode_batch
+from skytrace.model import FrameBatch
+from skytrace.track import Tracker
+from skytrace.track.dedup import deduplicate
+from tests.track import helpers as h
+
+ICAO = 0x3C6586
+MSGS, TIMES, _ = h.straight_flight(ICAO, 50.0, 8.0, 135.0, 380, 24000, 0.0, 24)
+SINGLE = Tracker().ingest(*h.batch(MSGS, TIMES), TIMES[-1]).positions
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sets(st.integers(1, 4), min_size=1),  # receivers that heard the message
+            st.floats(0.0, 0.2),  # network/clock delay of the later copies
+        ),
+        min_size=len(MSGS),
+        max_size=len(MSGS),
+    )
+)
+def test_any_set_of_receivers_gives_the_single_receiver_positions(heard) -> None:
+    parts = []
+    for (receivers, delay), msg, t in zip(heard, MSGS, TIMES, strict=True):
+        for k, r in enumerate(sorted(receivers)):
+            frames = h.batch([msg], [t + (delay * k / 4)], r)[0]
+            frames.signal_dbfs[:] = -30.0 + r
+            parts.append(frames)
+    frames = FrameBatch.concat(parts)
+    frames = frames.take(np.argsort(frames.time_s, kind="stable"))
+    tracker = Tracker()
+    out = tracker.ingest(frames, decode_batch(frames), float(frames.time_s.max()))
+    assert out.positions.size == SINGLE.size
+    assert np.allclose(out.positions["lat"], SINGLE["lat"])
+    assert np.allclose(out.positions["lon"], SINGLE["lon"])
+    assert np.array_equal(out.positions["time_s"], SINGLE["time_s"])  # the earliest copy
+    expected = [len(heard[i][0]) for i, m in enumerate(MSGS) if m[4] >> 3 == 11][1:]
+    assert out.positions["n_receivers"].tolist() == expected
+    assert tracker.stats.duplicates == len(frames) - len(MSGS)
+
+
+def test_strongest_signal_and_count_are_kept() -> None:
+    msg = h.identification(ICAO, "DLH1")
+    frames = FrameBatch.concat([h.batch([msg], [1.0 + 0.01 * r], r)[0] for r in (3, 1, 2)])
+    frames.signal_dbfs[:] = [-20.0, np.nan, -7.5]
+    result = deduplicate(frames, np.arange(3), 0.5)
+    assert result.keep.tolist() == [1]  # the earliest copy (receiver 1 at 1.01 s)
+    assert result.n_receivers.tolist() == [3]
+    assert result.signal_dbfs.tolist() == [-7.5]
+    # outside the window: two messages
+    frames.time_s[:] = [1.0, 1.6, 2.2]
+    assert deduplicate(frames, np.arange(3), 0.5).keep.tolist() == [0, 1, 2]
