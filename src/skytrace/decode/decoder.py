@@ -40,6 +40,7 @@ __all__ = ["decode_arrays", "decode_batch"]
 ERR_MODE_AC: Final = 1
 ERR_WRONG_LENGTH: Final = 2
 ERR_UNKNOWN_DF: Final = 5
+ERR_EMPTY: Final = 6
 
 _KNOWN_DF: Final = np.zeros(32, np.bool_)
 _KNOWN_DF[[0, 4, 5, 11, 16, 17, 18, 19, 20, 21, 24]] = True
@@ -103,6 +104,7 @@ def decode_arrays(
     len_ok = (length == 14) | ((length == 7) & ~is_long)
     if not (readable.all() and len_ok.all() and _KNOWN_DF[df].all()):
         error[readable & (length == 2)] = ERR_MODE_AC
+        error[readable & (length == 0)] = ERR_EMPTY
         error[(error == 0) & ~len_ok] = ERR_WRONG_LENGTH
         has_df = (error == 0) | ((error == ERR_WRONG_LENGTH) & (length > 0) & (length <= 14))
         error[(error == 0) & ~_KNOWN_DF[df]] = ERR_UNKNOWN_DF
