@@ -315,3 +315,25 @@ def test_df18_sources_and_non_icao_addresses() -> None:
     assert doc["3c6586"]["type"] == "tisb_icao" and doc["3c6586"]["tisb"] == ["lat", "lon"]
     assert out.positions["source"].tolist() == [Source.TISB]
     assert tracker.aircraft(0x00ABCD) is None  # the ICAO address space is not polluted
+
+
+def test_a_wrong_reference_is_dropped_after_repeated_rejections() -> None:
+    cfg = TrackerConfig()
+    tracker = Tracker(cfg)
+    # a confirmed but wrong start (e.g. a spoofer), then the real aircraft 300 km away
+    f_msgs, f_times, _ = h.straight_flight(ICAO, 48.0, 11.0, 90.0, 300, 20000, 0.0, 4)
+    run(tracker, f_msgs, f_times)
+    assert tracker.aircraft(ICAO).position_valid
+    msgs, times, truth = h.straight_flight(ICAO, 50.5, 11.0, 90.0, 300, 20000, 10.0, 30)
+    out = run(tracker, msgs, times)
+    reasons = [e.value for e in out.events if e.kind == EventKind.POSITION_REJECTED]
+    # the first real half pairs with the last false one: that pair cannot decode
+    assert set(reasons) <= {RejectReason.SPEED.value, RejectReason.CPR_GLOBAL.value}
+    assert reasons.count(RejectReason.SPEED.value) == cfg.max_consecutive_rejections
+    assert out.positions.size >= len(truth) - 1 - cfg.max_consecutive_rejections - 1
+    t_lat = np.array([la for la, _ in truth])
+    t_lon = np.array([lo for _, lo in truth])
+    for row in out.positions:
+        assert dist_km(row["lat"], row["lon"], t_lat, t_lon).min() < 0.05
+    state = tracker.aircraft(ICAO)
+    assert abs(state.lat - truth[-1][0]) < 0.01
