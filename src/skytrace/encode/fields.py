@@ -140,13 +140,15 @@ def callsign_code(callsign: npt.ArrayLike) -> U64:
     raw = np.asarray(callsign)
     if raw.dtype.kind == "U":
         raw = np.char.encode(raw, "ascii", "replace")
-    padded = np.char.ljust(np.asarray(raw, "S8"), 8, b" ")
-    chars = np.frombuffer(np.ascontiguousarray(padded, "S8").tobytes(), np.uint8)
+    fixed = np.asarray(raw, "S8")
+    padded = np.ascontiguousarray(fixed)
+    # Unused bytes of an "S8" are NUL; the LUT turns them (like any unknown byte) into spaces.
+    chars = np.frombuffer(padded.tobytes(), np.uint8)
     codes = _CHARSET_LUT[chars.reshape(-1, 8)]
     out: U64 = np.zeros(codes.shape[0], np.uint64)
     for k in range(8):
         out = (out << 6) | codes[:, k]
-    return out.reshape(np.shape(padded))
+    return out.reshape(fixed.shape)
 
 
 def cpr_encode(

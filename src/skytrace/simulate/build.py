@@ -1,0 +1,129 @@
+"""Building a runnable simulation from a scenario, or a world-scale load test from two numbers.
+
+``Simulation.from_scenario(scenario, seed)`` turns the scenario's explicit flights and its
+background traffic (random flights between the listed airports by the listed operators, with
+addresses from each operator's address block and callsigns from its ICAO designator) into
+traffic, and its receivers into a network. ``world_simulation(aircraft, receivers, seed)``
+spreads receivers over airports of the ``airportsdata`` package and flies cruising aircraft
+between them. Deterministic for a seed; not thread-safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from skytrace.model import FrameBatch
+from skytrace.simulate.generator import FrameGenerator
+from skytrace.simulate.radio import ReceiverNetwork
+from skytrace.simulate.scenario import FlightSpec, ReceiverSpec, Scenario, _airport_table
+from skytrace.simulate.traffic import CruiseTraffic, ScenarioTraffic, gc_distance_km
+
+__all__ = ["Simulation", "background_flights", "world_simulation"]
+
+
+def background_flights(scenario: Scenario, rng: np.random.Generator) -> list[FlightSpec]:
+    """Random flights of the scenario's background spec, taking off during its window."""
+    bg = scenario.background
+    flights: list[FlightSpec] = []
+    used = {f.icao24 for f in scenario.flights}
+    codes = list(bg.airports)
+    tries = 0
+    while len(flights) < bg.flights and tries < bg.flights * 20:
+        tries += 1
+        a, b = rng.choice(len(codes), 2, replace=False)
+        origin, dest = scenario.airports[codes[a]], scenario.airports[codes[b]]
+        dist = float(gc_distance_km(origin.lat, origin.lon, dest.lat, dest.lon))
+        if dist < 150.0:
+            continue
+        op = bg.operators[int(rng.integers(len(bg.operators)))]
+        icao24 = int(rng.integers(op.address_block[0], op.address_block[1] + 1))
+        if icao24 in used:
+            continue
+        used.add(icao24)
+        takeoff = rng.uniform(scenario.start_s - 3600.0, scenario.end_s - 1200.0)
+        cruise = float(min(41000.0, np.round((10000.0 + dist * 30.0) / 1000.0) * 1000.0))
+        squawk = int(f"{int(rng.integers(0o1000, 0o7000)):04o}")
+        if squawk in (7500, 7600, 7700):
+            squawk = 2000
+        flights.append(
+            FlightSpec(
+                icao24=icao24,
+                callsign=f"{op.icao}{int(rng.integers(100, 9000))}",
+                typecode=op.types[int(rng.integers(len(op.types)))],
+                origin=origin.icao,
+                destination=dest.icao,
+                takeoff_s=float(takeoff),
+                cruise_altitude_ft=cruise,
+                squawk=squawk,
+            )
+        )
+    return flights
+
+
+@dataclass(slots=True)
+class Simulation:
+    """Traffic, receivers and the frame generator over one time window."""
+
+    generator: FrameGenerator
+    start_s: float
+    end_s: float
+    flights: list[FlightSpec]
+
+    @classmethod
+    def from_scenario(
+        cls,
+        scenario: Scenario,
+        seed: int | None = None,
+        *,
+        duration_s: float | None = None,
+        tick_s: float = 2.0,
+    ) -> Simulation:
+        rng = np.random.default_rng(scenario.seed if seed is None else seed)
+        flights = list(scenario.flights) + background_flights(scenario, rng)
+        traffic = ScenarioTraffic(flights, scenario.airports)
+        network = ReceiverNetwork(scenario.receivers, rng, epoch_s=scenario.start_s)
+        end = scenario.end_s if duration_s is None else scenario.start_s + duration_s
+        generator = FrameGenerator(traffic, network, rng, tick_s=tick_s)
+        return cls(generator, scenario.start_s, end, flights)
+
+    @property
+    def n_ticks(self) -> int:
+        return int(np.ceil((self.end_s - self.start_s) / self.generator.tick_s))
+
+    def batches(self) -> Iterator[FrameBatch]:
+        return self.generator.run(self.start_s, self.end_s)
+
+
+def world_simulation(
+    aircraft: int,
+    receivers: int,
+    seed: int = 1,
+    *,
+    start_s: float = 1_694_484_000.0,
+    duration_s: float = 60.0,
+    tick_s: float = 1.0,
+) -> Simulation:
+    """World-scale load: cruising aircraft between, and receivers beside, real airports."""
+    rng = np.random.default_rng(seed)
+    table = _airport_table()
+    rows = [r for r in table.values() if r.get("iata")]
+    lat = np.array([float(r["lat"]) for r in rows])
+    lon = np.array([float(r["lon"]) for r in rows])
+    pick = rng.choice(len(rows), min(receivers, len(rows)), replace=False)
+    specs = [
+        ReceiverSpec(
+            name=f"rx{i:04d}-{rows[j]['icao']}",
+            lat=float(lat[j] + rng.normal(0, 0.05)),
+            lon=float(lon[j] + rng.normal(0, 0.05)),
+            altitude_m=float(rng.uniform(10, 300)),
+            max_range_km=float(rng.uniform(250, 450)),
+        )
+        for i, j in enumerate(pick)
+    ]
+    traffic = CruiseTraffic(aircraft, lat, lon, rng, start_s)
+    network = ReceiverNetwork(specs, rng, epoch_s=start_s)
+    generator = FrameGenerator(traffic, network, rng, tick_s=tick_s, pairs_every_s=10.0)
+    return Simulation(generator, start_s, start_s + duration_s, [])
