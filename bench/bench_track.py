@@ -1,6 +1,6 @@
 """Benchmark of decode + track on the frames of ../shared/data/modes/long_flight.csv.
 
-Run: ``.venv/bin/python bench/bench_track.py [--runs 7] [--batch 10000] [--airports] [--profile]``
+Run: ``.venv/bin/python bench/bench_track.py [--runs 7] [--batch 20000] [--airports] [--profile]``
 
 Prints, as separate lines (median of ``--runs`` runs, one core, frames already in memory as a
 FrameBatch):
@@ -88,7 +88,9 @@ def memory(n: int = 25_000) -> tuple[float, float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--batch", type=int, default=10_000, help="frames per ingest call")
+    ap.add_argument(
+        "--batch", type=int, default=20_000, help="frames per ingest call (replay default)"
+    )
     ap.add_argument("--airports", action="store_true", help="use refdata Airports")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()

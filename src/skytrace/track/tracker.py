@@ -271,7 +271,10 @@ class Tracker:
         if not keep.any():
             return None
         sel = np.flatnonzero(keep)
-        order = sel[np.argsort(slot[sel], kind="stable")]  # (slot, time): rows are time-ordered
+        key = slot[sel]
+        if self._state.capacity <= 1 << 16:
+            key = key.astype(np.uint16)  # numpy's stable sort is a radix sort for 16-bit keys
+        order = sel[np.argsort(key, kind="stable")]  # (slot, time): rows are time-ordered
         di = rows[order]
         source = np.full(order.size, Source.MODE_S, np.uint8)
         es = (df[order] == 17) | (df[order] == 18)
