@@ -18,8 +18,10 @@ byte is sqrt(power) * 255, so the level is 20 * log10(byte / 255) dBFS (byte 0: 
 
 Algorithm (escaped streams): a run of k consecutive 0x1a bytes holds floor(k / 2) escaped data
 bytes, and when k is odd its last byte starts a frame. So frame starts are found for a whole
-chunk at once (flatnonzero, run lengths, parity), escapes are removed with one ``np.delete``,
-and timestamps, signal and messages are gathered with sliding-window row indexing. A frame is
+chunk at once (flatnonzero, run lengths, parity); each record's bytes are gathered as one row
+of a (frames, 21) matrix with sliding-window row indexing, and only the few rows that hold an
+escaped byte are unescaped (a stable argsort that moves the second byte of each pair out);
+counter, signal and message are then columns of that matrix. A frame is
 accepted when its start is followed by at least the bytes its type needs before the next
 start; the bytes of a shorter ("torn") frame, of an unknown type and between frames are
 garbage, counted in ``BeastCounters`` by reason. The unfinished frame at the end of a chunk
@@ -65,6 +67,7 @@ TYPE_RECEIVER_ID: Final = 0xE3
 TYPE_UUID: Final = 0xE4
 
 _MAX_UUID_BYTES: Final = 64
+_RECORD_BYTES: Final = 21  # longest fixed record after the type byte
 
 # Unescaped bytes after the type byte, by type; -1 unknown type, 0 variable length.
 _NEED = np.full(256, -1, np.int64)
@@ -84,6 +87,40 @@ _MSG_LEN[TYPE_LONG] = 14
 with np.errstate(divide="ignore"):
     _DBFS = (20.0 * np.log10(np.arange(256) / 255.0)).astype(np.float32)
 _DBFS[0] = np.nan
+
+
+def _rows(
+    u: npt.NDArray[np.uint8], pos: npt.NDArray[np.int64], width: int
+) -> npt.NDArray[np.uint8]:
+    """``u[p : p + width]`` for each (sorted) ``p`` as rows, zero-padded past the end of ``u``."""
+    k = int(np.searchsorted(pos, u.size - width, side="right"))
+    out = np.empty((pos.size, width), np.uint8)
+    if k:
+        out[:k] = sliding_window_view(u, width)[pos[:k]]
+    if k < pos.size:
+        first = int(pos[k])
+        tail = np.zeros(u.size - first + width, np.uint8)
+        tail[: u.size - first] = u[first:]
+        out[k:] = sliding_window_view(tail, width)[pos[k:] - first]
+    return out
+
+
+def _unescape_rows(w: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Rows of escaped record bytes -> the first _RECORD_BYTES unescaped bytes of each.
+
+    Within a record every 0x1a is doubled, so a 0x1a with an even running count in its row
+    is the second of a pair: it is dropped and the bytes after it move one place left.
+    """
+    n, width = w.shape
+    is1a = w == BEAST_ESCAPE
+    count = np.cumsum(is1a, axis=1, dtype=np.uint8)
+    second = is1a & ((count & 1) == 0)
+    dest = np.arange(width, dtype=np.int16)[None, :] - np.cumsum(second, axis=1, dtype=np.int16)
+    put = ~second & (dest < _RECORD_BYTES)
+    out = np.zeros((n, _RECORD_BYTES), np.uint8)
+    rows = np.broadcast_to(np.arange(n)[:, None], w.shape)
+    out[rows[put], dest[put]] = w[put]
+    return out
 
 
 def signal_byte_to_dbfs(byte: npt.ArrayLike) -> npt.NDArray[np.float32]:
@@ -200,15 +237,16 @@ class BeastParser:
         if starts_raw.size == 0:
             self.counters.garbage_bytes += end - dropped.size
             return FrameBatch.empty(0)
-        if dropped.size:
-            u = np.delete(body, dropped)
-            starts = starts_raw - np.searchsorted(dropped, starts_raw)
-        else:
-            u = body
-            starts = starts_raw
         c = self.counters
-        size = int(u.size)
-        types = u[starts + 1]
+        all_raw = starts_raw
+        if dropped.size:
+            d_before = np.searchsorted(dropped, starts_raw)  # escapes before each start
+            starts = starts_raw - d_before  # positions in the unescaped stream
+        else:
+            d_before = None
+            starts = starts_raw
+        size = end - int(dropped.size)  # unescaped length of the body
+        types = body[starts_raw + 1]
         need = _NEED[types]
         gap = np.empty(starts.size, np.int64)
         gap[:-1] = starts[1:] - starts[:-1] - 2
@@ -218,9 +256,9 @@ class BeastParser:
         if (last_need > 0 and last_gap < last_need) or (
             last_need == 0 and last_gap <= _MAX_UUID_BYTES
         ):
-            # Unfinished last frame: keep its raw bytes (and any trailing 0x1a run) for later.
+            # Unfinished last frame: keep its raw bytes (and any trailing 0x1a) for later.
             self._tail = body[int(starts_raw[-1]) :].tobytes() + self._tail
-            starts, types, need, gap = starts[:-1], types[:-1], need[:-1], gap[:-1]
+            starts_raw, types, need, gap = starts_raw[:-1], types[:-1], need[:-1], gap[:-1]
         known = need >= 0
         variable = need == 0
         complete = known & ~variable & (gap >= need)
@@ -230,7 +268,25 @@ class BeastParser:
         c.torn += int(np.count_nonzero(known & ~complete))
         # Garbage: bytes before the first start, after each accepted record, whole bad records.
         c.garbage_bytes += lead + int(np.sum(np.where(complete, gap - used, gap + 2)))
-        return self._frames_at(u, starts, types, complete, now_s, gap)
+        keep = np.flatnonzero(complete)
+        if keep.size == 0:
+            return FrameBatch.empty(0)
+        k_raw = starts_raw[keep]
+        records = _rows(body, k_raw + 2, _RECORD_BYTES)
+        if d_before is not None:
+            # Records with escaped bytes between their start and the next start: unescape
+            # those rows only (a 0x1a with an even running count is the second of a pair).
+            d_after = np.append(d_before[1:], dropped.size)[: starts_raw.size]
+            esc = np.flatnonzero(d_after[keep] != d_before[: starts_raw.size][keep])
+            if esc.size:
+                records[esc] = _unescape_rows(_rows(body, k_raw[esc] + 2, 2 * _RECORD_BYTES))
+        uuid = b""
+        if (types[keep] == TYPE_UUID).any():
+            i = int(keep[np.flatnonzero(types[keep] == TYPE_UUID)[-1]])
+            stop = int(all_raw[i + 1]) if i + 1 < all_raw.size else end
+            raw = body[int(starts_raw[i]) + 2 : stop].tobytes()
+            uuid = raw.replace(b"\x1a\x1a", b"\x1a")[: int(gap[i])]
+        return self._records(records, types[keep], now_s, uuid)
 
     # -- unescaped ----------------------------------------------------------------------
 
@@ -267,91 +323,71 @@ class BeastParser:
         if not starts:
             return FrameBatch.empty(0)
         s = np.asarray(starts, np.int64)
-        types = a[s + 1]
-        return self._frames_at(a[:pos], s, types, np.ones(s.size, np.bool_), now_s)
+        return self._records(_rows(a[:pos], s + 2, _RECORD_BYTES), a[s + 1], now_s, b"")
 
     # -- shared -------------------------------------------------------------------------
 
-    def _frames_at(
+    def _records(
         self,
-        u: npt.NDArray[np.uint8],
-        starts: npt.NDArray[np.int64],
+        records: npt.NDArray[np.uint8],
         types: npt.NDArray[np.uint8],
-        complete: npt.NDArray[np.bool_],
         now_s: float,
-        gap: npt.NDArray[np.int64] | None = None,
+        uuid: bytes,
     ) -> FrameBatch:
-        """Gather the accepted frames at ``starts`` of unescaped bytes ``u`` into a batch."""
+        """Turn complete records (unescaped bytes after the type byte, one row each, in
+        stream order) into a batch of frames; note status, position, id and UUID records."""
         c = self.counters
-        if starts.size == 0:
-            return FrameBatch.empty(0)
-        is_frame = complete & (_MSG_LEN[types] > 0)
-        self._side_records(u, starts, types, complete, gap)
-        fidx = np.flatnonzero(is_frame)
-        receivers = self._receiver_column(u, starts, types, complete, fidx)
-        fs = starts[fidx]
-        ft = types[fidx]
-        m = int(fs.size)
-        batch = FrameBatch.empty(m)
+        c.status_frames += int(np.count_nonzero(types == TYPE_STATUS))
+        pos = np.flatnonzero(types == TYPE_POSITION)
+        c.position_frames += int(pos.size)
+        if pos.size:
+            lat, lon, alt = records[pos[-1], 4:16].copy().view("<f4").astype(float)
+            if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180:
+                self.receiver_position = (float(lat), float(lon), float(alt))
+        if uuid:
+            c.uuid_frames += int(np.count_nonzero(types == TYPE_UUID))
+            self.uuid = uuid
+        fidx = np.flatnonzero(_MSG_LEN[types] > 0)
+        receivers = self._receiver_column(records, types, fidx)
+        m = int(fidx.size)
         if m == 0:
-            return batch
-        head = sliding_window_view(u, 7)[fs + 2]  # 6 timestamp bytes + signal byte
-        ts8 = np.zeros((m, 8), np.uint8)
-        ts8[:, 2:] = head[:, :6]
-        ticks = ts8.view(">u8").ravel().astype(np.uint64)
-        batch.receiver_ticks[:] = ticks
-        batch.signal_dbfs[:] = _DBFS[head[:, 6]]
-        for t, width in ((TYPE_LONG, 14), (TYPE_SHORT, 7), (TYPE_MODE_AC, 2)):
-            rows = np.flatnonzero(ft == t)
-            if rows.size:
-                batch.payload[rows, :width] = sliding_window_view(u, width)[fs[rows] + 9]
-        batch.length[:] = _MSG_LEN[ft]
-        kind = np.where(ft == TYPE_MODE_AC, FrameKind.MODE_AC, FrameKind.MODE_S)
+            return FrameBatch.empty(0)
+        rec = records if m == records.shape[0] else records[fidx]
+        ft = types if m == records.shape[0] else types[fidx]
+        ticks = rec[:, 0].astype(np.uint64)
+        for j in range(1, 6):  # 6-byte big-endian counter, one byte column at a time
+            ticks = (ticks << np.uint64(8)) | rec[:, j]
+        payload = np.ascontiguousarray(rec[:, 7:])
+        length = _MSG_LEN[ft]
+        # A short record's row ran into whatever followed it: clear those bytes.
+        payload[:, 7:] *= (length == 14)[:, None]
+        payload[:, 2:7] *= (length >= 7)[:, None]
+        kind = np.where(ft == TYPE_MODE_AC, FrameKind.MODE_AC, FrameKind.MODE_S).astype(np.uint8)
         mlat = ticks == MLAT_MAGIC_TICKS
         kind[mlat] = FrameKind.MLAT
-        batch.kind[:] = kind
-        batch.time_s[:] = now_s
-        batch.receiver[:] = receivers
+        batch = FrameBatch(
+            time_s=np.full(m, now_s, np.float64),
+            receiver=receivers,
+            receiver_ticks=ticks,
+            signal_dbfs=_DBFS[rec[:, 6]],
+            kind=kind,
+            length=length,
+            payload=payload,
+        )
         c.frames += m
         c.mlat_frames += int(np.count_nonzero(mlat))
         batch.receivers = self._receiver_names(receivers)
         return batch
 
-    def _side_records(
-        self,
-        u: npt.NDArray[np.uint8],
-        starts: npt.NDArray[np.int64],
-        types: npt.NDArray[np.uint8],
-        complete: npt.NDArray[np.bool_],
-        gap: npt.NDArray[np.int64] | None,
-    ) -> None:
-        """Count status / position / id records; remember the receiver place and UUID."""
-        c = self.counters
-        c.status_frames += int(np.count_nonzero(complete & (types == TYPE_STATUS)))
-        c.receiver_id_frames += int(np.count_nonzero(complete & (types == TYPE_RECEIVER_ID)))
-        pos = np.flatnonzero(complete & (types == TYPE_POSITION))
-        c.position_frames += int(pos.size)
-        if pos.size:
-            s = int(starts[pos[-1]]) + 2
-            lat, lon, alt = np.frombuffer(u[s + 4 : s + 16].tobytes(), "<f4").astype(float)
-            if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180:
-                self.receiver_position = (float(lat), float(lon), float(alt))
-        uu = np.flatnonzero(complete & (types == TYPE_UUID))
-        c.uuid_frames += int(uu.size)
-        if uu.size and gap is not None:
-            s = int(starts[uu[-1]]) + 2
-            self.uuid = u[s : s + int(gap[uu[-1]])].tobytes()
-
     def _receiver_column(
         self,
-        u: npt.NDArray[np.uint8],
-        starts: npt.NDArray[np.int64],
+        records: npt.NDArray[np.uint8],
         types: npt.NDArray[np.uint8],
-        complete: npt.NDArray[np.bool_],
         fidx: npt.NDArray[np.intp],
     ) -> npt.NDArray[np.uint32]:
         """Receiver index per frame: the last readsb id before it, else the parser's own."""
-        rid = np.flatnonzero(complete & (types == TYPE_RECEIVER_ID))
+        rid = np.flatnonzero(types == TYPE_RECEIVER_ID)
+        self.counters.receiver_id_frames += int(rid.size)
         out = np.full(fidx.size, self._default_index(), np.uint32)
         if rid.size == 0 and self._current_id is None:
             return out
@@ -359,7 +395,7 @@ class BeastParser:
         if self._current_id is not None:
             ids[0] = self._current_id
         if rid.size:
-            ids[1:] = sliding_window_view(u, 8)[starts[rid] + 2].copy().view(">u8").ravel()
+            ids[1:] = records[rid, :8].copy().view(">u8").ravel()
         which = np.searchsorted(rid, fidx)  # number of id records before each frame
         have = (which > 0) | (self._current_id is not None)
         if rid.size:
