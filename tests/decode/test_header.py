@@ -165,3 +165,21 @@ def test_empty_input() -> None:
     assert len(batch) == 0
     assert batch["icao"].shape == (0,)
     assert batch.to_pylist() == []
+
+
+def test_later_values_override_earlier_ones_and_masks_follow() -> None:
+    from skytrace.decode import DecodedBatch
+
+    batch = DecodedBatch(4)
+    batch._put("onground", np.array([0, 1, 2]), np.array([0, 0, 0], np.int8))
+    batch._put("onground", np.array([1]), np.int8(1))
+    batch._put("nac_p", np.array([0, 3]), np.array([5, 7]), np.array([True, False]))
+    batch._put("altitude_ft", np.array([2, 3]), np.array([100.0, 200.0]), np.array([False, True]))
+    assert batch["onground"].tolist() == [0, 1, 0, -1]
+    assert batch.mask("onground").tolist() == [True, True, True, False]
+    assert batch["nac_p"].tolist() == [5, 0, 0, 0]
+    assert batch.mask("nac_p").tolist() == [True, False, False, False]
+    assert batch.mask("altitude_ft").tolist() == [False, False, False, True]
+    sub = batch.take(np.array([True, True, False, True]))
+    assert sub["onground"].tolist() == [0, 1, -1]
+    assert sub.mask("nac_p").tolist() == [True, False, False]

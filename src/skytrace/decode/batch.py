@@ -23,6 +23,8 @@ __all__ = ["DecodedBatch"]
 
 _ERROR_ARRAY = np.array(ERROR_LABELS, dtype=object)
 
+_Piece = tuple[npt.NDArray[np.intp], Any, "npt.NDArray[np.bool_] | None"]
+
 
 def _fill_value(field: Field) -> Any:
     kind = np.dtype(field.dtype).kind
@@ -43,12 +45,16 @@ class DecodedBatch:
     number of input frames.
     """
 
-    __slots__ = ("_cols", "_error_code", "_masks", "_n")
+    __slots__ = ("_cols", "_error_code", "_masks", "_n", "_pieces")
 
     def __init__(self, n: int) -> None:
         self._n = n
         self._cols: dict[str, npt.NDArray[Any]] = {}
         self._masks: dict[str, npt.NDArray[np.bool_]] = {}
+        # Values set on a subset of rows, kept as (rows, values, present) until the column is
+        # first read: the decoder works per message group, and most columns concern a few
+        # groups, so the full-length column is built once, only when someone reads it.
+        self._pieces: dict[str, list[_Piece]] = {}
         self._error_code: npt.NDArray[np.uint8] = np.zeros(n, np.uint8)
 
     # --- filling (decoder side) ---
@@ -59,7 +65,29 @@ class DecodedBatch:
             field = FIELD_BY_NAME[name]
             col = np.full(self._n, _fill_value(field), dtype=field.dtype)
             self._cols[name] = col
+        pieces = self._pieces.pop(name, None)
+        if pieces:
+            self._apply(name, col, pieces)
         return col
+
+    def _apply(self, name: str, col: npt.NDArray[Any], pieces: list[_Piece]) -> None:
+        is_float = col.dtype.kind == "f"
+        mask = None
+        if not is_float:
+            mask = self._masks.get(name)
+            if mask is None:
+                mask = np.zeros(self._n, np.bool_)
+                self._masks[name] = mask
+        for rows, values, present in pieces:
+            col[rows] = values
+            if present is None:
+                if mask is not None:
+                    mask[rows] = True
+                continue
+            absent_rows = rows[~present]
+            col[absent_rows] = np.nan if is_float else _fill_value(FIELD_BY_NAME[name])
+            if mask is not None:
+                mask[rows] = present
 
     def _put(
         self,
@@ -69,22 +97,15 @@ class DecodedBatch:
         present: npt.NDArray[np.bool_] | None = None,
     ) -> None:
         """Set ``name`` at ``rows``; ``present`` (default all) marks which rows hold a value."""
-        col = self._column(name)
-        col[rows] = values
-        if col.dtype.kind == "f":
-            if present is not None:
-                col[rows[~present]] = np.nan
-            return
-        mask = self._masks.get(name)
-        if mask is None:
-            mask = np.zeros(self._n, np.bool_)
-            self._masks[name] = mask
-        if present is None:
-            mask[rows] = True
+        piece = (rows, values, present)
+        pieces = self._pieces.get(name)
+        if pieces is None:
+            self._pieces[name] = [piece]
         else:
-            mask[rows] = present
-            fill = _fill_value(FIELD_BY_NAME[name])
-            col[rows[~present]] = fill
+            pieces.append(piece)
+
+    def _filled(self, name: str) -> bool:
+        return name in self._cols or name in self._pieces
 
     def _set_error(self, rows: npt.NDArray[np.intp], code: int) -> None:
         self._error_code[rows] = code
@@ -113,7 +134,7 @@ class DecodedBatch:
     @property
     def filled_names(self) -> tuple[str, ...]:
         """Names of the columns at least one row of this batch filled."""
-        return tuple(f.name for f in FIELDS if f.name in self._cols)
+        return tuple(f.name for f in FIELDS if self._filled(f.name))
 
     def mask(self, name: str) -> npt.NDArray[np.bool_]:
         """Boolean column: True where ``name`` holds a value."""
@@ -149,8 +170,8 @@ class DecodedBatch:
         if idx.dtype == np.bool_:
             idx = np.flatnonzero(idx)
         out = DecodedBatch(int(idx.shape[0]))
-        for name, col in self._cols.items():
-            out._cols[name] = col[idx]
+        for name in self.filled_names:
+            out._cols[name] = self._column(name)[idx]
         for name, mask in self._masks.items():
             out._masks[name] = mask[idx]
         out._error_code = self._error_code[idx]
@@ -160,13 +181,13 @@ class DecodedBatch:
         """One dict per row with the present fields only (JSON-ready values)."""
         rows: list[dict[str, Any]] = [{} for _ in range(self._n)]
         for field in FIELDS:
-            if field.name not in self._cols:
+            if not self._filled(field.name):
                 continue
             mask = self.mask(field.name)
             where = np.flatnonzero(mask)
             if where.shape[0] == 0:
                 continue
-            values = _python_values(field, self._cols[field.name][where])
+            values = _python_values(field, self._column(field.name)[where])
             name = field.name
             for i, v in zip(where.tolist(), values, strict=True):
                 rows[i][name] = v
@@ -176,7 +197,8 @@ class DecodedBatch:
 
     def __repr__(self) -> str:
         bad = int(np.count_nonzero(self._error_code))
-        return f"DecodedBatch({self._n} rows, {bad} labelled, {len(self._cols)} filled columns)"
+        filled = len(self.filled_names)
+        return f"DecodedBatch({self._n} rows, {bad} labelled, {filled} filled columns)"
 
 
 def _python_values(field: Field, values: npt.NDArray[Any]) -> list[Any]:
