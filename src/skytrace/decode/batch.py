@@ -5,8 +5,10 @@ materialised on first access (all absent), so a batch of DF11 replies never allo
 hundred ES columns. Float columns mark absence with NaN; every column also has a presence
 mask (``batch.mask(name)``), stored for non-float columns and derived from NaN for floats.
 
-A built batch is not modified by skytrace after ``decode_batch`` returns; it is safe to read
-from several threads. It is not meant to be filled by callers.
+Columns that a message group filled are kept as (rows, values) pieces and built into
+full-length arrays on first read. Reading a batch therefore writes its private caches: share
+a batch between threads only after ``materialize()``, which builds every filled column, after
+which reads are safe from several threads. Callers never fill a batch.
 """
 
 from __future__ import annotations
@@ -103,6 +105,12 @@ class DecodedBatch:
             self._pieces[name] = [piece]
         else:
             pieces.append(piece)
+
+    def materialize(self) -> DecodedBatch:
+        """Build every filled column and mask now (before sharing the batch across threads)."""
+        for name in list(self._pieces):
+            self._column(name)
+        return self
 
     def _filled(self, name: str) -> bool:
         return name in self._cols or name in self._pieces
