@@ -150,6 +150,39 @@ def test_good_feeder_arrives_whole_while_hostile_feeders_are_dropped(sample: byt
     assert got.messages(good_name) == expected
 
 
+def test_many_concurrent_feeders_each_arrive_whole(sample: bytes) -> None:
+    n_feeders = 200
+    got = Collector()
+
+    async def main() -> None:
+        server = IngestServer(config(), got)
+        port = (await server.start())["beast"]
+
+        async def feeder(k: int) -> None:
+            _, w = await asyncio.open_connection("127.0.0.1", port)
+            w.write(f"KEY k{k}\n".encode())
+            for i in range(0, len(sample), 1000):
+                w.write(sample[i : i + 1000])
+                await w.drain()
+            await asyncio.sleep(0.5)
+            w.close()
+
+        await asyncio.gather(*(feeder(k) for k in range(n_feeders)))
+        await wait_until(lambda: sum(len(b) for b in got.batches) >= n_feeders * 239)
+        assert server.counters.accepted == n_feeders
+        server.stop()
+        await server.run()
+
+    run(main)
+    expected = sample_messages(sample)
+    by_name: dict[str, list[bytes]] = {}
+    for b in got.batches:
+        for i in range(len(b)):
+            by_name.setdefault(b.receivers[int(b.receiver[i])], []).append(b.message_bytes(i))
+    assert len(by_name) == n_feeders
+    assert all(msgs == expected for msgs in by_name.values())
+
+
 def test_require_feeder_key_refuses_unknown_and_names_known(sample: bytes, tmp_path: Path) -> None:
     cfg_file = tmp_path / "feeders.toml"
     cfg_file.write_text(
