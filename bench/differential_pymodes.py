@@ -239,7 +239,7 @@ def why_commb(mb: np.uint64, altitude_ft: float, theirs: str, ours: str, cands: 
     if ours and theirs in cands.split("|"):
         return "several registers fit: skytrace chose by coherence (turn rate / vertical rates)"
     mbs = np.array([mb], dtype=np.uint64)
-    fits = reg.fits_all(mbs, reg.decode_all(mbs), np.array([altitude_ft]), meteo=False)
+    fits = reg.fits_all(mbs, np.array([altitude_ft]), meteo=False)
     k = reg.REGISTERS.index(theirs) if theirs in reg.REGISTERS else -1
     if k >= 0 and not fits[0, k]:
         return f"pyModeS's {theirs} fails skytrace's fit test (status/range/IAS-Mach)"

@@ -159,9 +159,7 @@ def test_not_commb_and_empty_rows() -> None:
 def test_status_bit_zero_with_value_rejects_register() -> None:
     # 5,0 with roll status 0 but roll bits set; GS valid.
     mb = mb_from_bits((1, 1, 0), (3, 9, 5), (24, 1, 1), (25, 10, 200))
-    fits = reg.fits_all(
-        np.array([mb]), reg.decode_all(np.array([mb])), np.array([np.nan]), meteo=False
-    )
+    fits = reg.fits_all(np.array([mb]), np.array([np.nan]), meteo=False)
     assert not fits[0, reg.BDS50]
 
 
@@ -169,7 +167,7 @@ def test_roll_beyond_50_deg_rejected() -> None:
     ok = mb_from_bits((1, 1, 1), (2, 1, 0), (3, 9, 256), (24, 1, 1), (25, 10, 200))  # 45°
     bad = mb_from_bits((1, 1, 1), (2, 1, 0), (3, 9, 300), (24, 1, 1), (25, 10, 200))  # 52.7°
     mbs = np.array([ok, bad])
-    fits = reg.fits_all(mbs, reg.decode_all(mbs), np.full(2, np.nan), meteo=False)
+    fits = reg.fits_all(mbs, np.full(2, np.nan), meteo=False)
     assert fits[0, reg.BDS50] and not fits[1, reg.BDS50]
 
 
@@ -177,8 +175,7 @@ def test_ias_mach_must_agree_with_altitude() -> None:
     # IAS 250 kt, Mach 0.412: right at ~4,650 ft, wrong at 35,000 ft (Mach would be ~0.66).
     mb = mb_from_bits((13, 1, 1), (14, 10, 250), (24, 1, 1), (25, 10, 103))
     mbs = np.array([mb, mb])
-    v = reg.decode_all(mbs)
-    fits = reg.fits_all(mbs, v, np.array([4650.0, 35000.0]), meteo=False)
+    fits = reg.fits_all(mbs, np.array([4650.0, 35000.0]), meteo=False)
     assert fits[0, reg.BDS60] and not fits[1, reg.BDS60]
 
 

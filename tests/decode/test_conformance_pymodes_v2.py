@@ -59,7 +59,7 @@ def registers_of(expected: str | None) -> set[str]:
 
 def ias_mach_incoherent(mb: np.uint64, altitude_ft: float) -> bool:
     v = reg.decode_all(np.array([mb], dtype=np.uint64))
-    fits = reg.fits_all(np.array([mb]), v, np.array([altitude_ft]), meteo=True)
+    fits = reg.fits_all(np.array([mb]), np.array([altitude_ft]), meteo=True)
     ias, mach = float(v["ias_kt"][reg.BDS60][0]), float(v["mach"][reg.BDS60][0])
     low = float(reg.mach_from_cas(np.array([ias]), np.array([-1000.0]))[0])
     high = float(reg.mach_from_cas(np.array([ias]), np.array([51000.0]))[0])

@@ -241,8 +241,7 @@ def decode_commb(
     gs_ctx = _context(groundspeed_kt, n)
     trk_ctx = _context(track_deg, n)
 
-    values = reg.decode_all(mb_u)
-    fits = reg.fits_all(mb_u, values, alt, meteo=meteo)  # (n, len(REGISTERS))
+    fits = reg.fits_all(mb_u, alt, meteo=meteo)  # (n, len(REGISTERS))
     is_commb = (df_a == 20) | (df_a == 21)
     fits &= is_commb[:, None]
     fits &= (mb_u != 0)[:, None]
@@ -260,12 +259,29 @@ def decode_commb(
         reason[hit] = _R_FORMAT
         undecided &= ~hit
 
-    # 2. A single candidate.
-    count = fits.sum(axis=1)
-    single = undecided & (count == 1)
+    # 2. A single candidate (nearly every reply: the rest is worked on as a subset).
+    single = undecided & (fits.sum(axis=1) == 1)
     chosen[single] = np.argmax(fits[single], axis=1)
     reason[single] = _R_ONLY
     undecided &= ~single
+
+    rows = np.flatnonzero(undecided)
+    if rows.size:
+        chosen[rows], reason[rows] = _resolve(
+            fits[rows], mb_u[rows], alt[rows], gs_ctx[rows], trk_ctx[rows]
+        )
+    return _assemble(mb_u, fits, chosen, reason)
+
+
+def _resolve(
+    fits: NDArray[np.bool_], mb: NDArray[np.uint64], alt: F64, gs_ctx: F64, trk_ctx: F64
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Choose among several candidates (rows that steps 1-2 left): context, coherence, meteo."""
+    n = len(mb)
+    values = reg.decode_all(mb, (reg.BDS40, reg.BDS50, reg.BDS60))
+    chosen = np.full(n, -1, dtype=np.int64)
+    reason = np.full(n, _R_AMBIGUOUS, dtype=np.int64)
+    undecided = np.ones(n, dtype=np.bool_)
 
     # 3. ADS-B context rules out 5,0 / 6,0 readings that disagree with it.
     d50, d60 = _context_distance(values, gs_ctx, trk_ctx, alt)
@@ -304,55 +320,74 @@ def decode_commb(
     one_non_meteo = undecided & (non_meteo.sum(axis=1) == 1)
     chosen[one_non_meteo] = np.argmax(non_meteo[one_non_meteo], axis=1)
     reason[one_non_meteo] = _R_ONLY_NON_METEO
-    undecided &= ~one_non_meteo
+    # 7. Otherwise: ambiguous, no register chosen (reason already says so).
+    return chosen, reason
 
-    reason[undecided] = _R_AMBIGUOUS
-    return _assemble(values, fits, chosen, reason)
+
+_KINDS: Final[dict[str, tuple[type, object]]] = {
+    "F64": (np.float64, np.nan),
+    "I8": (np.int8, -1),
+    "I32": (np.int32, -1),
+    "Obj": (object, ""),
+}
+_COLUMN_SCHEMA: Final = {
+    f.name: _KINDS[str(f.type)]
+    for f in fields(CommBColumns)
+    if f.name not in ("bds", "bds_candidates", "bds_reason")
+}
+_COLUMNS_BY_KIND: Final[dict[tuple[type, object], list[str]]] = {}
+for _name, _kind in _COLUMN_SCHEMA.items():
+    _COLUMNS_BY_KIND.setdefault(_kind, []).append(_name)
+_CANDIDATE_TEXT: Final = np.array(
+    [
+        "|".join(r for k, r in enumerate(REGISTERS) if (m >> k) & 1)
+        for m in range(1 << len(REGISTERS))
+    ],
+    dtype=object,
+)
+_REASON_TEXT: Final = np.array(
+    [
+        _REASONS[key // 16].format(
+            REGISTERS[key % 16 - 1] if 0 < key % 16 <= len(REGISTERS) else ""
+        )
+        if key // 16 < len(_REASONS)
+        else ""
+        for key in range(16 * len(_REASONS))
+    ],
+    dtype=object,
+)
 
 
 def _register_strings(fits: NDArray[np.bool_]) -> Obj:
     weights = (1 << np.arange(fits.shape[1], dtype=np.int64)).astype(np.int64)
-    masks = fits.astype(np.int64) @ weights
-    uniq, inverse = np.unique(masks, return_inverse=True)
-    names = [
-        "|".join(REGISTERS[k] for k in range(len(REGISTERS)) if (int(m) >> k) & 1) for m in uniq
-    ]
-    return np.asarray(np.array(names, dtype=object)[inverse], dtype=object)
+    return np.asarray(_CANDIDATE_TEXT[fits.astype(np.int64) @ weights], dtype=object)
 
 
 def _reason_strings(chosen: NDArray[np.int64], reason: NDArray[np.int64]) -> Obj:
-    key = reason * 16 + (chosen + 1)
-    uniq, inverse = np.unique(key, return_inverse=True)
-    texts = []
-    for u in uniq:
-        k = int(u) % 16 - 1
-        texts.append(_REASONS[int(u) // 16].format(REGISTERS[k] if k >= 0 else ""))
-    return np.asarray(np.array(texts, dtype=object)[inverse], dtype=object)
+    return np.asarray(_REASON_TEXT[reason * 16 + (chosen + 1)], dtype=object)
 
 
 def _assemble(
-    values: reg.Values,
+    mb: NDArray[np.uint64],
     fits: NDArray[np.bool_],
     chosen: NDArray[np.int64],
     reason: NDArray[np.int64],
 ) -> CommBColumns:
+    n = len(chosen)
     names = np.array([*REGISTERS, ""], dtype=object)
     columns: dict[str, Any] = {
         "bds": np.asarray(names[chosen], dtype=object),
         "bds_candidates": _register_strings(fits),
         "bds_reason": _reason_strings(chosen, reason),
     }
-    for name in CommBColumns.__dataclass_fields__:
-        if name in columns:
-            continue
-        by_register = values[name]
-        first = next(iter(by_register.values()))
-        absent: object = (
-            "" if first.dtype == np.object_ else (np.nan if first.dtype.kind == "f" else -1)
-        )
-        out = np.full(len(chosen), absent, dtype=first.dtype)
-        for k, column in by_register.items():
-            keep = chosen == k
-            out[keep] = column[keep]
-        columns[name] = out
+    # One allocation per dtype: each column is a contiguous row of its block.
+    for (dtype, absent), names_of_kind in _COLUMNS_BY_KIND.items():
+        block: NDArray[Any] = np.full((len(names_of_kind), n), absent, dtype=dtype)
+        for i, name in enumerate(names_of_kind):
+            columns[name] = block[i]
+    # Decode each register only on the rows that chose it.
+    for k in np.unique(chosen[chosen >= 0]).tolist():
+        rows = np.flatnonzero(chosen == k)
+        for name, by_register in reg.decode_all(mb[rows], (k,)).items():
+            columns[name][rows] = by_register[k]
     return CommBColumns(**columns)

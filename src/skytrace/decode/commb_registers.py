@@ -31,9 +31,12 @@ __all__ = [
     "METEO_REGISTERS",
     "REGISTERS",
     "Values",
+    "as_int64",
+    "callsign_text",
     "coherent_all",
     "decode_all",
     "fits_all",
+    "gicb_text",
     "mach_from_cas",
     "speed_of_sound_kt",
 ]
@@ -41,6 +44,7 @@ __all__ = [
 REGISTERS: Final = ("1,0", "1,7", "2,0", "3,0", "4,0", "4,4", "4,5", "5,0", "6,0")
 BDS10, BDS17, BDS20, BDS30, BDS40, BDS44, BDS45, BDS50, BDS60 = range(len(REGISTERS))
 FORMAT_ID_REGISTERS: Final = (BDS10, BDS20, BDS30)
+ALL_REGISTERS: Final = tuple(range(len(REGISTERS)))
 METEO_REGISTERS: Final = (BDS44, BDS45)
 
 #: BDS 1,7 capability bits 1-24, in order (Doc 9871 Table A-2-23).
@@ -83,32 +87,33 @@ BoolArray = NDArray[np.bool_]
 Values = dict[str, dict[int, NDArray[Any]]]
 
 
-def _bits(mb: NDArray[np.uint64], first: int, width: int) -> IntArray:
-    """MB bits ``first`` .. ``first + width - 1`` (1-based) as integers."""
+def _bits(mb: IntArray, first: int, width: int) -> IntArray:
+    """MB bits ``first`` .. ``first + width - 1`` (1-based) as integers.
+
+    ``mb`` is the MB field as int64 (56 bits fit), so shifts stay in one dtype."""
     shift = 56 - (first + width - 1)
-    return ((mb >> np.uint64(shift)) & np.uint64((1 << width) - 1)).astype(np.int64)
+    return (mb >> shift) & ((1 << width) - 1)
 
 
-def _signed(mb: NDArray[np.uint64], sign_bit: int, width: int) -> IntArray:
+def as_int64(mb: NDArray[np.uint64]) -> IntArray:
+    """The MB fields as int64, the dtype the decoding helpers work in."""
+    return np.asarray(mb, dtype=np.uint64).astype(np.int64) & ((1 << 56) - 1)
+
+
+def _signed(mb: IntArray, sign_bit: int, width: int) -> IntArray:
     """Two's complement value: sign at ``sign_bit``, ``width`` magnitude bits right after."""
     return _bits(mb, sign_bit + 1, width) - (_bits(mb, sign_bit, 1) << width)
 
 
-def _wrong_status(mb: NDArray[np.uint64], status_bit: int, width: int) -> BoolArray:
-    """Status bit 0 while the ``width`` bits after it are not all zero: not this register."""
-    wrong = (_bits(mb, status_bit, 1) == 0) & (_bits(mb, status_bit + 1, width) != 0)
-    return np.asarray(wrong, dtype=np.bool_)
-
-
-def _flag(mb: NDArray[np.uint64], bit: int) -> NDArray[np.int8]:
+def _flag(mb: IntArray, bit: int) -> NDArray[np.int8]:
     return _bits(mb, bit, 1).astype(np.int8)
 
 
-def _gated(mb: NDArray[np.uint64], status_bit: int, value: NDArray[Any]) -> FloatArray:
+def _gated(mb: IntArray, status_bit: int, value: NDArray[Any]) -> FloatArray:
     return np.asarray(np.where(_bits(mb, status_bit, 1) == 1, value, np.nan), dtype=np.float64)
 
 
-def _gated_code(mb: NDArray[np.uint64], status_bit: int, value: IntArray) -> NDArray[np.int8]:
+def _gated_code(mb: IntArray, status_bit: int, value: IntArray) -> NDArray[np.int8]:
     return np.where(_bits(mb, status_bit, 1) == 1, value, -1).astype(np.int8)
 
 
@@ -154,21 +159,34 @@ def mach_from_cas(cas_kt: FloatArray, altitude_ft: FloatArray) -> FloatArray:
     return np.asarray(np.sqrt(5.0 * ((qc / p + 1.0) ** (2.0 / 7.0) - 1.0)), dtype=np.float64)
 
 
+_IAS_CODES = np.arange(1024, dtype=np.float64)
+_MACH_AT_MINUS_1000_FT: Final = mach_from_cas(_IAS_CODES, np.full(1024, -1000.0))
+_MACH_AT_51000_FT: Final = mach_from_cas(_IAS_CODES, np.full(1024, 51000.0))
+
+
 # --------------------------------------------------------------------------------- decoding
-def _callsign(mb: NDArray[np.uint64]) -> tuple[NDArray[np.object_], BoolArray]:
+def _callsign_codes(mb: IntArray) -> tuple[NDArray[np.bytes_], BoolArray]:
+    """The 8 characters as fixed-width bytes, and whether all are in the character set."""
     codes = np.stack([_bits(mb, 9 + 6 * i, 6) for i in range(8)], axis=1)
     valid = _VALID_CHAR[codes].all(axis=1)
     text = np.ascontiguousarray(_CHARSET[codes]).view("S8").reshape(-1)
-    names = np.char.rstrip(np.char.decode(text, "ascii"), " ").astype(object)
-    return np.asarray(names, dtype=object), np.asarray(valid, dtype=np.bool_)
+    return text, np.asarray(valid, dtype=np.bool_)
 
 
-def _gicb_registers(mask: IntArray) -> NDArray[np.object_]:
+def callsign_text(raw: NDArray[Any]) -> NDArray[np.object_]:
+    """Fixed-width callsign bytes to str without trailing spaces (only for chosen rows)."""
+    return np.array([b.decode("ascii").rstrip(" ") for b in raw.tolist()], dtype=object)
+
+
+def gicb_text(mask: NDArray[Any]) -> NDArray[np.object_]:
+    """1,7 capability bits to the space-separated register list (only for chosen rows)."""
     uniq, inverse = np.unique(mask, return_inverse=True)
-    texts = [
-        " ".join(GICB_REGISTERS[b] for b in range(24) if (int(m) >> (23 - b)) & 1) for m in uniq
-    ]
-    return np.asarray(np.array(texts, dtype=object)[inverse], dtype=object)
+    names = np.array([_gicb_names(int(m)) for m in uniq.tolist()], dtype=object)
+    return np.asarray(names[inverse.reshape(-1)], dtype=object)
+
+
+def _gicb_names(mask: int) -> str:
+    return " ".join(GICB_REGISTERS[b] for b in range(24) if (mask >> (23 - b)) & 1)
 
 
 def _q_altitude_ft(code13: IntArray) -> FloatArray:
@@ -183,119 +201,177 @@ def _q_altitude_ft(code13: IntArray) -> FloatArray:
     return np.asarray(np.where(ok, n * 25.0 - 1000.0, np.nan), dtype=np.float64)
 
 
-def decode_all(mb: NDArray[np.uint64]) -> Values:
-    """Decode every register's fields from every row (choice happens in commb)."""
+def decode_all(mb_field: NDArray[Any], registers: tuple[int, ...] = ALL_REGISTERS) -> Values:
+    """Decode the fields of ``registers`` (default all) from every row of ``mb_field``.
+
+    commb calls it per chosen register on that register's rows only."""
+    mb = as_int64(mb_field)
     v: Values = {}
 
     def put(name: str, register: int, column: NDArray[Any]) -> None:
         v.setdefault(name, {})[register] = column
 
     # 1,0 data link capability (format id 0x10)
-    for name, bit in (
-        ("dl_continuation", 9),
-        ("dl_overlay_capability", 15),
-        ("dl_acas_operational", 16),
-        ("dl_level5_transponder", 24),
-        ("dl_specific_services", 25),
-        ("dl_identification_capability", 33),
-        ("dl_squitter_capability", 34),
-        ("dl_surveillance_identifier", 35),
-        ("dl_gicb_capability", 36),
-        ("dl_acas_hybrid_surveillance", 37),
-        ("dl_acas_ra_capability", 38),
-    ):
-        put(name, BDS10, _flag(mb, bit))
-    put("dl_subnetwork_version", BDS10, _bits(mb, 17, 7).astype(np.int8))
-    put("dl_uplink_elm_capability", BDS10, _bits(mb, 26, 3).astype(np.int8))
-    put("dl_downlink_elm_capability", BDS10, _bits(mb, 29, 4).astype(np.int8))
-    put("dl_acas_rtca_version", BDS10, _bits(mb, 39, 2).astype(np.int8))
-    put("dl_dte_status", BDS10, _bits(mb, 41, 16).astype(np.int32))
+    if BDS10 in registers:
+        for name, bit in (
+            ("dl_continuation", 9),
+            ("dl_overlay_capability", 15),
+            ("dl_acas_operational", 16),
+            ("dl_level5_transponder", 24),
+            ("dl_specific_services", 25),
+            ("dl_identification_capability", 33),
+            ("dl_squitter_capability", 34),
+            ("dl_surveillance_identifier", 35),
+            ("dl_gicb_capability", 36),
+            ("dl_acas_hybrid_surveillance", 37),
+            ("dl_acas_ra_capability", 38),
+        ):
+            put(name, BDS10, _flag(mb, bit))
+        put("dl_subnetwork_version", BDS10, _bits(mb, 17, 7).astype(np.int8))
+        put("dl_uplink_elm_capability", BDS10, _bits(mb, 26, 3).astype(np.int8))
+        put("dl_downlink_elm_capability", BDS10, _bits(mb, 29, 4).astype(np.int8))
+        put("dl_acas_rtca_version", BDS10, _bits(mb, 39, 2).astype(np.int8))
+        put("dl_dte_status", BDS10, _bits(mb, 41, 16).astype(np.int32))
 
     # 1,7 common-usage GICB capability
-    gicb = _bits(mb, 1, 24)
-    put("gicb_capability_mask", BDS17, gicb.astype(np.int32))
-    put("gicb_registers", BDS17, _gicb_registers(gicb))
+    if BDS17 in registers:
+        gicb = _bits(mb, 1, 24)
+        put("gicb_capability_mask", BDS17, gicb.astype(np.int32))
+        put("gicb_registers", BDS17, gicb_text(gicb))
 
     # 2,0 aircraft identification
-    put("callsign", BDS20, _callsign(mb)[0])
+    if BDS20 in registers:
+        put("callsign", BDS20, callsign_text(_callsign_codes(mb)[0]))
 
     # 3,0 ACAS active resolution advisory
-    tti = _bits(mb, 29, 2)
-    put("ara", BDS30, _bits(mb, 9, 14).astype(np.int32))
-    put("rac", BDS30, _bits(mb, 23, 4).astype(np.int8))
-    put("rat", BDS30, _flag(mb, 27))
-    put("mte", BDS30, _flag(mb, 28))
-    put("tti", BDS30, tti.astype(np.int8))
-    put("threat_icao", BDS30, np.where(tti == 1, _bits(mb, 31, 24), -1).astype(np.int32))
-    alt = _q_altitude_ft(_bits(mb, 31, 13))
-    put("threat_altitude_ft", BDS30, np.where(tti == 2, alt, np.nan))
-    rng = _bits(mb, 44, 7)
-    rng_nm = np.where(rng == 127, 12.55, (rng - 1) / 10.0)
-    put("threat_range_nm", BDS30, np.where((tti == 2) & (rng > 0), rng_nm, np.nan))
-    brg = _bits(mb, 51, 6)
-    brg_ok = (tti == 2) & (brg > 0) & (brg <= 60)
-    put("threat_bearing_deg", BDS30, np.where(brg_ok, 6.0 * (brg - 1), np.nan))
+    if BDS30 in registers:
+        tti = _bits(mb, 29, 2)
+        put("ara", BDS30, _bits(mb, 9, 14).astype(np.int32))
+        put("rac", BDS30, _bits(mb, 23, 4).astype(np.int8))
+        put("rat", BDS30, _flag(mb, 27))
+        put("mte", BDS30, _flag(mb, 28))
+        put("tti", BDS30, tti.astype(np.int8))
+        put("threat_icao", BDS30, np.where(tti == 1, _bits(mb, 31, 24), -1).astype(np.int32))
+        alt = _q_altitude_ft(_bits(mb, 31, 13))
+        put("threat_altitude_ft", BDS30, np.where(tti == 2, alt, np.nan))
+        rng = _bits(mb, 44, 7)
+        rng_nm = np.where(rng == 127, 12.55, (rng - 1) / 10.0)
+        put("threat_range_nm", BDS30, np.where((tti == 2) & (rng > 0), rng_nm, np.nan))
+        brg = _bits(mb, 51, 6)
+        brg_ok = (tti == 2) & (brg > 0) & (brg <= 60)
+        put("threat_bearing_deg", BDS30, np.where(brg_ok, 6.0 * (brg - 1), np.nan))
 
     # 4,0 selected vertical intention
-    put("selected_altitude_mcp_ft", BDS40, _gated(mb, 1, _bits(mb, 2, 12) * 16.0))
-    put("selected_altitude_fms_ft", BDS40, _gated(mb, 14, _bits(mb, 15, 12) * 16.0))
-    put("baro_setting_hpa", BDS40, _gated(mb, 27, _bits(mb, 28, 12) * 0.1 + 800.0))
-    put("mcp_vnav", BDS40, _gated_code(mb, 48, _bits(mb, 49, 1)))
-    put("mcp_alt_hold", BDS40, _gated_code(mb, 48, _bits(mb, 50, 1)))
-    put("mcp_approach", BDS40, _gated_code(mb, 48, _bits(mb, 51, 1)))
-    put("target_altitude_source", BDS40, _gated_code(mb, 54, _bits(mb, 55, 2)))
+    if BDS40 in registers:
+        put("selected_altitude_mcp_ft", BDS40, _gated(mb, 1, _bits(mb, 2, 12) * 16.0))
+        put("selected_altitude_fms_ft", BDS40, _gated(mb, 14, _bits(mb, 15, 12) * 16.0))
+        put("baro_setting_hpa", BDS40, _gated(mb, 27, _bits(mb, 28, 12) * 0.1 + 800.0))
+        put("mcp_vnav", BDS40, _gated_code(mb, 48, _bits(mb, 49, 1)))
+        put("mcp_alt_hold", BDS40, _gated_code(mb, 48, _bits(mb, 50, 1)))
+        put("mcp_approach", BDS40, _gated_code(mb, 48, _bits(mb, 51, 1)))
+        put("target_altitude_source", BDS40, _gated_code(mb, 54, _bits(mb, 55, 2)))
 
     # 5,0 track and turn
-    put("roll_deg", BDS50, _gated(mb, 1, _signed(mb, 2, 9) * (45.0 / 256.0)))
-    put("track_deg", BDS50, _gated(mb, 12, np.mod(_signed(mb, 13, 10) * (90.0 / 512.0), 360.0)))
-    put("groundspeed_kt", BDS50, _gated(mb, 24, _bits(mb, 25, 10) * 2.0))
-    put("track_rate_deg_s", BDS50, _gated(mb, 35, _signed(mb, 36, 9) * (8.0 / 256.0)))
-    put("tas_kt", BDS50, _gated(mb, 46, _bits(mb, 47, 10) * 2.0))
+    if BDS50 in registers:
+        put("roll_deg", BDS50, _gated(mb, 1, _signed(mb, 2, 9) * (45.0 / 256.0)))
+        put("track_deg", BDS50, _gated(mb, 12, np.mod(_signed(mb, 13, 10) * (90.0 / 512.0), 360.0)))
+        put("groundspeed_kt", BDS50, _gated(mb, 24, _bits(mb, 25, 10) * 2.0))
+        put("track_rate_deg_s", BDS50, _gated(mb, 35, _signed(mb, 36, 9) * (8.0 / 256.0)))
+        put("tas_kt", BDS50, _gated(mb, 46, _bits(mb, 47, 10) * 2.0))
 
     # 6,0 heading and speed
-    put("heading_deg", BDS60, _gated(mb, 1, np.mod(_signed(mb, 2, 10) * (90.0 / 512.0), 360.0)))
-    put("ias_kt", BDS60, _gated(mb, 13, _bits(mb, 14, 10) * 1.0))
-    put("mach", BDS60, _gated(mb, 24, _bits(mb, 25, 10) * (2.048 / 512.0)))
-    put("vertical_rate_baro_fpm", BDS60, _gated(mb, 35, _signed(mb, 36, 9) * 32.0))
-    put("vertical_rate_inertial_fpm", BDS60, _gated(mb, 46, _signed(mb, 47, 9) * 32.0))
+    if BDS60 in registers:
+        put("heading_deg", BDS60, _gated(mb, 1, np.mod(_signed(mb, 2, 10) * (90.0 / 512.0), 360.0)))
+        put("ias_kt", BDS60, _gated(mb, 13, _bits(mb, 14, 10) * 1.0))
+        put("mach", BDS60, _gated(mb, 24, _bits(mb, 25, 10) * (2.048 / 512.0)))
+        put("vertical_rate_baro_fpm", BDS60, _gated(mb, 35, _signed(mb, 36, 9) * 32.0))
+        put("vertical_rate_inertial_fpm", BDS60, _gated(mb, 46, _signed(mb, 47, 9) * 32.0))
 
     # 4,4 meteorological routine air report
-    put("meteo_source", BDS44, _bits(mb, 1, 4).astype(np.int8))
-    put("wind_speed_kt", BDS44, _gated(mb, 5, _bits(mb, 6, 9) * 1.0))
-    put("wind_direction_deg", BDS44, _gated(mb, 5, _bits(mb, 15, 9) * (180.0 / 256.0)))
-    put("static_air_temperature_c", BDS44, _signed(mb, 24, 10) * 0.25)
-    put("static_pressure_hpa", BDS44, _gated(mb, 35, _bits(mb, 36, 11) * 1.0))
-    put("turbulence", BDS44, _gated_code(mb, 47, _bits(mb, 48, 2)))
-    put("humidity_pct", BDS44, _gated(mb, 50, _bits(mb, 51, 6) * (100.0 / 64.0)))
+    if BDS44 in registers:
+        put("meteo_source", BDS44, _bits(mb, 1, 4).astype(np.int8))
+        put("wind_speed_kt", BDS44, _gated(mb, 5, _bits(mb, 6, 9) * 1.0))
+        put("wind_direction_deg", BDS44, _gated(mb, 5, _bits(mb, 15, 9) * (180.0 / 256.0)))
+        put("static_air_temperature_c", BDS44, _signed(mb, 24, 10) * 0.25)
+        put("static_pressure_hpa", BDS44, _gated(mb, 35, _bits(mb, 36, 11) * 1.0))
+        put("turbulence", BDS44, _gated_code(mb, 47, _bits(mb, 48, 2)))
+        put("humidity_pct", BDS44, _gated(mb, 50, _bits(mb, 51, 6) * (100.0 / 64.0)))
 
     # 4,5 meteorological hazard report
-    put("turbulence", BDS45, _gated_code(mb, 1, _bits(mb, 2, 2)))
-    put("wind_shear", BDS45, _gated_code(mb, 4, _bits(mb, 5, 2)))
-    put("microburst", BDS45, _gated_code(mb, 7, _bits(mb, 8, 2)))
-    put("icing", BDS45, _gated_code(mb, 10, _bits(mb, 11, 2)))
-    put("wake_vortex", BDS45, _gated_code(mb, 13, _bits(mb, 14, 2)))
-    put("static_air_temperature_c", BDS45, _gated(mb, 16, _signed(mb, 17, 9) * 0.25))
-    put("static_pressure_hpa", BDS45, _gated(mb, 27, _bits(mb, 28, 11) * 1.0))
-    put("radio_height_ft", BDS45, _gated(mb, 39, _bits(mb, 40, 12) * 16.0))
+    if BDS45 in registers:
+        put("turbulence", BDS45, _gated_code(mb, 1, _bits(mb, 2, 2)))
+        put("wind_shear", BDS45, _gated_code(mb, 4, _bits(mb, 5, 2)))
+        put("microburst", BDS45, _gated_code(mb, 7, _bits(mb, 8, 2)))
+        put("icing", BDS45, _gated_code(mb, 10, _bits(mb, 11, 2)))
+        put("wake_vortex", BDS45, _gated_code(mb, 13, _bits(mb, 14, 2)))
+        put("static_air_temperature_c", BDS45, _gated(mb, 16, _signed(mb, 17, 9) * 0.25))
+        put("static_pressure_hpa", BDS45, _gated(mb, 27, _bits(mb, 28, 11) * 1.0))
+        put("radio_height_ft", BDS45, _gated(mb, 39, _bits(mb, 40, 12) * 16.0))
+
     return v
 
 
 # ------------------------------------------------------------------------------ fit tests
+# Fit tests work on the raw integers (no float columns): limits are converted to raw units.
 def _le(values: FloatArray, limit: float) -> BoolArray:
     """values <= limit, where NaN (field not reported) passes."""
     return np.asarray(~(values > limit), dtype=np.bool_)
 
 
-def _fits_bds10(mb: NDArray[np.uint64]) -> BoolArray:
+def _bit(n: int) -> int:
+    return 1 << (56 - n)
+
+
+def _span(first: int, width: int) -> int:
+    return ((1 << width) - 1) << (56 - (first + width - 1))
+
+
+def _wrong(mb: IntArray, status_bit: int, width: int) -> BoolArray:
+    """Status bit 0 while the ``width`` bits after it are not all zero."""
+    wrong = ((mb & _bit(status_bit)) == 0) & ((mb & _span(status_bit + 1, width)) != 0)
+    return np.asarray(wrong, dtype=np.bool_)
+
+
+def _any_wrong(mb: IntArray, fields: tuple[tuple[int, int], ...]) -> BoolArray:
+    out = _wrong(mb, *fields[0])
+    for field in fields[1:]:
+        out |= _wrong(mb, *field)
+    return out
+
+
+def _has(mb: IntArray, bit: int) -> BoolArray:
+    return np.asarray((mb & _bit(bit)) != 0, dtype=np.bool_)
+
+
+_RAW_MAX_SELECTED_ALT: Final = int(MAX_SELECTED_ALTITUDE_FT // 16)
+_RAW_MAX_ROLL: Final = int(MAX_ROLL_DEG / (45.0 / 256.0))
+_RAW_MAX_GS: Final = int(MAX_GROUNDSPEED_KT // 2)
+_RAW_MAX_TAS: Final = int(MAX_TAS_KT // 2)
+_RAW_MAX_WIND: Final = int(MAX_WIND_KT // 2)
+_RAW_MAX_MACH: Final = round(MAX_MACH / (2.048 / 512.0))
+_RAW_MAX_VR: Final = int(MAX_VERTICAL_RATE_FPM // 32)
+_RAW_MIN_SAT: Final = int(MIN_SAT_C / 0.25)
+_RAW_MAX_SAT: Final = int(MAX_SAT_C / 0.25)
+_RESERVED_40: Final = _span(40, 8) | _span(52, 2)
+
+
+def _fits_bds10(mb: IntArray) -> BoolArray:
     return np.asarray((_bits(mb, 1, 8) == 0x10) & (_bits(mb, 10, 5) == 0), dtype=np.bool_)
 
 
-def _fits_bds17(mb: NDArray[np.uint64]) -> BoolArray:
+def _fits_bds17(mb: IntArray) -> BoolArray:
     # Bits 25-56 are reserved; 2,0 (bit 7) is mandatory for any Comm-B transponder.
-    return np.asarray((_bits(mb, 25, 32) == 0) & (_bits(mb, 7, 1) == 1), dtype=np.bool_)
+    return np.asarray(((mb & _span(25, 32)) == 0) & _has(mb, 7), dtype=np.bool_)
 
 
-def _fits_bds30(mb: NDArray[np.uint64]) -> BoolArray:
+def _fits_bds20(mb: IntArray) -> BoolArray:
+    ok = _bits(mb, 1, 8) == 0x20
+    rows = np.flatnonzero(ok)
+    ok[rows] = _callsign_codes(mb[rows])[1]
+    return np.asarray(ok, dtype=np.bool_)
+
+
+def _fits_bds30(mb: IntArray) -> BoolArray:
     tti = _bits(mb, 29, 2)
     tid = _bits(mb, 31, 26)
     ok = (_bits(mb, 1, 8) == 0x30) & (tti != 3)
@@ -303,59 +379,57 @@ def _fits_bds30(mb: NDArray[np.uint64]) -> BoolArray:
     return np.asarray(ok, dtype=np.bool_)
 
 
-def _fits_bds40(mb: NDArray[np.uint64], v: Values) -> BoolArray:
-    ok = ~_wrong_status(mb, 1, 12) & ~_wrong_status(mb, 14, 12) & ~_wrong_status(mb, 27, 12)
-    ok &= ~_wrong_status(mb, 48, 3) & ~_wrong_status(mb, 54, 2)
-    ok &= (_bits(mb, 40, 8) == 0) & (_bits(mb, 52, 2) == 0)
-    ok &= _le(v["selected_altitude_mcp_ft"][BDS40], MAX_SELECTED_ALTITUDE_FT)
-    ok &= _le(v["selected_altitude_fms_ft"][BDS40], MAX_SELECTED_ALTITUDE_FT)
+def _fits_bds40(mb: IntArray) -> BoolArray:
+    ok = ~_any_wrong(mb, ((1, 12), (14, 12), (27, 12), (48, 3), (54, 2)))
+    ok &= (mb & _RESERVED_40) == 0
+    ok &= (_bits(mb, 2, 12) <= _RAW_MAX_SELECTED_ALT) & (_bits(mb, 15, 12) <= _RAW_MAX_SELECTED_ALT)
     return np.asarray(ok, dtype=np.bool_)
 
 
-def _fits_bds50(mb: NDArray[np.uint64], v: Values) -> BoolArray:
-    ok = ~_wrong_status(mb, 1, 10) & ~_wrong_status(mb, 12, 11) & ~_wrong_status(mb, 24, 10)
-    ok &= ~_wrong_status(mb, 35, 10) & ~_wrong_status(mb, 46, 10)
-    gs, tas = v["groundspeed_kt"][BDS50], v["tas_kt"][BDS50]
-    ok &= _le(np.abs(v["roll_deg"][BDS50]), MAX_ROLL_DEG)
-    ok &= _le(gs, MAX_GROUNDSPEED_KT) & _le(tas, MAX_TAS_KT)
-    ok &= _le(np.abs(tas - gs), MAX_WIND_KT)
+def _fits_bds50(mb: IntArray) -> BoolArray:
+    ok = ~_any_wrong(mb, ((1, 10), (12, 11), (24, 10), (35, 10), (46, 10)))
+    gs, tas = _bits(mb, 25, 10), _bits(mb, 47, 10)
+    ok &= np.abs(_signed(mb, 2, 9)) <= _RAW_MAX_ROLL
+    ok &= (gs <= _RAW_MAX_GS) & (tas <= _RAW_MAX_TAS)
+    both = _has(mb, 24) & _has(mb, 46)
+    ok &= ~(both & (np.abs(tas - gs) > _RAW_MAX_WIND))
     return np.asarray(ok, dtype=np.bool_)
 
 
-def _fits_bds60(mb: NDArray[np.uint64], v: Values, altitude_ft: FloatArray) -> BoolArray:
-    ok = ~_wrong_status(mb, 1, 11) & ~_wrong_status(mb, 13, 10) & ~_wrong_status(mb, 24, 10)
-    ok &= ~_wrong_status(mb, 35, 10) & ~_wrong_status(mb, 46, 10)
-    ias, mach = v["ias_kt"][BDS60], v["mach"][BDS60]
-    ok &= _le(ias, MAX_IAS_KT) & _le(mach, MAX_MACH)
-    ok &= _le(np.abs(v["vertical_rate_baro_fpm"][BDS60]), MAX_VERTICAL_RATE_FPM)
-    ok &= _le(np.abs(v["vertical_rate_inertial_fpm"][BDS60]), MAX_VERTICAL_RATE_FPM)
+def _fits_bds60(mb: IntArray, altitude_ft: FloatArray) -> BoolArray:
+    ok = ~_any_wrong(mb, ((1, 11), (13, 10), (24, 10), (35, 10), (46, 10)))
+    ias_raw, mach_raw = _bits(mb, 14, 10), _bits(mb, 25, 10)
+    ok &= (ias_raw <= MAX_IAS_KT) & (mach_raw <= _RAW_MAX_MACH)
+    ok &= (np.abs(_signed(mb, 36, 9)) <= _RAW_MAX_VR) & (np.abs(_signed(mb, 47, 9)) <= _RAW_MAX_VR)
     # IAS and Mach describe one airspeed: at the reply's own altitude they must agree; with no
     # altitude, Mach must lie between the sea-level and 50,000 ft values for that IAS.
-    with np.errstate(invalid="ignore"):
-        at_alt = mach_from_cas(ias, altitude_ft)
-        low = mach_from_cas(ias, np.full_like(ias, -1000.0)) - MACH_TOLERANCE
-        high = mach_from_cas(ias, np.full_like(ias, 51000.0)) + MACH_TOLERANCE
-    ok &= _le(np.abs(mach - at_alt), MACH_TOLERANCE)
-    ok &= ~(mach < low) & ~(mach > high)
+    both = _has(mb, 13) & _has(mb, 24)
+    mach = mach_raw * (2.048 / 512.0)
+    low = _MACH_AT_MINUS_1000_FT[ias_raw] - MACH_TOLERANCE
+    high = _MACH_AT_51000_FT[ias_raw] + MACH_TOLERANCE
+    ok &= ~(both & ((mach < low) | (mach > high)))
+    rows = np.flatnonzero(ok & both & ~np.isnan(altitude_ft))
+    if rows.size:
+        at_alt = mach_from_cas(ias_raw[rows].astype(np.float64), altitude_ft[rows])
+        ok[rows] = np.abs(mach[rows] - at_alt) <= MACH_TOLERANCE
     return np.asarray(ok, dtype=np.bool_)
 
 
-def _fits_bds44(mb: NDArray[np.uint64], v: Values) -> BoolArray:
-    ok = (_bits(mb, 1, 4) <= 4) & (_bits(mb, 5, 1) == 1)
-    ok &= ~_wrong_status(mb, 35, 11) & ~_wrong_status(mb, 47, 2) & ~_wrong_status(mb, 50, 6)
-    ok &= _le(v["wind_speed_kt"][BDS44], MAX_METEO_WIND_KT)
-    sat = v["static_air_temperature_c"][BDS44]
-    ok &= (sat >= MIN_SAT_C) & (sat <= MAX_SAT_C)
+def _fits_bds44(mb: IntArray) -> BoolArray:
+    ok = (_bits(mb, 1, 4) <= 4) & _has(mb, 5)
+    ok &= ~_any_wrong(mb, ((35, 11), (47, 2), (50, 6)))
+    ok &= _bits(mb, 6, 9) <= MAX_METEO_WIND_KT
+    sat = _signed(mb, 24, 10)
+    ok &= (sat >= _RAW_MIN_SAT) & (sat <= _RAW_MAX_SAT)
     return np.asarray(ok, dtype=np.bool_)
 
 
-def _fits_bds45(mb: NDArray[np.uint64], v: Values) -> BoolArray:
-    ok = _bits(mb, 52, 5) == 0
-    for status_bit, width in ((1, 2), (4, 2), (7, 2), (10, 2), (13, 2), (16, 10), (27, 11)):
-        ok &= ~_wrong_status(mb, status_bit, width)
-    ok &= ~_wrong_status(mb, 39, 12)
-    sat = v["static_air_temperature_c"][BDS45]
-    ok &= ~(sat < MIN_SAT_C) & ~(sat > MAX_SAT_C)
+def _fits_bds45(mb: IntArray) -> BoolArray:
+    ok = (mb & _span(52, 5)) == 0
+    status = ((1, 2), (4, 2), (7, 2), (10, 2), (13, 2), (16, 10), (27, 11), (39, 12))
+    ok &= ~_any_wrong(mb, status)
+    sat = _signed(mb, 17, 9)
+    ok &= ~(_has(mb, 16) & ((sat < _RAW_MIN_SAT) | (sat > _RAW_MAX_SAT)))
     return np.asarray(ok, dtype=np.bool_)
 
 
@@ -391,19 +465,22 @@ def coherent_all(v: Values, altitude_ft: FloatArray) -> BoolArray:
     return out
 
 
-def fits_all(
-    mb: NDArray[np.uint64], v: Values, altitude_ft: FloatArray, *, meteo: bool
-) -> BoolArray:
-    """(N, len(REGISTERS)) bool: could row i be register k? Meteo columns False unless asked."""
-    out = np.zeros((mb.shape[0], len(REGISTERS)), dtype=np.bool_)
-    out[:, BDS10] = _fits_bds10(mb)
-    out[:, BDS17] = _fits_bds17(mb)
-    out[:, BDS20] = (_bits(mb, 1, 8) == 0x20) & _callsign(mb)[1]
-    out[:, BDS30] = _fits_bds30(mb)
-    out[:, BDS40] = _fits_bds40(mb, v)
-    out[:, BDS50] = _fits_bds50(mb, v)
-    out[:, BDS60] = _fits_bds60(mb, v, altitude_ft)
+def fits_all(mb_field: NDArray[Any], altitude_ft: FloatArray, *, meteo: bool) -> BoolArray:
+    """(N, len(REGISTERS)) bool: could row i be register k? Meteo columns False unless asked.
+
+    ``altitude_ft`` (NaN where unknown) is the reply's own altitude for the IAS/Mach test."""
+    mb = as_int64(mb_field)
+    alt = np.broadcast_to(np.asarray(altitude_ft, dtype=np.float64), mb.shape)
+    # Filled register by register as contiguous rows, returned as the (N, K) view.
+    out = np.zeros((len(REGISTERS), mb.shape[0]), dtype=np.bool_)
+    out[BDS10] = _fits_bds10(mb)
+    out[BDS17] = _fits_bds17(mb)
+    out[BDS20] = _fits_bds20(mb)
+    out[BDS30] = _fits_bds30(mb)
+    out[BDS40] = _fits_bds40(mb)
+    out[BDS50] = _fits_bds50(mb)
+    out[BDS60] = _fits_bds60(mb, alt)
     if meteo:
-        out[:, BDS44] = _fits_bds44(mb, v)
-        out[:, BDS45] = _fits_bds45(mb, v)
-    return out
+        out[BDS44] = _fits_bds44(mb)
+        out[BDS45] = _fits_bds45(mb)
+    return out.T
