@@ -28,7 +28,7 @@ _S = "DF0/4/5/16/20/21"
 _ES = "DF17/18 extended squitter"
 _POS = "TC5-8, TC9-18, TC20-22 positions"
 _VEL = "TC19 velocity"
-_TC28 = "TC28 status, DF16 ACAS"
+_TC28 = "TC28 status, DF16 ACAS, Comm-B 3,0"
 _TC29 = "TC29 target state"
 _TC31 = "TC31 operational status"
 
@@ -249,14 +249,14 @@ _CORE_FIELDS: Final[tuple[Field, ...]] = (
         "groundspeed_kt",
         "f4",
         "kt",
-        "TC5-8, TC19 ST1/2",
+        "TC5-8, TC19 ST1/2, Comm-B 5,0",
         "Ground speed (surface movement or east/north velocity); NaN when not available.",
     ),
     _f(
         "track_deg",
         "f4",
         "deg",
-        "TC5-8, TC19 ST1/2",
+        "TC5-8, TC19 ST1/2, Comm-B 5,0",
         "True track over ground, 0-360 clockwise from north; NaN when not available or invalid.",
     ),
     _f(
@@ -287,11 +287,23 @@ _CORE_FIELDS: Final[tuple[Field, ...]] = (
         "heading_deg",
         "f4",
         "deg",
-        _VEL,
+        "TC19 ST3/4, Comm-B 6,0 (magnetic)",
         "Heading (subtypes 3/4), magnetic or true per the TC31 HRD bit; NaN when status bit is 0.",
     ),
-    _f("ias_kt", "f4", "kt", _VEL, "Indicated airspeed (subtypes 3/4, airspeed type 0)."),
-    _f("tas_kt", "f4", "kt", _VEL, "True airspeed (subtypes 3/4, airspeed type 1)."),
+    _f(
+        "ias_kt",
+        "f4",
+        "kt",
+        "TC19 ST3/4, Comm-B 6,0",
+        "Indicated airspeed (subtypes 3/4, airspeed type 0).",
+    ),
+    _f(
+        "tas_kt",
+        "f4",
+        "kt",
+        "TC19 ST3/4, Comm-B 5,0",
+        "True airspeed (subtypes 3/4, airspeed type 1).",
+    ),
     _f("vertical_rate_fpm", "f4", "ft/min", _VEL, "Vertical rate, + up; NaN when not available."),
     _f(
         "vertical_rate_source",
