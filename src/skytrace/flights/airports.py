@@ -72,6 +72,8 @@ class AirportsLike(Protocol):
 
     def near(self, lat: float, lon: float, radius_km: float) -> list[tuple[Any, float]]: ...
 
+    def get(self, code: str) -> Any: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
@@ -87,7 +89,13 @@ class Choice:
 
 
 class FieldIndex:
-    """Nearest airport of many points at once: icao, elevation and distance."""
+    """Airports as arrays for many-point questions: nearest field, fields within a radius.
+
+    Built from the vectorized columns of ``skytrace.refdata.airports.Airports`` (``icao``,
+    ``lat``, ``lon``, ``elevation_ft``; ``longest_runway_ft`` and ``size_rank`` when present).
+    Also keeps, per 1-degree cell, the highest field elevation in that cell and its
+    neighbours, so that rows far above any field can be skipped without a search.
+    """
 
     def __init__(self, airports: Any) -> None:
         import shapely
@@ -99,8 +107,51 @@ class FieldIndex:
             raise TypeError("airports without lat/lon/elevation_ft arrays")
         self.lat = lat
         self.lon = lon
-        self.elevation_ft = elev
+        self.elevation_ft = np.nan_to_num(elev, nan=0.0)
+        self.icao = np.asarray(getattr(airports, "icao", np.full(lat.size, "")), dtype=str)
+        longest = getattr(airports, "longest_runway_ft", None)
+        rank = getattr(airports, "size_rank", None)
+        self.longest_runway_ft = None if longest is None else np.asarray(longest, np.float64)
+        self.size_rank = None if rank is None else np.asarray(rank, np.int64)
         self._tree = shapely.STRtree(shapely.points(lon, lat))
+        self._by_lat = np.argsort(lat, kind="stable")
+        self._sorted_lat = lat[self._by_lat]
+        grid = np.full((182, 362), -np.inf)
+        ok = np.isfinite(lat) & np.isfinite(lon)
+        np.maximum.at(grid, (_cell_lat(lat[ok]) + 1, _cell_lon(lon[ok]) + 1), self.elevation_ft[ok])
+        grid[:, 0], grid[:, -1] = grid[:, -2], grid[:, 1]  # longitude wraps
+        near = grid.copy()
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                near[1:-1, 1:-1] = np.maximum(
+                    near[1:-1, 1:-1], grid[1 + dy : 181 + dy, 1 + dx : 361 + dx]
+                )
+        self._cell_max_elev_ft = near
+
+    def max_field_elevation_ft(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike
+    ) -> npt.NDArray[np.float64]:
+        """Upper bound of the elevation of any field within ~60 km (-inf: none)."""
+        la = np.nan_to_num(np.asarray(lat, np.float64))
+        lo = np.nan_to_num(np.asarray(lon, np.float64))
+        return np.asarray(self._cell_max_elev_ft[_cell_lat(la) + 1, _cell_lon(lo) + 1])
+
+    def within(
+        self, lat: float, lon: float, radius_km: float
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+        """Airports (indices) within ``radius_km`` of a point and their distances, nearest
+        first (ties by index)."""
+        if not (math.isfinite(lat) and math.isfinite(lon)):
+            return np.zeros(0, np.intp), np.zeros(0)
+        band = radius_km / 111.19
+        lo_i = int(np.searchsorted(self._sorted_lat, lat - band, side="left"))
+        hi_i = int(np.searchsorted(self._sorted_lat, lat + band, side="right"))
+        idx = self._by_lat[lo_i:hi_i]
+        dist = haversine_km(lat, lon, self.lat[idx], self.lon[idx])
+        keep = dist <= radius_km
+        idx, dist = idx[keep], dist[keep]
+        order = np.lexsort((idx, dist))
+        return idx[order], dist[order]
 
     def nearest(
         self, lat: npt.ArrayLike, lon: npt.ArrayLike
@@ -131,6 +182,14 @@ class FieldIndex:
         return out
 
 
+def _cell_lat(lat: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    return np.clip(np.floor(lat).astype(np.intp) + 90, 0, 179)
+
+
+def _cell_lon(lon: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    return np.floor((lon + 180.0) % 360.0).astype(np.intp) % 360
+
+
 class AirportChoice(Protocol):
     """A strategy that picks the airport of a takeoff or landing."""
 
@@ -148,6 +207,7 @@ class AirportChoice(Protocol):
         phase: str,
         max_distance_km: float,
         max_ft_above_field: float,
+        fields: FieldIndex | None = None,
     ) -> Choice: ...
 
 
@@ -246,6 +306,23 @@ class RunwayFitChoice:
         alt = _f(rows["altitude_ft"][anchor])
         return self._finish(scored, alt, base_fit=0.98, base=0.9, scale_km=10.0)
 
+    def _size_factors(
+        self, airports: AirportsLike, fields: FieldIndex, idx: npt.NDArray[np.intp], speed: float
+    ) -> npt.NDArray[np.float64]:
+        """``_size_factor`` for many airports of ``fields`` at once."""
+        if fields.size_rank is None or fields.longest_runway_ft is None:
+            return np.array(
+                [self._size_factor(airports.get(str(fields.icao[i])), speed) for i in idx]
+            )
+        rank = fields.size_rank[idx]
+        longest = fields.longest_runway_ft[idx]
+        fast = speed == speed and speed >= self.fast_kt
+        if not fast:
+            return np.where(rank == 0, 0.3, 1.0)
+        by_rank = np.select([rank >= 3, rank == 2, rank == 1], [1.0, 0.8, 0.4], 0.5)
+        by_length = np.where(longest >= self.min_runway_ft_when_fast, 1.0, 0.05)
+        return np.where(rank == 0, 0.02, np.where(np.isfinite(longest), by_length, by_rank))
+
     def choose_inferred(
         self,
         airports: AirportsLike,
@@ -253,27 +330,58 @@ class RunwayFitChoice:
         phase: str,
         max_distance_km: float,
         max_ft_above_field: float,
+        fields: FieldIndex | None = None,
     ) -> Choice:
         lat, lon = float(row["lat"]), float(row["lon"])
         alt = _f(row["altitude_ft"])
         track = _f(row["track_deg"])
         speed = _f(row["groundspeed_kt"])
-        scored: list[tuple[float, Any, float, str, bool]] = []
-        for airport, dist in airports.near(lat, lon, max_distance_km):
-            height = alt - _f(airport.elevation_ft)
-            if height == height and height > max_ft_above_field:
-                continue
-            score = math.exp(-dist / self.inferred_scale_km) * self._size_factor(airport, speed)
-            if track == track and dist > 2.0:
-                if phase == "takeoff":
-                    away = float(bearing_deg(airport.lat, airport.lon, lat, lon))
-                else:
-                    away = float(bearing_deg(lat, lon, airport.lat, airport.lon))
-                diff = float(angle_diff_deg(track, away))
-                score *= max(0.2, (1 + math.cos(math.radians(diff))) / 2)
-            scored.append((score, airport, dist, "", False))
-        return self._finish(
-            scored, alt, base_fit=0.85, base=0.85, scale_km=self.confidence_scale_km
+        if fields is None:
+            found = airports.near(lat, lon, max_distance_km)
+            infos = [a for a, _ in found]
+            dist = np.array([d for _, d in found], np.float64)
+            elev = np.array([_f(a.elevation_ft) for a in infos], np.float64)
+            alat = np.array([_f(a.lat) for a in infos], np.float64)
+            alon = np.array([_f(a.lon) for a in infos], np.float64)
+            codes = np.array([str(a.icao) for a in infos], dtype=str)
+        else:
+            idx, dist = fields.within(lat, lon, max_distance_km)
+            elev, alat, alon = fields.elevation_ft[idx], fields.lat[idx], fields.lon[idx]
+            codes = fields.icao[idx]
+        keep = ~(alt - elev > max_ft_above_field)
+        dist, elev, alat, alon, codes = dist[keep], elev[keep], alat[keep], alon[keep], codes[keep]
+        if dist.size == 0:
+            return Choice(None, math.nan, math.nan, "", 0.0, ())
+        if fields is None:
+            kept = [a for a, k in zip(infos, keep, strict=True) if k]
+            size = np.array([self._size_factor(a, speed) for a in kept])
+        else:
+            size = self._size_factors(airports, fields, idx[keep], speed)
+        score = np.exp(-dist / self.inferred_scale_km) * size
+        if track == track:
+            if phase == "takeoff":
+                away = bearing_deg(alat, alon, lat, lon)
+            else:
+                away = bearing_deg(lat, lon, alat, alon)
+            factor = np.maximum(0.2, (1 + np.cos(np.radians(angle_diff_deg(track, away)))) / 2)
+            score = np.where(dist > 2.0, score * factor, score)
+        order = np.lexsort((codes, dist, -score))
+        best = int(order[0])
+        runner_up = float(score[order[1]]) if order.size > 1 else 0.0
+        top = float(score[best])
+        conf = 0.85 * math.exp(-float(dist[best]) / self.confidence_scale_km)
+        conf *= 1.0 - 0.5 * (runner_up / top if top > 0 else 1.0)
+        airport = airports.get(str(codes[best])) if fields is not None else kept[best]
+        candidates = tuple(
+            (str(codes[k]), round(float(dist[k]), 2), round(float(score[k]), 3)) for k in order[:5]
+        )
+        return Choice(
+            airport,
+            float(dist[best]),
+            alt - float(elev[best]),
+            "",
+            round(max(0.0, min(1.0, conf)), 3),
+            candidates,
         )
 
     def _finish(

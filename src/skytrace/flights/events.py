@@ -108,6 +108,10 @@ def go_around_events(
         return out
     alt = rows["altitude_ft"].astype(np.float64)
     cand = np.flatnonzero(~ground & (alt < 20_000))
+    if cand.size:
+        # skip rows far above every field nearby before searching for the nearest one
+        ceiling = fields.max_field_elevation_ft(rows["lat"][cand], rows["lon"][cand])
+        cand = cand[alt[cand] < ceiling + rules.go_around_ft_above_field]
     if cand.size == 0:
         return out
     idx, dist = fields.nearest(rows["lat"][cand], rows["lon"][cand])

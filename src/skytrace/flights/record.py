@@ -187,7 +187,7 @@ def _end(
     if ctx.airports is None:
         return None, math.nan
     choice = ctx.config.airport_choice.choose_inferred(
-        ctx.airports, row, phase, cfg.max_distance_km, cfg.max_ft_above_field
+        ctx.airports, row, phase, cfg.max_distance_km, cfg.max_ft_above_field, ctx.fields
     )
     height = choice.height_above_field_ft
     if choice.airport is None or not moving_right or height != height:
@@ -252,8 +252,12 @@ def build_flight(
         arrival, landing_s = _end(rows, ground, ctx, "landing")
     fid = flight_id(icao24, takeoff_s if takeoff_s == takeoff_s else float(t[0]))
 
+    cs_col = rows["callsign"]
+    uniq, first = np.unique(cs_col, return_index=True)
     callsigns = tuple(
-        dict.fromkeys(c.decode("ascii", "replace").strip() for c in rows["callsign"] if c.strip())
+        dict.fromkeys(
+            c.decode("ascii", "replace").strip() for c in uniq[np.argsort(first)] if c.strip()
+        )
     )
     ident = None
     if ctx.identities is not None:
