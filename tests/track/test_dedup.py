@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,3 +61,23 @@ def test_strongest_signal_and_count_are_kept() -> None:
     # outside the window: two messages
     frames.time_s[:] = [1.0, 1.6, 2.2]
     assert deduplicate(frames, np.arange(3), 0.5).keep.tolist() == [0, 1, 2]
+
+
+def test_copies_split_across_live_batches_are_still_one_message() -> None:
+    tracker = Tracker()
+    outs = []
+    # 100 ms micro-batches: receiver 2's copy often lands in the batch after receiver 1's
+    frames = FrameBatch.concat(
+        [h.batch(MSGS, TIMES, 1)[0], h.batch(MSGS, [t + 0.08 for t in TIMES], 2)[0]]
+    )
+    frames = frames.take(np.argsort(frames.time_s, kind="stable"))
+    edges = np.arange(frames.time_s.min(), frames.time_s.max() + 0.2, 0.1)
+    for lo, hi in itertools.pairwise(edges):
+        part = frames.take(np.flatnonzero((frames.time_s >= lo) & (frames.time_s < hi)))
+        if len(part):
+            outs.append(tracker.ingest(part, decode_batch(part), hi).positions)
+    assert tracker.stats.frames == 2 * len(MSGS)
+    positions = np.concatenate(outs)
+    assert np.array_equal(positions["time_s"], SINGLE["time_s"])
+    assert tracker.stats.duplicates == len(MSGS)
+    assert tracker.aircraft(ICAO).messages == len(MSGS)

@@ -6,25 +6,37 @@ the previous row when it has the same key, arrived within ``window_s`` of it and
 *different* receiver (one receiver hearing the same bytes twice is a real repeat: DF11
 squitters and unchanged velocity messages repeat verbatim). Copies are folded into the first
 (earliest) row of their run, which keeps the earliest time, the strongest signal and the count
-of receivers that heard it.
+of receivers that heard it. The same receiver with the same 12 MHz timestamp is the same
+frame delivered twice (two connections of one feeder): a copy too.
 
-When a row carries a 12 MHz receiver timestamp and its copy comes from the same receiver with
-a different timestamp, the two are distinct transmissions even inside the window.
+Live batches (~100 ms) are shorter than the window, so the copies of one reply often arrive in
+two batches: ``DedupCarry`` keeps the keys of the last ``window_s`` of rows, and a row whose
+run starts with a carried row was already handed on: it is dropped as a copy.
 
-Pure functions on arrays; no state (copies split across two batches are rare with batches
-longer than the window and are kept as two messages). Thread-safe.
+Pure functions on arrays plus the carry value the caller keeps; thread-safe.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from skytrace.model import FrameBatch
 
-__all__ = ["DedupResult", "deduplicate"]
+__all__ = ["DedupCarry", "DedupResult", "deduplicate"]
+
+
+@dataclass(slots=True)
+class DedupCarry:
+    """Keys of the rows of the previous batch(es) still inside the window."""
+
+    w0: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
+    w1: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
+    time_s: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0, np.float64))
+    receiver: npt.NDArray[np.uint32] = field(default_factory=lambda: np.empty(0, np.uint32))
+    ticks: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
 
 
 @dataclass(slots=True)
@@ -34,38 +46,51 @@ class DedupResult:
     keep: npt.NDArray[np.intp]  # row indices of kept messages, in input order
     n_receivers: npt.NDArray[np.uint16]  # receivers that heard each kept message
     signal_dbfs: npt.NDArray[np.float32]  # strongest signal of each kept message
-    duplicates: int  # rows folded into another
+    duplicates: int  # rows folded into another (or into one of an earlier batch)
+    carry: DedupCarry  # hand to the next call
 
 
-def _keys(payload: npt.NDArray[np.uint8], length: npt.NDArray[np.uint8]) -> npt.NDArray[np.void]:
-    padded = np.zeros((payload.shape[0], 16), np.uint8)
-    padded[:, :14] = payload
-    padded[:, 15] = length
-    return padded.view(np.dtype((np.void, 16))).ravel()
+def _words(frames: FrameBatch, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.uint64]:
+    padded = np.zeros((rows.size, 16), np.uint8)
+    padded[:, :14] = frames.payload[rows]
+    padded[:, 15] = frames.length[rows]
+    return padded.view(np.uint64).reshape(rows.size, 2)
 
 
-def deduplicate(frames: FrameBatch, rows: npt.NDArray[np.intp], window_s: float) -> DedupResult:
+def deduplicate(
+    frames: FrameBatch,
+    rows: npt.NDArray[np.intp],
+    window_s: float,
+    carry: DedupCarry | None = None,
+) -> DedupResult:
     """Fold copies of the same reply from different receivers among ``rows`` into one row."""
+    carry = carry if carry is not None else DedupCarry()
     n = int(rows.size)
+    m = int(carry.time_s.size)
     receivers = frames.receiver[rows]
-    if n == 0 or (receivers == receivers[0]).all():
+    time_s = frames.time_s[rows]
+    single = n == 0 or (
+        (receivers == receivers[0]).all() and (m == 0 or (carry.receiver == receivers[0]).all())
+    )
+    if single:
         # one receiver: nothing can be a copy (fast path for a single feed)
         return DedupResult(
             keep=rows,
             n_receivers=np.ones(n, np.uint16),
             signal_dbfs=frames.signal_dbfs[rows],
             duplicates=0,
+            carry=_carry(frames, rows, time_s, window_s, carry, None),
         )
-    time_s = frames.time_s[rows]
-    words = _keys(frames.payload[rows], frames.length[rows]).view(np.uint64).reshape(n, 2)
-    # order by key then time: lexsort keys are given last-primary
-    order = np.lexsort((time_s, words[:, 1], words[:, 0]))
-    w0 = words[order, 0]
-    w1 = words[order, 1]
-    t = time_s[order]
-    r = receivers[order]
-    ticks = frames.receiver_ticks[rows][order]
-    same = np.zeros(n, bool)
+    words = _words(frames, rows)
+    w0 = np.concatenate([carry.w0, words[:, 0]])
+    w1 = np.concatenate([carry.w1, words[:, 1]])
+    t_all = np.concatenate([carry.time_s, time_s])
+    r_all = np.concatenate([carry.receiver, receivers])
+    k_all = np.concatenate([carry.ticks, frames.receiver_ticks[rows]])
+    order = np.lexsort((t_all, w1, w0))  # last key is primary
+    w0, w1, t, r, ticks = w0[order], w1[order], t_all[order], r_all[order], k_all[order]
+    total = n + m
+    same = np.zeros(total, bool)
     same[1:] = (
         (w0[1:] == w0[:-1])
         & (w1[1:] == w1[:-1])
@@ -73,18 +98,45 @@ def deduplicate(frames: FrameBatch, rows: npt.NDArray[np.intp], window_s: float)
         & ((r[1:] != r[:-1]) | ((ticks[1:] == ticks[:-1]) & (ticks[1:] != 0)))
     )
     starts = np.flatnonzero(~same)
-    n_recv = np.diff(np.append(starts, n)).astype(np.uint16)
-    sig = frames.signal_dbfs[rows][order]
-    # strongest signal per run; NaN (unknown) loses to any known level
+    carried = order < m  # rows of earlier batches (already handed on)
+    fresh_start = ~carried[starts]
+    # counts and signal over the copies of this batch only
+    n_recv = np.add.reduceat(~carried, starts).astype(np.uint16)
+    sig = np.concatenate([np.full(m, np.nan, np.float32), frames.signal_dbfs[rows]])[order]
     sig_filled = np.where(np.isnan(sig), -np.inf, sig)
     best = np.maximum.reduceat(sig_filled, starts).astype(np.float32)
     best[np.isneginf(best)] = np.nan
-    kept = order[starts]
-    # back to input order so later stages see time order
-    back = np.argsort(kept, kind="stable")
+    kept = order[starts[fresh_start]] - m
+    back = np.argsort(kept, kind="stable")  # back to input (time) order
+    keep = rows[kept[back]]
     return DedupResult(
-        keep=rows[kept[back]],
-        n_receivers=n_recv[back],
-        signal_dbfs=best[back],
-        duplicates=int(n - starts.size),
+        keep=keep,
+        n_receivers=n_recv[fresh_start][back],
+        signal_dbfs=best[fresh_start][back],
+        duplicates=int(n - keep.size),
+        carry=_carry(frames, rows, time_s, window_s, carry, words),
+    )
+
+
+def _carry(
+    frames: FrameBatch,
+    rows: npt.NDArray[np.intp],
+    time_s: npt.NDArray[np.float64],
+    window_s: float,
+    old: DedupCarry,
+    words: npt.NDArray[np.uint64] | None,
+) -> DedupCarry:
+    """Keys of the rows (this batch's and still-young carried ones) within the window."""
+    if rows.size == 0:
+        return old
+    horizon = float(time_s.max()) - window_s
+    young = np.flatnonzero(time_s > horizon)
+    w = words[young] if words is not None else _words(frames, rows[young])
+    keep_old = old.time_s > horizon
+    return DedupCarry(
+        w0=np.concatenate([old.w0[keep_old], w[:, 0]]),
+        w1=np.concatenate([old.w1[keep_old], w[:, 1]]),
+        time_s=np.concatenate([old.time_s[keep_old], time_s[young]]),
+        receiver=np.concatenate([old.receiver[keep_old], frames.receiver[rows[young]]]),
+        ticks=np.concatenate([old.ticks[keep_old], frames.receiver_ticks[rows[young]]]),
     )

@@ -42,7 +42,7 @@ from skytrace.pipeline import TrackOutput
 from skytrace.track import snapshot as _snapshot
 from skytrace.track.columns import StateColumns
 from skytrace.track.config import TrackerConfig
-from skytrace.track.dedup import deduplicate
+from skytrace.track.dedup import DedupCarry, deduplicate
 from skytrace.track.plausibility import Pending, accept
 from skytrace.track.positions import (
     AirportFinder,
@@ -97,6 +97,7 @@ class Tracker:
         self.stats = TrackerStats()
         self._state = StateColumns(self.config.initial_capacity, self.config.trail_max_points)
         self._pending: dict[int, list[Pending]] = {}
+        self._dedup_carry = DedupCarry()
         # receiver -> (lat, lon): its configured position, else the last position it heard
         self._receiver_fixed: dict[int, tuple[float, float]] = {}
         self._receiver_area: dict[int, tuple[float, float]] = {}
@@ -119,7 +120,8 @@ class Tracker:
         if n == 0:
             return TrackOutput(empty_positions(0), [])
         rows = self._usable_rows(frames, decoded)
-        dd = deduplicate(frames, rows, self.config.dedup_window_s)
+        dd = deduplicate(frames, rows, self.config.dedup_window_s, self._dedup_carry)
+        self._dedup_carry = dd.carry
         self.stats.duplicates += dd.duplicates
         rows = dd.keep
         events: list[Event] = []
