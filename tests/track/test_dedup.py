@@ -66,9 +66,9 @@ def test_strongest_signal_and_count_are_kept() -> None:
 def test_copies_split_across_live_batches_are_still_one_message() -> None:
     tracker = Tracker()
     outs = []
-    # 100 ms micro-batches: receiver 2's copy often lands in the batch after receiver 1's
+    # 100 ms micro-batches: receiver 2's copy (150 ms later) lands in the next batch
     frames = FrameBatch.concat(
-        [h.batch(MSGS, TIMES, 1)[0], h.batch(MSGS, [t + 0.08 for t in TIMES], 2)[0]]
+        [h.batch(MSGS, TIMES, 1)[0], h.batch(MSGS, [t + 0.15 for t in TIMES], 2)[0]]
     )
     frames = frames.take(np.argsort(frames.time_s, kind="stable"))
     edges = np.arange(frames.time_s.min(), frames.time_s.max() + 0.2, 0.1)
