@@ -15,6 +15,7 @@ Read-only after construction; safe to share between threads.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ class AddressBlocks:
             owner[lo:hi][narrower] = i
             width[lo:hi][narrower] = b.size
         self._seg_starts = starts
+        self._seg_start_list = starts.tolist()  # for bisect in single look-ups
         self._seg_owner = owner
         # Per block: index into `codes` (a state code or "").
         self.codes = np.array(sorted({b.alpha2 for b in blocks} | {""}), dtype=object)
@@ -89,7 +91,11 @@ class AddressBlocks:
         return self.codes[self.code_index_many(icao24)]
 
     def block_of(self, icao24: int) -> AddressBlock | None:
-        i = int(self.block_index_many([icao24])[0])
+        """The narrowest block holding one address, None when none does."""
+        if not 0 <= icao24 < (1 << 24):
+            return None
+        seg = bisect.bisect_right(self._seg_start_list, icao24) - 1
+        i = int(self._seg_owner[seg])
         return self.blocks[i] if i >= 0 else None
 
     def country_of(self, icao24: int) -> str:

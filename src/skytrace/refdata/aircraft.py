@@ -62,12 +62,13 @@ class AircraftRow:
 
 
 def encode_strings(values: list[str]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.str_]]:
-    """Dictionary-encode strings: (codes, sorted unique values); "" is always value 0."""
-    uniques = np.unique(np.array([*values, ""], dtype=str))
-    if not values:
-        return np.zeros(0, dtype=np.int32), uniques
-    codes = np.searchsorted(uniques, np.array(values, dtype=uniques.dtype))
-    return codes.astype(np.int32), uniques
+    """Dictionary-encode strings: (codes, distinct values in order of first appearance)."""
+    import pyarrow as pa
+
+    encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    uniques = np.array(encoded.dictionary.to_pylist() or [""], dtype=str)
+    return codes, uniques
 
 
 class AircraftTable:
@@ -136,14 +137,39 @@ class AircraftTable:
 
     # ---- look-ups -------------------------------------------------------------------------
 
+    def _rank_index(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+        """A bitmap of the 2**24 addresses (2 MiB) and the rows before each 64-bit word."""
+        cached = self.__dict__.get("_rank")
+        if cached is None:
+            bits = np.zeros(1 << 24, dtype=bool)
+            bits[self.icao24] = True
+            words = np.packbits(bits, bitorder="little").view(np.uint64)
+            before = np.concatenate([[0], np.cumsum(np.bitwise_count(words), dtype=np.int64)])
+            cached = (words, before[:-1])
+            self.__dict__["_rank"] = cached
+        return cached
+
     def rows_many(self, icao24: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Row index of each address, -1 when absent."""
+        """Row index of each address, -1 when absent (or not a 24-bit address).
+
+        Rows are sorted by address, so an address's row is its rank among the table's
+        addresses: one bitmap word look-up and a popcount per address (a ``searchsorted``
+        of a million random addresses is several times slower: it misses the cache on each
+        step of its binary search).
+        """
         addr = np.asarray(icao24, dtype=np.int64)
         if len(self.icao24) == 0:
             return np.full(addr.shape, -1, np.int64)
-        pos = np.searchsorted(self.icao24, addr)
-        pos_c = np.minimum(pos, len(self.icao24) - 1)
-        return np.where(self.icao24[pos_c] == addr, pos_c, -1)
+        valid = (addr >= 0) & (addr < (1 << 24))
+        query = np.where(valid, addr, 0).astype(np.uint64)
+        words, before = self._rank_index()
+        word_i = (query >> np.uint64(6)).astype(np.int64)
+        bit = query & np.uint64(63)
+        word = words[word_i]
+        present = ((word >> bit) & np.uint64(1)).astype(bool) & valid
+        lower = word & ((np.uint64(1) << bit) - np.uint64(1))
+        rank = before[word_i] + np.bitwise_count(lower).astype(np.int64)
+        return np.where(present, rank, -1)
 
     def column_many(self, name: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
         """A string column for row indexes (""/absent for -1)."""
@@ -158,8 +184,12 @@ class AircraftTable:
         return np.where(rows >= 0, vals[self.codes[name][np.maximum(rows, 0)]], "")
 
     def get(self, icao24: int) -> AircraftRow | None:
-        row = int(self.rows_many([icao24])[0])
-        if row < 0:
+        """The row of one address, None when absent."""
+        if not 0 <= icao24 < (1 << 24) or len(self.icao24) == 0:
+            return None
+        key = self.icao24.dtype.type(icao24)
+        row = int(np.searchsorted(self.icao24, key))
+        if row >= len(self.icao24) or self.icao24[row] != key:
             return None
         return AircraftRow(
             icao24=int(self.icao24[row]),

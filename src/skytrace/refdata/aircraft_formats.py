@@ -59,6 +59,7 @@ _ALIASES = {
     "operator_name": ("operator_name", "operator"),
 }
 _HEADERLESS = ("icao24", "registration", "typecode", "flags", "description")
+_CHUNK_ROWS = 100_000  # rows parsed per batch (bounds the memory of an import)
 
 
 @dataclass(slots=True)
@@ -145,20 +146,27 @@ def _read_csv(path: Path, cols: _Columns, bad: BadLines) -> str:
             header = next(reader)
         except csv.Error as exc:
             raise RefdataError(f"{path}: not a CSV file: {exc}") from exc
+        chunk: list[list[str]] = []
+        lines: list[int] = []
         if _HEX6.match(header[0].strip()):
             index = {name: i for i, name in enumerate(_HEADERLESS)}
             fmt = "tar1090-db csv (headerless)"
-            _csv_row(header, 1, index, cols, bad, flags_col=True)
+            chunk.append(header)
+            lines.append(1)
         else:
             index = _header_index(header, path)
             fmt = _name_format(index)
-        flags_col = "flags" in index
         try:
             for row in reader:
                 if row:
-                    _csv_row(row, reader.line_num, index, cols, bad, flags_col)
+                    chunk.append(row)
+                    lines.append(reader.line_num)
+                    if len(chunk) >= _CHUNK_ROWS:
+                        _csv_rows(chunk, lines, index, cols, bad)
+                        chunk, lines = [], []
         except (csv.Error, EOFError, OSError) as exc:
             bad.add(reader.line_num + 1, f"file unreadable from here on: {exc}")
+        _csv_rows(chunk, lines, index, cols, bad)
     return fmt
 
 
@@ -186,45 +194,62 @@ def _name_format(index: dict[str, int]) -> str:
     return "csv"
 
 
-def _csv_row(
-    row: list[str],
-    line: int,
+def _csv_rows(
+    rows: list[list[str]],
+    lines: list[int],
     index: dict[str, int],
     cols: _Columns,
     bad: BadLines,
-    flags_col: bool,
 ) -> None:
-    def get(name: str) -> str:
-        i = index.get(name)
-        return row[i] if i is not None and i < len(row) else ""
+    """Validate and append a chunk of rows, column by column (about 1 µs per field)."""
+    need = max(index.values()) + 1
+    addr_i = index["icao24"]
+    good: list[list[str]] = []
+    addresses: list[int] = []
+    for row, line in zip(rows, lines, strict=True):
+        if len(row) < need:
+            # Short rows are fine as long as the address is there: pad the missing fields.
+            if len(row) <= addr_i:
+                bad.add(line, f"{len(row)} fields, no address")
+                continue
+            row = row + [""] * (need - len(row))
+        address = row[addr_i].strip().strip("'\"")
+        if not _HEX6.match(address):
+            bad.add(line, f"address {address[:20]!r} is not six hex digits")
+            continue
+        good.append(row)
+        addresses.append(int(address, 16))
+    n = len(good)
 
-    if index["icao24"] >= len(row):
-        bad.add(line, f"{len(row)} fields, no address")
-        return
-    address = row[index["icao24"]].strip().strip("'\"")
-    if not _HEX6.match(address):
-        bad.add(line, f"address {address[:20]!r} is not six hex digits")
-        return
-    if flags_col:
-        flags = _flag_bits(get("flags"))
+    def column(name: str) -> list[str]:
+        i = index.get(name)
+        return [r[i].strip() for r in good] if i is not None else [""] * n
+
+    if "flags" in index:
+        raw_flags = column("flags")
+        bits = {text: _flag_bits(text) for text in set(raw_flags)}
+        flags = [bits[text] for text in raw_flags]
     else:
-        flags = 0
+        flags = [0] * n
         for name, bit in zip(("military", "interesting", "pia", "ladd"), _FLAG_BITS, strict=True):
-            if get(name).strip().lower() in _TRUE:
-                flags |= bit
-    description = get("description")
-    maker = get("manufacturer").strip()
-    if maker and not description.lower().startswith(maker.lower()):
-        description = f"{maker} {description}".strip()
-    cols.add(
-        int(address, 16),
-        get("registration"),
-        get("typecode"),
-        description,
-        flags,
-        get("operator_icao"),
-        get("operator_name"),
-    )
+            if name in index:
+                flags = [
+                    f | bit if v.lower() in _TRUE else f
+                    for f, v in zip(flags, column(name), strict=True)
+                ]
+    description = column("description")
+    if "manufacturer" in index:
+        description = [
+            f"{m} {d}".strip() if m and not d.lower().startswith(m.lower()) else d
+            for m, d in zip(column("manufacturer"), description, strict=True)
+        ]
+    cols.icao24.extend(addresses)
+    cols.registration.extend(r.upper() for r in column("registration"))
+    cols.typecode.extend(t.upper() for t in column("typecode"))
+    cols.description.extend(description)
+    cols.flags.extend(flags)
+    cols.operator_icao.extend(o.upper() for o in column("operator_icao"))
+    cols.operator_name.extend(column("operator_name"))
 
 
 def _read_json_blocks(files: list[Path], cols: _Columns, bad: BadLines) -> str:
