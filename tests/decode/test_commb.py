@@ -9,9 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from skytrace import encode
 from skytrace.decode import commb_registers as reg
 from skytrace.decode.commb import CommBColumns, decode_commb, mb_field
+from skytrace.errors import UsageError
 
 
 def frames(*hexes: str) -> np.ndarray:
@@ -37,7 +41,7 @@ def test_mb_field_extracts_bits_33_to_88() -> None:
     mb = mb_field(frames("A000083E202CC371C31DE0AA1CCF"))
     assert mb.dtype == np.uint64
     assert int(mb[0]) == 0x202CC371C31DE0
-    with pytest.raises(ValueError, match="N, 14"):
+    with pytest.raises(UsageError, match="N, 14"):
         mb_field(np.zeros((3, 7), dtype=np.uint8))
 
 
@@ -234,3 +238,155 @@ def test_turn_rate_and_vertical_rate_coherence() -> None:
     coherent = reg.coherent_all(reg.decode_all(mbs), np.full(4, np.nan))
     assert list(coherent[:, reg.BDS50]) == [True, False, True, True]
     assert list(coherent[2:, reg.BDS60]) == [False, True]
+
+
+# ------------------------------------------------------------------ round trips and garbage
+def encoded_commb(mb: np.ndarray, altitude_ft: float) -> CommBColumns:
+    """Through whole DF20 frames from the project's encoder, then the decoder's MB path."""
+    frames_ = encode.commb_altitude(0x4840D6, altitude_ft, mb)
+    return decode_commb(mb_field(frames_.payload), frames_.payload[:, 0] >> 3, altitude_ft)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 450).map(lambda h: h * 100),
+    st.one_of(st.just(np.nan), st.integers(0, 3000).map(lambda n: n * 16)),
+    st.floats(950.0, 1050.0),
+)
+def test_roundtrip_bds40(mcp_ft: int, fms_ft: float, baro: float) -> None:
+    c = encoded_commb(encode.bds40(mcp_ft, fms_ft, baro), 20000.0)
+    assert "4,0" in c.bds_candidates[0].split("|")
+    assert c.bds[0] in ("4,0", "")
+    if c.bds[0] == "4,0":
+        assert abs(c.selected_altitude_mcp_ft[0] - mcp_ft) <= 8
+        assert abs(c.baro_setting_hpa[0] - baro) <= 0.05 + 1e-9
+        assert np.isnan(fms_ft) == np.isnan(c.selected_altitude_fms_ft[0])
+    else:
+        assert c.bds_reason[0].startswith("ambiguous")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.floats(-30.0, 30.0),
+    st.floats(0.0, 359.0),
+    st.integers(150, 300),
+    st.floats(-60.0, 60.0),
+)
+def test_roundtrip_bds50(roll: float, track: float, tas_half: int, wind: float) -> None:
+    tas = 2.0 * tas_half
+    gs = tas + wind
+    rate = reg._G_KT_DEG_S * np.tan(np.radians(roll)) / tas  # a coordinated turn
+    c = encoded_commb(encode.bds50(roll, track, gs, rate, tas), 30000.0)
+    assert "5,0" in c.bds_candidates[0].split("|")
+    assert c.bds[0] in ("5,0", "")
+    if c.bds[0] == "5,0":
+        assert abs(c.roll_deg[0] - roll) <= 45 / 512 + 1e-9
+        assert abs((c.track_deg[0] - track + 180) % 360 - 180) <= 90 / 1024 + 1e-9
+        assert abs(c.groundspeed_kt[0] - gs) <= 1.0 + 1e-9
+        assert abs(c.tas_kt[0] - tas) <= 1.0 + 1e-9
+    else:
+        assert c.bds_reason[0].startswith("ambiguous")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.floats(0.0, 359.0),
+    st.integers(180, 330),
+    st.integers(5, 40).map(lambda k: k * 1000),
+    st.floats(-3000.0, 3000.0),
+)
+def test_roundtrip_bds60(heading: float, ias: int, altitude_ft: int, rate: float) -> None:
+    mach = float(reg.mach_from_cas(np.array([float(ias)]), np.array([float(altitude_ft)]))[0])
+    assume(mach < 0.95)
+    c = encoded_commb(encode.bds60(heading, ias, mach, rate, rate + 100.0), float(altitude_ft))
+    assert "6,0" in c.bds_candidates[0].split("|")
+    assert c.bds[0] in ("6,0", "")
+    if c.bds[0] == "6,0":
+        assert abs((c.heading_deg[0] - heading + 180) % 360 - 180) <= 90 / 1024 + 1e-9
+        assert c.ias_kt[0] == ias
+        assert abs(c.mach[0] - mach) <= 0.002 + 1e-9
+        assert abs(c.vertical_rate_baro_fpm[0] - rate) <= 16 + 1e-9
+    else:
+        assert c.bds_reason[0].startswith("ambiguous")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, (1 << 56) - 1), min_size=1, max_size=40),
+    st.lists(st.sampled_from([0, 4, 5, 11, 17, 20, 21, 24]), min_size=40, max_size=40),
+    st.booleans(),
+)
+def test_any_mb_content_is_labelled_never_raised(
+    mbs: list[int], dfs: list[int], meteo: bool
+) -> None:
+    mb = np.array(mbs, dtype=np.uint64)
+    df = np.array(dfs[: len(mbs)])
+    c = decode_commb(mb, df, altitude_ft=np.full(len(mb), 30000.0), meteo=meteo)
+    for name in c.column_names():
+        assert len(getattr(c, name)) == len(mb)
+    for i in range(len(mb)):
+        assert c.bds_reason[i]
+        candidates = c.bds_candidates[i].split("|") if c.bds_candidates[i] else []
+        if c.bds[i]:
+            assert c.bds[i] in candidates
+        if df[i] not in (20, 21):
+            assert c.bds[i] == "" and candidates == []
+        if not meteo:
+            assert "4,4" not in candidates and "4,5" not in candidates
+
+
+def test_wrong_arguments_raise_usage_error() -> None:
+    with pytest.raises(UsageError, match="df"):
+        decode_commb(np.zeros(3, dtype=np.uint64), np.array([20, 21]))
+    with pytest.raises(UsageError, match="altitude_ft"):
+        decode_commb(np.zeros(3, dtype=np.uint64), 20, altitude_ft=np.zeros(2))
+    with pytest.raises(UsageError, match="one-dimensional"):
+        decode_commb(np.zeros((2, 2), dtype=np.uint64), 20)
+    with pytest.raises(UsageError, match="56-bit"):
+        decode_commb(["not a number"], 20)
+
+
+def test_bds30_threat_by_address_and_by_range() -> None:
+    by_address = mb_from_bits((1, 8, 0x30), (9, 1, 1), (27, 1, 0), (29, 2, 1), (31, 24, 0x7277CF))
+    # TTI 2: Q-bit altitude code for 35,000 ft, range code 51 (5.0 NM), bearing code 16.
+    n = (35000 + 1000) // 25
+    code13 = ((n >> 5) << 7) | (((n >> 4) & 1) << 5) | (1 << 4) | (n & 0xF)
+    by_range = mb_from_bits((1, 8, 0x30), (28, 1, 1), (29, 2, 2), (31, 13, code13), (44, 7, 51),
+                            (51, 6, 16))  # fmt: skip
+    c = decode_commb(np.array([by_address, by_range]), np.array([20, 21]))
+    assert list(c.bds) == ["3,0", "3,0"]
+    assert c.bds_reason[0] == "format id 3,0"
+    assert c.tti[0] == 1 and c.threat_icao[0] == 0x7277CF and c.ara[0] == 1 << 13
+    assert np.isnan(c.threat_range_nm[0])
+    assert c.tti[1] == 2 and c.mte[1] == 1 and c.threat_icao[1] == -1
+    assert c.threat_altitude_ft[1] == 35000.0
+    assert c.threat_range_nm[1] == pytest.approx(5.0)
+    assert c.threat_bearing_deg[1] == 90.0
+    bad_tti = mb_from_bits((1, 8, 0x30), (29, 2, 3))
+    assert decode_commb(np.array([bad_tti]), 20).bds_reason[0] == "no register fits"
+
+
+def test_meteo_registers_decode_when_asked() -> None:
+    # 4,4: FOM 2 (GNSS), wind 35 kt from 270 deg, SAT -41.5 C, pressure 250 hPa, humidity.
+    mrar = mb_from_bits((1, 4, 2), (5, 1, 1), (6, 9, 35), (15, 9, round(270 / (180 / 256))),
+                        (24, 1, 1), (25, 10, 1024 - 166), (35, 1, 1), (36, 11, 250),
+                        (50, 1, 1), (51, 6, 32))  # fmt: skip
+    # 4,5: moderate turbulence, icing light, SAT -20 C, radio height 2,000 ft.
+    mhr = mb_from_bits((1, 1, 1), (2, 2, 2), (10, 1, 1), (11, 2, 1), (16, 1, 1), (17, 1, 1),
+                       (18, 9, 512 - 80), (39, 1, 1), (40, 12, 125))  # fmt: skip
+    mbs = np.array([mrar, mhr])
+    plain = decode_commb(mbs, 20, altitude_ft=30000.0)
+    assert "4,4" not in plain.bds_candidates[0] and "4,5" not in plain.bds_candidates[1]
+    c = decode_commb(mbs, 20, altitude_ft=30000.0, meteo=True)
+    assert "4,4" in c.bds_candidates[0].split("|")
+    assert "4,5" in c.bds_candidates[1].split("|")
+    v = reg.decode_all(mbs, (reg.BDS44, reg.BDS45))
+    assert v["wind_speed_kt"][reg.BDS44][0] == 35.0
+    assert v["wind_direction_deg"][reg.BDS44][0] == pytest.approx(270.0, abs=0.71)
+    assert v["static_air_temperature_c"][reg.BDS44][0] == -41.5
+    assert v["static_pressure_hpa"][reg.BDS44][0] == 250.0
+    assert v["humidity_pct"][reg.BDS44][0] == 50.0
+    assert v["turbulence"][reg.BDS45][1] == 2 and v["icing"][reg.BDS45][1] == 1
+    assert v["wind_shear"][reg.BDS45][1] == -1
+    assert v["static_air_temperature_c"][reg.BDS45][1] == -20.0
+    assert v["radio_height_ft"][reg.BDS45][1] == 2000.0

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from skytrace.decode import commb_registers as reg
 from skytrace.decode.commb_registers import REGISTERS
+from skytrace.errors import UsageError
 
 __all__ = ["REGISTERS", "CommBColumns", "decode_commb", "mb_field"]
 
@@ -171,16 +172,25 @@ def mb_field(payload: ArrayLike) -> NDArray[np.uint64]:
     """The 56-bit MB field (message bits 33-88, bytes 4-10) of (N, 14) uint8 long frames."""
     frames = np.asarray(payload, dtype=np.uint8)
     if frames.ndim != 2 or frames.shape[1] < 11:
-        raise ValueError(f"mb_field needs an (N, 14) uint8 array, got shape {frames.shape}")
+        raise UsageError(f"mb_field needs an (N, 14) uint8 array, got shape {frames.shape}")
     wide = np.zeros((frames.shape[0], 8), dtype=np.uint8)
     wide[:, 1:] = frames[:, 4:11]
     return np.ascontiguousarray(wide).view(">u8").reshape(-1).astype(np.uint64)
 
 
-def _context(value: ArrayLike | None, n: int) -> F64:
+def _per_row(value: ArrayLike, n: int, name: str, dtype: type) -> NDArray[Any]:
+    try:
+        return np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).astype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(
+            f"decode_commb: {name} must be a number or one per MB field ({n})"
+        ) from exc
+
+
+def _context(value: ArrayLike | None, n: int, name: str) -> F64:
     if value is None:
         return np.full(n, np.nan)
-    return np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).astype(np.float64)
+    return _per_row(value, n, name, np.float64)
 
 
 def _angle_diff(a: F64, b: F64) -> F64:
@@ -233,13 +243,20 @@ def decode_commb(
     a reason). Context, per row, NaN where unknown: ``altitude_ft`` the reply's own altitude
     (DF20 AC field) for the IAS/Mach check; ``groundspeed_kt`` and ``track_deg`` the aircraft's
     latest ADS-B velocity, to choose between 5,0 and 6,0. ``meteo`` also tries 4,4 and 4,5.
+    Any MB content is data (labelled, never an error); arguments of the wrong shape or type
+    raise ``UsageError``.
     """
-    mb_u = np.atleast_1d(np.asarray(mb, dtype=np.uint64))
+    try:
+        mb_u = np.atleast_1d(np.asarray(mb, dtype=np.uint64))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise UsageError("decode_commb: mb must be unsigned 56-bit integers") from exc
+    if mb_u.ndim != 1:
+        raise UsageError(f"decode_commb: mb must be one-dimensional, got shape {mb_u.shape}")
     n = mb_u.shape[0]
-    df_a = np.broadcast_to(np.asarray(df, dtype=np.int64), (n,))
-    alt = _context(altitude_ft, n)
-    gs_ctx = _context(groundspeed_kt, n)
-    trk_ctx = _context(track_deg, n)
+    df_a = _per_row(df, n, "df", np.int64)
+    alt = _context(altitude_ft, n, "altitude_ft")
+    gs_ctx = _context(groundspeed_kt, n, "groundspeed_kt")
+    trk_ctx = _context(track_deg, n, "track_deg")
 
     fits = reg.fits_all(mb_u, alt, meteo=meteo)  # (n, len(REGISTERS))
     is_commb = (df_a == 20) | (df_a == 21)
