@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
-import threading
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from skytrace.decode import decode_batch
 from skytrace.outputs.feeds import FeedOutputs
 from skytrace.sources.beast import BeastParser
 
-DURATION_S = 4.0
+LIMIT_S = 60.0
 
 
 def wait_for_file(path: Path, timeout_s: float = 20.0) -> None:
@@ -31,42 +33,45 @@ def test_serve_feeds_beast_and_sbs_out_and_writes_receiver_stats(
     sample = (shared_data / "modes" / "sample_dump1090.beast").read_bytes()
     ports_file = tmp_path / "ports.json"
     data_dir = tmp_path / "data"
-    result: list[int] = []
     argv = [
-        "serve", "--beast-in", "0", "--avr-in", "0", "--beast-out", "0", "--avr-out", "off",
-        "--sbs-out", "0", "--data-dir", str(data_dir), "--no-store", "--duration",
-        str(DURATION_S), "--stats-interval", "0.5", "--ports-json", str(ports_file),
+        sys.executable, "-m", "skytrace", "serve", "--beast-in", "0", "--avr-in", "0",
+        "--beast-out", "0", "--avr-out", "off", "--sbs-out", "0", "--data-dir", str(data_dir),
+        "--no-store", "--duration", str(LIMIT_S), "--stats-interval", "0.2",
+        "--ports-json", str(ports_file),
     ]  # fmt: skip
-    thread = threading.Thread(target=lambda: result.append(main(argv)), daemon=True)
-    thread.start()
-    wait_for_file(ports_file)
-    ports = json.loads(ports_file.read_text())
-    assert set(ports) == {"beast-in", "avr-in", "beast-out", "sbs-out"}
-    beast_out = socket.create_connection(("127.0.0.1", ports["beast-out"]), timeout=10)
-    sbs_out = socket.create_connection(("127.0.0.1", ports["sbs-out"]), timeout=10)
-    time.sleep(0.3)  # let the server register both clients
-    with socket.create_connection(("127.0.0.1", ports["beast-in"]), timeout=10) as feeder:
-        feeder.sendall(b"KEY anonymous\n" + sample)
-        time.sleep(0.5)
-    frames = BeastParser().feed(sample, 0.0)
-    expected = FeedOutputs()._forward_rows(frames, decode_batch(frames))
-    parser = BeastParser()
-    got = []
-    while len(got) < len(expected):
-        chunk = beast_out.recv(65536)
-        if not chunk:
-            break
-        b = parser.feed(chunk, 0.0)
-        got += [b.message_bytes(i) for i in range(len(b))]
-    assert got == [frames.message_bytes(int(i)) for i in expected]
-    sbs_text = sbs_out.recv(1 << 20).decode()
-    assert sbs_text.startswith("MSG,")
-    assert "48520A" in sbs_text  # the sample's aircraft
-    thread.join(DURATION_S + 20)
-    assert not thread.is_alive() and result == [0]
-    beast_out.close()
-    sbs_out.close()
-    assert "stopped" in capsys.readouterr().err
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_file(ports_file)
+        ports = json.loads(ports_file.read_text())
+        assert set(ports) == {"beast-in", "avr-in", "beast-out", "sbs-out"}
+        beast_out = socket.create_connection(("127.0.0.1", ports["beast-out"]), timeout=LIMIT_S)
+        sbs_out = socket.create_connection(("127.0.0.1", ports["sbs-out"]), timeout=LIMIT_S)
+        time.sleep(0.5)  # let the server register both clients
+        with socket.create_connection(("127.0.0.1", ports["beast-in"]), timeout=10) as feeder:
+            feeder.sendall(b"KEY anonymous\n" + sample)
+            frames = BeastParser().feed(sample, 0.0)
+            expected = FeedOutputs()._forward_rows(frames, decode_batch(frames))
+            parser = BeastParser()
+            got: list[bytes] = []
+            while len(got) < len(expected):
+                chunk = beast_out.recv(65536)
+                if not chunk:
+                    break
+                b = parser.feed(chunk, 0.0)
+                got += [b.message_bytes(i) for i in range(len(b))]
+            assert got == [frames.message_bytes(int(i)) for i in expected]
+            sbs_text = ""
+            while "48520A" not in sbs_text:  # the sample's aircraft
+                sbs_text += sbs_out.recv(1 << 20).decode()
+            assert sbs_text.startswith("MSG,")
+        beast_out.close()
+        sbs_out.close()
+        time.sleep(0.5)  # one more statistics interval after the feeder left
+    finally:
+        proc.send_signal(signal.SIGTERM)  # a clean stop, as a service manager does
+        _, err = proc.communicate(timeout=LIMIT_S)
+    assert proc.returncode == 0, err
+    assert "stopped; 239 frames" in err
 
     assert main(["receivers", "--json", "--data-dir", str(data_dir)]) == 0
     doc = json.loads(capsys.readouterr().out)
