@@ -93,10 +93,12 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     table = Table(title=f"reference data in {data_dir / 'refdata'}")
-    for col in ("kind", "rows", "bad rows", "imported (UTC)", "format", "source"):
-        table.add_column(col, justify="right" if "rows" in col else "left")
+    for col in ("kind", "rows", "bad", "imported (UTC)", "source"):
+        table.add_column(col, justify="right" if col in ("rows", "bad") else "left", no_wrap=True)
     for kind, e in sorted(entries.items()):
-        table.add_row(kind, f"{e.rows:,}", f"{e.bad_rows:,}", e.imported_at, e.format, e.source)
+        when = e.imported_at[:16].replace("T", " ")
+        source = Path(e.source).name  # the full path and the format are in --json
+        table.add_row(kind, f"{e.rows:,}", f"{e.bad_rows:,}", when, source)
     console.print(table)
     if not entries:
         console.print("nothing imported yet: see skytrace refdata import --help")
