@@ -543,8 +543,15 @@ class Tracker:
         col = self._state.col
         filled = _filled(decoded)
         for name, state_name, time_name in _FIELD_UPDATES:
-            if name in filled:
-                self._set_last(b, decoded.mask(name)[b.di], state_name, decoded[name], time_name)
+            if name not in filled:
+                continue
+            values = decoded[name]
+            if values.dtype.kind == "f":
+                # gather first: NaN marks absence, no full-length mask needed
+                here = values[b.di]
+                self._set_last(b, ~np.isnan(here), state_name, here, time_name, aligned=True)
+            else:
+                self._set_last(b, decoded.mask(name)[b.di], state_name, values, time_name)
         valid = decoded["onground"][b.di] >= 0
         if valid.any():
             self._set_last(b, valid, "onground", decoded["onground"])
@@ -579,14 +586,18 @@ class Tracker:
         state_name: str,
         values: npt.NDArray[Any],
         time_name: str = "",
+        aligned: bool = False,
     ) -> None:
-        """Set ``state_name`` of each aircraft to its last valid value of the batch."""
+        """Set ``state_name`` of each aircraft to its last valid value of the batch.
+
+        ``values`` is the decoded column, or (``aligned``) already gathered at ``b``'s rows.
+        """
         idx = np.flatnonzero(valid)
         if idx.size == 0:
             return
         last = idx[_last_of_runs(b.slot[idx])]
         s = b.slot[last]
-        self._state.col[state_name][s] = values[b.di[last]]
+        self._state.col[state_name][s] = values[last] if aligned else values[b.di[last]]
         if time_name:
             self._state.col[time_name][s] = b.time_s[last]
 
