@@ -127,13 +127,16 @@ def apply_clocks(
     of frames that have a counter value by the fitted UTC (in place)."""
     if len(batch) == 0:
         return
-    for rcv in np.unique(batch.receiver):
-        rows = np.flatnonzero(
-            (batch.receiver == rcv) & (batch.kind != FrameKind.MLAT) & (batch.receiver_ticks != 0)
-        )
-        if rows.size == 0:
-            continue
-        clock = clocks.setdefault(int(rcv), ReceiverClock())
-        clock.update(batch.receiver_ticks[rows], batch.time_s[rows])
+    rows = np.flatnonzero((batch.kind != FrameKind.MLAT) & (batch.receiver_ticks != 0))
+    if rows.size == 0:
+        return
+    # Group rows by receiver with one stable sort (many feeders share a batch).
+    receivers = batch.receiver[rows]
+    order = np.argsort(receivers, kind="stable")
+    rows, receivers = rows[order], receivers[order]
+    bounds = np.flatnonzero(np.diff(receivers)) + 1
+    for group in np.split(rows, bounds):
+        clock = clocks.setdefault(int(batch.receiver[group[0]]), ReceiverClock())
+        clock.update(batch.receiver_ticks[group], batch.time_s[group])
         if fill_time and clock.fitted:
-            batch.time_s[rows] = clock.to_utc(batch.receiver_ticks[rows])
+            batch.time_s[group] = clock.to_utc(batch.receiver_ticks[group])
