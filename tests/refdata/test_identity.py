@@ -78,6 +78,8 @@ def test_flags_and_vectorized_identities(data_dir: Path) -> None:
     assert list(cols.registration) == ["P-671", "", "05-5678"]
     assert list(cols.country) == ["KP", "RU", "US"]  # 123456 lies in the Russian block
     assert list(cols.flags) == [0, 0, 1]
+    assert list(cols.description) == ["ANTONOV An-148", "", "BOEING C-17 Globemaster III"]
+    assert list(cols.typecode) == ["A148", "", "C17"]
 
 
 def test_manifest_records_each_import(data_dir: Path) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,7 +55,7 @@ class IdentityColumns:
     known: npt.NDArray[np.bool_]  # address is in the aircraft table
     registration: npt.NDArray[np.str_]
     typecode: npt.NDArray[np.str_]
-    description_index: npt.NDArray[np.int32]  # into description_values (long strings repeat)
+    description_index: npt.NDArray[np.int32]  # into description_values; -1 unknown
     description_values: npt.NDArray[np.str_]
     country: npt.NDArray[np.object_]  # ISO alpha-2 of the address block, "" none
     flags: npt.NDArray[np.uint8]
@@ -64,7 +63,9 @@ class IdentityColumns:
     @property
     def description(self) -> npt.NDArray[np.str_]:
         """Descriptions as strings (materialized on demand)."""
-        return self.description_values[self.description_index]
+        out = self.description_values[np.maximum(self.description_index, 0)]
+        out[self.description_index < 0] = ""
+        return out
 
 
 class Refdata:
@@ -185,42 +186,30 @@ class Refdata:
                 np.zeros(addr.shape, bool),
                 empty,
                 empty,
-                np.zeros(addr.shape, np.int32),
+                np.full(addr.shape, -1, np.int32),
                 np.array([""]),
                 country,
                 np.zeros(addr.shape, np.uint8),
             )
         rows = table.rows_many(addr)
         known = rows >= 0
-        n = len(table)
-        # Row n of the extended columns is the empty row: one gather, no np.where on strings.
-        ext = np.where(known, rows, n)
-        ext_col = self._extended_columns(table)
+        safe = np.maximum(rows, 0)
+        # Gather, then blank the unknown rows in place (np.where on strings would copy twice).
+        registration = table.registration[safe]
+        registration[~known] = ""
+        typecode = table.values["typecode"][table.codes["typecode"][safe]]
+        typecode[~known] = ""
+        description_index = table.codes["description"][safe]
+        description_index[~known] = -1
+        flags = table.flags[safe]
+        flags[~known] = 0
         return IdentityColumns(
             icao24=addr,
             known=known,
-            registration=ext_col["registration"][ext],
-            typecode=table.values["typecode"][ext_col["typecode"][ext]],
-            description_index=ext_col["description"][ext],
+            registration=registration,
+            typecode=typecode,
+            description_index=description_index,
             description_values=table.values["description"],
             country=country,
-            flags=ext_col["flags"][ext],
+            flags=flags,
         )
-
-    def _extended_columns(self, table: AircraftTable) -> dict[str, npt.NDArray[Any]]:
-        cached = self.__dict__.get("_ext_columns")
-        if cached is None or cached[0] is not table:
-            values = table.values
-            cols: dict[str, npt.NDArray[Any]] = {
-                "registration": np.append(table.registration, ""),
-                "flags": np.append(table.flags, np.uint8(0)),
-            }
-            for name in ("typecode", "description"):
-                empty = np.flatnonzero(values[name] == "")
-                if len(empty) == 0:  # no empty value to point at: add one
-                    values[name] = np.append(values[name], "")
-                    empty = np.array([len(values[name]) - 1])
-                cols[name] = np.append(table.codes[name], np.int32(empty[0]))
-            cached = (table, cols)
-            self.__dict__["_ext_columns"] = cached
-        return cached[1]
