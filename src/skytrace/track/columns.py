@@ -58,6 +58,7 @@ COLUMN_SPECS: Final[dict[str, tuple[str, object]]] = {
     "mach": ("f4", _NAN),
     "heading_deg": ("f4", _NAN),
     "heading_magnetic": ("?", True),  # TC31 HRD; magnetic until an aircraft says true north
+    "heading_commb": ("?", False),  # the last heading came from Comm-B 6,0 (always magnetic)
     "air_time_s": ("f8", _NAN),
     "baro_rate_fpm": ("f4", _NAN),
     "geom_rate_fpm": ("f4", _NAN),

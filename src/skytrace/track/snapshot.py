@@ -147,7 +147,7 @@ def aircraft_state(
         tas_kt=c["tas_kt"],
         mach=c["mach"],
         heading_deg=c["heading_deg"],
-        heading_magnetic=bool(c["heading_magnetic"]),
+        heading_magnetic=bool(c["heading_magnetic"] or c["heading_commb"]),
         baro_rate_fpm=c["baro_rate_fpm"],
         geom_rate_fpm=c["geom_rate_fpm"],
         nav_qnh_hpa=c["nav_qnh_hpa"],
@@ -221,7 +221,7 @@ def build_document(
     put("track", fresh("track_deg", "velocity_time_s", stale), np.round(c["track_deg"], 2))
     # ES airspeed messages give magnetic heading unless TC31 says true north (HRD)
     heading = fresh("heading_deg", "air_time_s", stale)
-    magnetic = c["heading_magnetic"].astype(bool)
+    magnetic = c["heading_magnetic"].astype(bool) | c["heading_commb"].astype(bool)
     put("mag_heading", heading & magnetic, np.round(c["heading_deg"], 2))
     put("true_heading", heading & ~magnetic, np.round(c["heading_deg"], 2))
     put("baro_rate", fresh("baro_rate_fpm", "rate_time_s", stale), _int(c["baro_rate_fpm"]))

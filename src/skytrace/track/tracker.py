@@ -574,6 +574,10 @@ class Tracker:
                 known = ~np.isnan(alt)
                 col["alt_geom_ft"][s[known]] = alt[known]
                 col["alt_geom_time_s"][s[known]] = b.time_s[last][known]
+        # Comm-B 6,0 heading is magnetic whatever the ES heading reference says
+        if "heading_deg" in filled:
+            valid = ~np.isnan(decoded["heading_deg"][b.di])
+            self._set_last(b, valid, "heading_commb", decoded["df"] >= 20)
         # heading reference (TC31 HRD): 0 true north, 1 magnetic north
         if "hrd" in filled:
             valid = decoded.mask("hrd")[b.di]
