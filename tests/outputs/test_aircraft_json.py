@@ -92,3 +92,20 @@ def test_writer_rejects_bad_documents_and_keeps_the_old_file(tmp_path: Path) -> 
         )
     assert out.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["aircraft.json"]
+
+
+def test_status_and_gnss_fields() -> None:
+    from skytrace import encode
+
+    tracker, now = _tracker()
+    msgs = [
+        *encode.airborne_velocity(ICAO, 430, 90, -640, gnss_minus_baro_ft=250).to_bytes(),
+        *encode.airborne_velocity(ICAO, 430, 90, 320, vertical_rate_baro=False).to_bytes(),
+        *encode.operational_status(ICAO, version=2, nac_p=10, gva=2, sil=3).to_bytes(),
+    ]
+    frames, decoded = h.batch(msgs, [now + 0.1, now + 0.2, now + 0.3])
+    tracker.ingest(frames, decoded, now + 0.3)
+    (ac,) = tracker.snapshot(now + 0.3)["aircraft"]
+    assert ac["alt_geom"] == 36250  # baro 36,000 ft + GNSS-baro 250 ft
+    assert ac["baro_rate"] == -640 and ac["geom_rate"] == 320
+    assert (ac["version"], ac["nac_p"], ac["gva"], ac["sil"]) == (2, 10, 2, 3)
