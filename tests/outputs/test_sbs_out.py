@@ -35,7 +35,10 @@ def test_address_parity_frames_only_for_verified_addresses() -> None:
     decoded = decode_batch(frames)
     assert fmt.frames(frames, decoded) == ""  # address never verified: nothing written
     addr = int(decoded["icao"][0])
-    fmt._verified[addr] = 9.0  # as if a DF17 of that address had just been seen
+    ident = FrameBatch.from_messages([bytes.fromhex(IDENT)] * 2, time_s=[8.0, 9.0])
+    fmt.remember(ident, decode_batch(ident))
+    assert fmt._verified == {0x4840D6: 9.0}
+    fmt._verified[addr] = 9.0  # as if a DF17 of the DF4's address had just been seen
     rows = lines_of(fmt.frames(frames, decoded))
     assert rows[0][1] == "5" and rows[0][4] == f"{addr:06X}"
 

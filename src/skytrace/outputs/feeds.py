@@ -128,11 +128,11 @@ class FeedOutputs:
                 self.beast.send(encode_beast(frames, rows))
             if self.avr is not None and self.avr.clients:
                 self.avr.send(encode_avr(frames, rows))
-        if self.sbs is not None and (self.sbs.clients or decoded is not None):
-            # The formatter also remembers verified addresses, so it runs without clients too.
-            text = self.sbs_formatter.frames(frames, decoded) if decoded is not None else ""
+        if self.sbs is not None and decoded is not None:
             if self.sbs.clients:
-                self.sbs.send(text.encode("ascii", "replace"))
+                self.sbs.send(self.sbs_formatter.frames(frames, decoded).encode("ascii", "replace"))
+            else:  # keep the verified-address memory current for when a client comes
+                self.sbs_formatter.remember(frames, decoded)
 
     def write(
         self,

@@ -77,6 +77,23 @@ class SbsFormatter:
         self.verified_window_s = verified_window_s
         self._verified: dict[int, float] = {}
 
+    def remember(self, frames: FrameBatch, decoded: Any) -> npt.NDArray[np.bool_]:
+        """Note the addresses of parity-checked replies (vectorized); returns which rows."""
+        df = np.asarray(decoded["df"])
+        crc_ok = np.asarray(decoded["crc_ok"]) & decoded.mask("crc_ok")
+        verified: npt.NDArray[np.bool_] = (
+            np.asarray(decoded.ok) & crc_ok & np.isin(df, (11, 17, 18))
+        )
+        rows = np.flatnonzero(verified)
+        if rows.size:
+            # Latest time per address: sort by time, keep the last row of each address.
+            order = rows[np.argsort(frames.time_s[rows], kind="stable")]
+            icao = np.asarray(decoded["icao"])[order]
+            addr, last = np.unique(icao[::-1], return_index=True)
+            times = frames.time_s[order][::-1][last]
+            self._verified.update(zip(addr.tolist(), times.tolist(), strict=True))
+        return verified
+
     def frames(self, frames: FrameBatch, decoded: Any) -> str:
         """Lines for the decoded frames of one batch (MSG,1 and 4-8)."""
         n = len(frames)
@@ -84,12 +101,9 @@ class SbsFormatter:
             return ""
         df = np.asarray(decoded["df"])
         icao = np.asarray(decoded["icao"])
-        crc_ok = np.asarray(decoded["crc_ok"]) & decoded.mask("crc_ok")
         ok = np.asarray(decoded.ok)
         times = frames.time_s
-        verified = ok & crc_ok & np.isin(df, (11, 17, 18))
-        for v in np.flatnonzero(verified).tolist():
-            self._verified[int(icao[v])] = float(times[v])
+        verified = self.remember(frames, decoded)
         cutoff = float(np.nanmax(times)) - self.verified_window_s if n else 0.0
         tc = np.asarray(decoded["typecode"])
         out: list[str] = []
