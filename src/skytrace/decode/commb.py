@@ -11,10 +11,11 @@ A ground station knows which register it asked for; a passive receiver does not.
 register is tested against every reply (status bits: a value whose status bit is 0 must be
 all zero; reserved bits zero; values in range; IAS/Mach coherent with the reply's altitude),
 the registers that fit are the *candidates*, and one is chosen only with a stated reason:
-a format ID, a single candidate, or the caller's ADS-B ground speed/track (the context
-arguments) ruling the others out. When context cannot separate them no register is chosen:
-``bds`` is "" and ``bds_candidates`` / ``bds_reason`` say what fitted. Fields are filled only
-for the chosen register.
+a format ID, a single candidate, the caller's ADS-B ground speed/track (the context
+arguments) ruling the others out, values that are coherent only under one reading (turn
+rate vs roll, baro vs inertial rate), or a single non-meteorological candidate. Otherwise no
+register is chosen: ``bds`` is "" and ``bds_candidates`` / ``bds_reason`` say what fitted.
+Fields are filled only for the chosen register, and decoded only on the rows that chose it.
 
 Bit numbers below are MB bits 1-56 (bit 1 first transmitted). Units are in the column names
 (ft, kt, deg, deg_s, fpm, hpa, c, nm, pct). Absent values: NaN in float columns, -1 in
