@@ -31,6 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("--kind", required=True, choices=KINDS, help="what the file holds")
     imp.add_argument("--name", default=None, help="name of a user area (--kind area)")
     add_data_dir_argument(imp)
+    fetch = sub.add_parser(
+        "fetch", help="download a well-known public file of one kind and import it (online)"
+    )
+    fetch.add_argument("kind", choices=KINDS, help="what to fetch")
+    fetch.add_argument("--url", default=None, help="download this URL instead of the default")
+    fetch.add_argument("--name", default=None, help="name of a user area (kind area)")
+    add_data_dir_argument(fetch)
     status = sub.add_parser("status", help="what is imported: source, rows, when")
     status.add_argument("--json", action="store_true", help="print JSON")
     add_data_dir_argument(status)
@@ -41,7 +48,31 @@ def run(args: argparse.Namespace) -> int:
         return _import(args)
     if args.action == "status":
         return _status(args)
-    raise UsageError("say what to do: skytrace refdata import PATH --kind KIND | status")
+    if args.action == "fetch":
+        return _fetch(args)
+    raise UsageError("say what to do: skytrace refdata import PATH --kind KIND | fetch | status")
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    from skytrace.refdata.fetch import DEFAULT_URLS, download
+
+    url = args.url or DEFAULT_URLS.get(args.kind)
+    if url is None:
+        raise UsageError(f"no well-known file for kind {args.kind!r}: give --url")
+    data_dir = resolve_data_dir(args.data_dir, create=True)
+    with Progress(
+        *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task(f"fetching {url}", total=None)
+        path = download(
+            url, data_dir, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    Console().print(f"downloaded {url} to {path}", highlight=False)
+    args.path = path
+    return _import(args)
 
 
 def _import(args: argparse.Namespace) -> int:
