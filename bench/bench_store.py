@@ -12,6 +12,7 @@ by hour (bench/worldgen.py) so memory stays around a few hundred MB.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -58,14 +59,20 @@ def main() -> int:
 
     rng = np.random.default_rng(11)
     ingest_s = 0.0
+    gen_cpu_s = 0.0
     total = 0
+    # The machine may be shared: CPU seconds spent storing (all threads, minus the main
+    # thread's generation) say what ingest costs independent of how busy it is.
+    cpu0 = time.process_time()
     store = Store.open(data_dir)
     try:
         for hour in range(25):
             t0 = DAY_START_S + hour * 3600
+            g = time.thread_time()
             chunks = [
                 positions_between(world, t0 + k * 300, t0 + (k + 1) * 300, rng) for k in range(12)
             ]
+            gen_cpu_s += time.thread_time() - g
             t = time.perf_counter()
             store.write(chunks[0][:0], by_hour.get(hour, []), [])
             for rows in chunks:
@@ -79,7 +86,12 @@ def main() -> int:
         t = time.perf_counter()
         store.close()
         ingest_s += time.perf_counter() - t
+    ingest_cpu_s = time.process_time() - cpu0 - gen_cpu_s
     print(f"ingest: {total:,} positions in {ingest_s:.1f} s = {total / ingest_s:,.0f} positions/s")
+    print(
+        f"ingest CPU: {ingest_cpu_s:.1f} CPU-s = {total / ingest_cpu_s:,.0f} positions per CPU-s "
+        f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
 
     files = list((data_dir / "store" / "positions").rglob("*.parquet"))
     pos_bytes = sum(p.stat().st_size for p in files)

@@ -3,7 +3,7 @@
 Layout (under ``<data_dir>/store/positions/``)::
 
     2023-09-12/02/seg-000017.npy         a flushed segment of hour 02:00-03:00 UTC: raw
-                                         POSITION_DTYPE rows (.npy), unsorted, short-lived
+                                         POSITION_DTYPE rows (.npy), sorted, short-lived
     2023-09-12/02/sorted-000016.parquet  the hour's compacted file: every segment <= 16, sorted
 
 The directory listing is the state, no manifest: in one hour directory the live files are the
@@ -321,8 +321,13 @@ def live_files(root: Path, start_s: float | None = None, end_s: float | None = N
     return files
 
 
-def write_segment(root: Path, hour_s: int, rows: npt.NDArray[np.void], seq: int) -> Path:
-    """Write POSITION_DTYPE rows as ``seg-<seq>.npy`` of their hour (temp, fsync, rename)."""
+def write_segment(
+    root: Path, hour_s: int, rows: npt.NDArray[np.void], seq: int
+) -> tuple[Path, npt.NDArray[np.void]]:
+    """Write POSITION_DTYPE rows as ``seg-<seq>.npy`` of their hour (temp, fsync, rename).
+
+    Returns the file and the rows as written (sorted).
+    """
     path = hour_dir(root, hour_s)
     new_dir = not path.is_dir()
     path.mkdir(parents=True, exist_ok=True)
@@ -331,13 +336,16 @@ def write_segment(root: Path, hour_s: int, rows: npt.NDArray[np.void], seq: int)
         fsync_dir(path.parent.parent)
     target = path / f"seg-{seq:06d}.npy"
     tmp = target.with_name(target.name + ".tmp")
+    # Sorted segments make compaction a merge of a few sorted runs: the final gather then
+    # reads each run front to back instead of jumping across the whole hour.
+    rows = sort_rows(np.asarray(rows, dtype=POSITION_DTYPE))
     with open(tmp, "wb") as fh:
-        np.save(fh, np.ascontiguousarray(rows, dtype=POSITION_DTYPE), allow_pickle=False)
+        np.save(fh, rows, allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, target)
     fsync_dir(path)
-    return target
+    return target, rows
 
 
 def read_file(path: Path) -> npt.NDArray[np.void]:
@@ -388,21 +396,43 @@ def _addresses(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint32]:
 
 
 def sort_rows(rows: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
-    """Rows sorted by address then time, with one uint64 key (faster than a two-key sort)."""
+    """Rows sorted by address then time, with one uint64 key (faster than a two-key sort).
+
+    The stable sort is a timsort: on a concatenation of sorted segments it merges the runs.
+    """
     if len(rows) == 0:
         return rows
     ms = np.round(rows["time_s"] * 1000.0).astype(np.int64)
     offset = (ms - ms.min()).astype(np.uint64)  # < 2**34 ms (198 days) within one hour's file
     key = (rows["icao24"].astype(np.uint64) << np.uint64(34)) | offset
-    return rows[np.argsort(key, kind="stable")]
+    order = np.argsort(key, kind="stable")
+    return _take_rows(rows, order)
 
 
-def compact_hour(files: HourFiles) -> Path | None:
-    """Merge the live files of one hour into one sorted file; delete what it replaced."""
+def _take_rows(rows: npt.NDArray[np.void], order: npt.NDArray[np.intp]) -> npt.NDArray[np.void]:
+    """``rows[order]``, copying each 64-byte row as 8 words (3x faster than a record gather)."""
+    width = rows.dtype.itemsize
+    if width % 8 or not rows.flags.c_contiguous:
+        taken: npt.NDArray[np.void] = rows[order]
+        return taken
+    words = rows.view(np.uint64).reshape(len(rows), width // 8)
+    out: npt.NDArray[np.void] = np.take(words, order, axis=0).reshape(-1).view(rows.dtype)
+    return out
+
+
+def compact_hour(
+    files: HourFiles, cached: dict[Path, npt.NDArray[np.void]] | None = None
+) -> Path | None:
+    """Merge the live files of one hour into one sorted file; delete what it replaced.
+
+    ``cached`` holds rows of segments the caller still has in memory (read from disk if not).
+    """
     if not files.segments:
         _remove(files.garbage)
         return files.sorted_file
-    rows = sort_rows(read_segments(files.live))
+    cached = cached or {}
+    parts = [cached[p] if p in cached else read_file(p) for p in files.live]
+    rows = sort_rows(np.concatenate(parts) if len(parts) > 1 else parts[0])
     seq = files.segments[-1][0]
     target = files.path / f"sorted-{seq:06d}.parquet"
     write_sorted(rows, target, zstd_level=SORTED_ZSTD_LEVEL)

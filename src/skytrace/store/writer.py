@@ -18,7 +18,10 @@ store deletes temporaries and torn segments, compacts left-over segments and re-
 snapshot from the catalog (DuckDB's own WAL makes its commits durable).
 
 Thread-safety: one producer thread calls ``write``/``flush``/``close``; ``upsert_*`` may be
-called from any thread. All file and database work happens on the writer thread.
+called from any thread. File and database work happens on the writer thread, except hour
+compaction and retention, which a second thread does (fed through a queue of two, so it
+pushes back too); the live-file rule keeps them apart: compaction merges only the files it
+listed, and segments written meanwhile have higher numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -50,6 +54,7 @@ __all__ = ["Store"]
 LATE_S: Final = 120.0  # how long after an hour ends its positions may still arrive unsorted
 MAX_SEGMENTS_PER_HOUR: Final = 120  # compact an open hour early past this many segments
 MAX_EVENT_SEGMENTS: Final = 64
+MAX_CACHED_ROWS: Final = 8_000_000  # per open hour (~512 MB); a world-scale hour is ~5 M
 _STOP: Final = "stop"
 _FLUSH: Final = "flush"
 _DATA: Final = "data"
@@ -61,6 +66,13 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class CompactJob:
+    hour_s: int
+    cutoff_s: float  # retention cutoff to apply after it; NaN: none
+    cached: dict[Path, npt.NDArray[np.void]]
 
 
 class Store:
@@ -101,6 +113,16 @@ class Store:
         self._max_time_s = float("-inf")
         self.positions_written = 0
         self._thread = threading.Thread(target=self._run, name="skytrace-store", daemon=True)
+        # Compaction runs on its own thread so that ingest goes on meanwhile (numpy, Arrow
+        # and zstd release the GIL); its queue is short, so it also pushes back.
+        self._compact_queue: queue.Queue[CompactJob | None] = queue.Queue(maxsize=2)
+        # Rows of this session's segments per open hour, so compaction need not read them
+        # back; bounded by MAX_CACHED_ROWS per hour (then the hour is read from disk).
+        self._cache: dict[int, dict[Path, npt.NDArray[np.void]]] = {}
+        self._cache_size: dict[int, int] = {}
+        self._compactor = threading.Thread(
+            target=self._run_compactor, name="skytrace-store-compact", daemon=True
+        )
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -141,6 +163,7 @@ class Store:
         except BaseException:
             lock.release()
             raise
+        store._compactor.start()
         store._thread.start()
         return store
 
@@ -199,6 +222,9 @@ class Store:
             if self._thread.is_alive():
                 self._put((_STOP, None), closing=True)
                 self._thread.join()
+            if self._compactor.is_alive():  # the writer died before stopping it
+                self._compact_queue.put(None)
+                self._compactor.join()
         finally:
             with contextlib.suppress(duckdb.Error):
                 self._con.close()
@@ -258,6 +284,8 @@ class Store:
                 elif kind == _STOP:
                     self._flush()
                     self._compact_open_hours(everything=True)
+                    self._to_compactor(None)
+                    self._compactor.join()
                     return
                 if time.monotonic() >= next_flush:
                     self._flush()
@@ -296,14 +324,14 @@ class Store:
                 path = pos.hour_dir(self.layout.positions, hour_s)
                 self._next_seq[hour_s] = pos.scan_hour(hour_s, path).next_seq
             seq = self._next_seq[hour_s]
-            pos.write_segment(self.layout.positions, hour_s, part, seq)
+            path, written = pos.write_segment(self.layout.positions, hour_s, part, seq)
+            self._cache_rows(hour_s, path, written)
             self._next_seq[hour_s] = seq + 1
             self._segments[hour_s] = self._segments.get(hour_s, 0) + 1
             self.positions_written += len(part)
         self._compact_open_hours(everything=False)
 
     def _compact_open_hours(self, *, everything: bool) -> None:
-        closed_any = False
         for hour_s in sorted(self._segments):
             count = self._segments[hour_s]
             closed = hour_s + pos.HOUR_S + LATE_S <= self._max_time_s
@@ -313,13 +341,48 @@ class Store:
                 or (closed and hour_s not in self._compacted)
             ):
                 continue
-            path = pos.hour_dir(self.layout.positions, hour_s)
-            pos.compact_hour(pos.scan_hour(hour_s, path))
             del self._segments[hour_s]
             self._compacted.add(hour_s)
-            closed_any = closed_any or closed
-        if closed_any:
-            self._apply_retention()
+            cached = self._cache.pop(hour_s, {})
+            self._cache_size.pop(hour_s, None)
+            cutoff = self._retention_cutoff() if closed else float("nan")
+            self._to_compactor(CompactJob(hour_s, cutoff, cached))
+
+    def _cache_rows(self, hour_s: int, path: Path, rows: npt.NDArray[np.void]) -> None:
+        size = self._cache_size.get(hour_s, 0) + len(rows)
+        if size > MAX_CACHED_ROWS:
+            self._cache[hour_s] = {}  # too big to keep: compaction reads the files
+        else:
+            self._cache.setdefault(hour_s, {})[path] = rows
+        self._cache_size[hour_s] = size
+
+    def _to_compactor(self, item: CompactJob | None) -> None:
+        while True:
+            if self._error is not None:
+                raise StoreError(f"store compaction failed: {self._error}")
+            try:
+                self._compact_queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _run_compactor(self) -> None:
+        try:
+            while True:
+                item = self._compact_queue.get()
+                if item is None:
+                    return
+                path = pos.hour_dir(self.layout.positions, item.hour_s)
+                pos.compact_hour(pos.scan_hour(item.hour_s, path), item.cached)
+                if item.cutoff_s == item.cutoff_s:  # not NaN: an hour closed, apply retention
+                    pos.drop_hours_before(self.layout.positions, item.cutoff_s)
+        except BaseException as exc:  # reported to the producer on its next call
+            self._error = exc
+
+    def _retention_cutoff(self) -> float:
+        if self.retention_days <= 0 or self._max_time_s == float("-inf"):
+            return float("nan")
+        return self._max_time_s - self.retention_days * 86_400.0
 
     def _apply_retention(self) -> None:
         if self.retention_days <= 0 or self._max_time_s == float("-inf"):
