@@ -6,8 +6,8 @@ first of the batch, against the aircraft's last reliable position in state) with
 first failure when the aircraft already has a reliable position, or when it has none but the
 first ``confirm_positions`` candidates agree with each other. Everything else - the tail after
 a failure, aircraft still waiting for confirmation, aircraft with a pending candidate from an
-earlier batch - goes through ``_fold``, one candidate at a time, which is where the sequential
-rules live:
+earlier batch - goes through the ordered fold in ``accept``, one candidate at a time, where
+the sequential rules live:
 
 - with a reference: accept when consistent, else reject (speed / altitude_jump); after
   ``max_consecutive_rejections`` in a row the reference is dropped (it may be the bad one);

@@ -21,7 +21,7 @@ then time, and the tracker's state columns (last CPR halves, last reliable posit
    vertical rate. An aircraft without a reliable position needs ``confirm_positions``
    consistent candidates in a row before any is shown. Runs where every check passes are
    accepted in bulk; from the first failure (or for unconfirmed aircraft with too few
-   candidates) the candidates go through ``_fold`` one by one.
+   candidates) the candidates go through the ordered fold of ``plausibility.accept``.
 
 Units: degrees, km, kt, ft, s. Pure; not thread-safe (mutates the state it is given).
 """
