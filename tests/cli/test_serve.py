@@ -37,7 +37,7 @@ def test_serve_feeds_beast_and_sbs_out_and_writes_receiver_stats(
         sys.executable, "-m", "skytrace", "serve", "--beast-in", "0", "--avr-in", "0",
         "--beast-out", "0", "--avr-out", "off", "--sbs-out", "0", "--data-dir", str(data_dir),
         "--no-store", "--duration", str(LIMIT_S), "--stats-interval", "0.2",
-        "--ports-json", str(ports_file),
+        "--ports-json", str(ports_file), "--aircraft-json", str(tmp_path / "aircraft.json"),
     ]  # fmt: skip
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
     try:
@@ -72,6 +72,8 @@ def test_serve_feeds_beast_and_sbs_out_and_writes_receiver_stats(
         _, err = proc.communicate(timeout=LIMIT_S)
     assert proc.returncode == 0, err
     assert "stopped; 239 frames" in err
+    aircraft = json.loads((tmp_path / "aircraft.json").read_text())
+    assert "48520a" in {a["hex"] for a in aircraft["aircraft"]}
 
     assert main(["receivers", "--json", "--data-dir", str(data_dir)]) == 0
     doc = json.loads(capsys.readouterr().out)
