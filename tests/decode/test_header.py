@@ -183,3 +183,22 @@ def test_later_values_override_earlier_ones_and_masks_follow() -> None:
     sub = batch.take(np.array([True, True, False, True]))
     assert sub["onground"].tolist() == [0, 1, -1]
     assert sub.mask("nac_p").tolist() == [True, False, False]
+
+
+def test_header_only_fills_the_routing_fields_like_a_full_decode() -> None:
+    msgs = [
+        "8D406B902015A678D4D220AA4BDA",
+        "5D484FDEA248F5",
+        "A8001EBCFFFB23286004A73F6A5B",
+        "903A23FF426A4E65F7487A775D17",
+        "zz",
+    ]
+    full = decode_batch(msgs)
+    head = decode_batch(msgs, header_only=True)
+    assert head.error.tolist() == full.error.tolist()
+    for name in ("df", "icao", "icao_verified", "crc_ok", "crc_corrected", "ca", "typecode"):
+        assert head.mask(name).tolist() == full.mask(name).tolist(), name
+        m = full.mask(name)
+        assert head[name][m].tolist() == full[name][m].tolist(), name
+    assert not head.mask("callsign").any()
+    assert not head.mask("altitude_ft").any()
