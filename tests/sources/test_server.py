@@ -282,6 +282,35 @@ def test_pull_reconnects_with_backoff(sample: bytes) -> None:
     assert msgs[:239] == sample_messages(sample)
 
 
+def test_pull_reconnects_after_a_silent_server(sample: bytes) -> None:
+    got = Collector()
+
+    async def main() -> None:
+        connections = 0
+
+        async def upstream(_: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            w.write(sample)
+            await w.drain()
+            await asyncio.sleep(LIMIT_S)  # then says nothing, but keeps the connection open
+
+        src = await asyncio.start_server(upstream, "127.0.0.1", 0)
+        port = src.sockets[0].getsockname()[1]
+        cfg = config(beast_port=None, avr_port=None, pull=[PullTarget("127.0.0.1", port)])
+        cfg.backoff_initial_s = 0.05
+        cfg.limits.idle_timeout_s = 0.3
+        server = IngestServer(cfg, got)
+        await server.start()
+        await wait_until(lambda: connections >= 2 and len(got.messages()) >= 2 * 239)
+        server.stop()
+        await server.run()
+        src.close()
+
+    run(main)
+    assert got.messages()[:478] == sample_messages(sample) * 2
+
+
 def test_pull_sbs_positions_go_to_write_positions() -> None:
     positions: list[np.ndarray] = []
     line = (

@@ -4,7 +4,8 @@ Push: receivers connect to the Beast-in port (default 30004; readsb
 ``--net-connector HOST,30004,beast_out``) or the AVR-in port (30001) and send frames.
 Pull: ``PullTarget(host, port, format)`` connects out to a dump1090/readsb port (30005 Beast,
 30002 AVR, 30003 SBS), reconnecting with exponential backoff (1 s doubling to 60 s, reset by
-a connection that delivered data).
+a connection that delivered data) when the connection fails, ends, or stays silent for
+``idle_timeout_s``.
 
 Feeder identity, in order: a feeder key, presented as the first line of the connection,
 ``KEY <key>\\n`` (ASCII, at most 200 bytes, before any frame), looked up in the configured
@@ -514,6 +515,15 @@ class IngestServer:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.config.backoff_max_s)
 
+    async def _read_or_idle(self, target: PullTarget, reader: asyncio.StreamReader) -> bytes:
+        """The next chunk, or b"" (reconnect) when the server stays silent too long."""
+        idle = self.config.limits.idle_timeout_s
+        try:
+            return await asyncio.wait_for(reader.read(_READ_BYTES), idle)
+        except TimeoutError:
+            log.warning("%s: no data for %g s", target.name, idle)
+            return b""
+
     async def _read_pull(
         self,
         target: PullTarget,
@@ -524,7 +534,7 @@ class IngestServer:
         got_data = False
         if target.format == "sbs":
             sbs = SbsParser()
-            while data := await reader.read(_READ_BYTES):
+            while data := await self._read_or_idle(target, reader):
                 got_data = True
                 now = time.time()
                 out = sbs.feed(data, now)
@@ -537,7 +547,7 @@ class IngestServer:
             parser = BeastParser(receiver=idx, registry=self.registry)
         else:
             parser = AvrParser(receiver=idx, receiver_name=target.name)
-        while data := await reader.read(_READ_BYTES):
+        while data := await self._read_or_idle(target, reader):
             got_data = True
             now = time.time()
             bad0, garbage0 = parser.counters.bad_frames, parser.counters.garbage_bytes
