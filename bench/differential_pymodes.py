@@ -247,16 +247,18 @@ def why_commb(mb: np.uint64, altitude_ft: float, theirs: str, ours: str, cands: 
 
 
 def cpr_positions(
-    times: list[float], rows: list[Row]
-) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
-    """Global airborne decodes the way a tracker pairs frames: for each airborne position,
-    the aircraft's latest frame of the other format within 10 s (skytrace.decode.cpr)."""
+    times: list[float], rows: list[Row], *, surface: bool = False
+) -> tuple[list[int], np.ndarray]:
+    """Pairs the way a tracker makes them: for each position frame (airborne, or surface with
+    ``surface``), the aircraft's latest frame of the other format within 10 s. Returns the
+    frame indices and the (even lat, even lon, odd lat, odd lon, odd is latest) columns."""
     last: dict[tuple[str, int], tuple[float, int, int]] = {}
     index: list[int] = []
     cols: list[tuple[int, int, int, int, bool]] = []
     for i, r in enumerate(rows):
         tc = r.get("typecode") or 0
-        if r.get("df") not in ES or not (9 <= tc <= 18 or 20 <= tc <= 22) or not r.get("crc_ok"):
+        kind_ok = 5 <= tc <= 8 if surface else (9 <= tc <= 18 or 20 <= tc <= 22)
+        if r.get("df") not in ES or not kind_ok or not r.get("crc_ok"):
             continue
         fmt, icao = int(r["cpr_format"]), str(r["icao"])
         last[(icao, fmt)] = (times[i], int(r["cpr_lat"]), int(r["cpr_lon"]))
@@ -267,9 +269,35 @@ def cpr_positions(
         odd = last[(icao, 1)]
         index.append(i)
         cols.append((even[1], even[2], odd[1], odd[2], fmt == 1))
-    a = np.array(cols, dtype=np.int64).reshape(-1, 5)
-    lat, lon, ok = cpr.airborne_global(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4].astype(bool))
-    return index, lat, lon, ok
+    return index, np.array(cols, dtype=np.int64).reshape(-1, 5)
+
+
+def surface_check(hexes: list[str], times: list[float], rows: list[Row], t: Tally) -> None:
+    """Surface pairs against pyModeS's single-frame surface decode, with the same airport
+    reference on both sides (the two airports of this recording: LFBO departure, EHAM arrival;
+    a reference is per receiver or aircraft, never one fixed point for the world)."""
+    index, a = cpr_positions(times, rows, surface=True)
+    odd = a[:, 4].astype(bool)
+    for ref in AIRPORTS:
+        lat, lon, ok = cpr.surface_global(a[:, 0], a[:, 1], a[:, 2], a[:, 3], odd, *ref)
+        for k in np.flatnonzero(ok).tolist():
+            i = index[k]
+            theirs = pyModeS.decode(hexes[i], surface_ref=ref)
+            if theirs.get("latitude") is None:
+                t.only_skytrace += 1
+                continue
+            same = (
+                abs(theirs["latitude"] - lat[k]) < 1e-9 and abs(theirs["longitude"] - lon[k]) < 1e-9
+            )
+            t.both += 1
+            t.agree += int(same)
+            t.unexplained += int(not same)
+            if not same and len(t.examples) < 3:
+                their_pos = (theirs["latitude"], theirs["longitude"])
+                t.examples.append(f"{hexes[i]}: pyModeS {their_pos} / skytrace {lat[k]}, {lon[k]}")
+
+
+AIRPORTS = ((43.6291, 1.36382), (52.3086, 4.76389))  # LFBO, EHAM (airportsdata)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,7 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     # reference: each frame skytrace pairs globally is decoded by pyModeS alone, locally, from
     # the position pyModeS's batch mode gave that aircraft (well within 180 NM).
     positioned = pyModeS.decode(hexes, timestamps=times)
-    index, lat, lon, ok = cpr_positions(times, rows)
+    index, cpr_pairs = cpr_positions(times, rows)
+    lat, lon, ok = cpr.airborne_global(
+        cpr_pairs[:, 0], cpr_pairs[:, 1], cpr_pairs[:, 2], cpr_pairs[:, 3], cpr_pairs[:, 4] == 1
+    )
+    surface_check(hexes, times, rows, tallies["latitude/longitude (CPR global surface)"])
     t = tallies[POSITION]
     for k, i in enumerate(index):
         reference = positioned[i] if positioned[i] else {}
