@@ -337,3 +337,17 @@ def test_a_wrong_reference_is_dropped_after_repeated_rejections() -> None:
         assert dist_km(row["lat"], row["lon"], t_lat, t_lon).min() < 0.05
     state = tracker.aircraft(ICAO)
     assert abs(state.lat - truth[-1][0]) < 0.01
+
+
+def test_public_api_is_what_the_runtime_constructs() -> None:
+    import inspect
+
+    import skytrace.track as track
+
+    for name in track.__all__:
+        assert hasattr(track, name), name
+    params = list(inspect.signature(Tracker).parameters)
+    assert params == ["config", "identities", "airports"]
+    for method in ("ingest", "expire", "snapshot", "aircraft", "trail", "set_receiver_position"):
+        assert callable(getattr(Tracker, method))
+    assert isinstance(Tracker().stats, track.TrackerStats)
