@@ -16,6 +16,8 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from skytrace.decode.codes import ALTITUDE_AC13_FT
+
 __all__ = [
     "BDS10",
     "BDS17",
@@ -189,18 +191,6 @@ def _gicb_names(mask: int) -> str:
     return " ".join(GICB_REGISTERS[b] for b in range(24) if (mask >> (23 - b)) & 1)
 
 
-def _q_altitude_ft(code13: IntArray) -> FloatArray:
-    """13-bit altitude code (AC field layout) in feet when Q = 1 and M = 0; NaN otherwise.
-
-    Gillham (Q = 0) threat altitudes are left NaN: they are rare in 3,0 and belong with the
-    DF4/20 altitude decoder."""
-    m_bit = (code13 >> 6) & 1
-    q_bit = (code13 >> 4) & 1
-    n = ((code13 >> 7) << 5) | (((code13 >> 5) & 1) << 4) | (code13 & 0xF)
-    ok = (m_bit == 0) & (q_bit == 1) & (code13 != 0)
-    return np.asarray(np.where(ok, n * 25.0 - 1000.0, np.nan), dtype=np.float64)
-
-
 def decode_all(mb_field: NDArray[Any], registers: tuple[int, ...] = ALL_REGISTERS) -> Values:
     """Decode the fields of ``registers`` (default all) from every row of ``mb_field``.
 
@@ -252,7 +242,8 @@ def decode_all(mb_field: NDArray[Any], registers: tuple[int, ...] = ALL_REGISTER
         put("mte", BDS30, _flag(mb, 28))
         put("tti", BDS30, tti.astype(np.int8))
         put("threat_icao", BDS30, np.where(tti == 1, _bits(mb, 31, 24), -1).astype(np.int32))
-        alt = _q_altitude_ft(_bits(mb, 31, 13))
+        # Same 13-bit code as the AC field: Q = 1 25 ft steps, Q = 0 Gillham 100 ft steps.
+        alt = ALTITUDE_AC13_FT[_bits(mb, 31, 13)].astype(np.float64)
         put("threat_altitude_ft", BDS30, np.where(tti == 2, alt, np.nan))
         rng = _bits(mb, 44, 7)
         rng_nm = np.where(rng == 127, 12.55, (rng - 1) / 10.0)
