@@ -69,7 +69,7 @@ def _pymodes_rate(frames: list[bytes], limit: int) -> tuple[float, int] | None:
         import pyModeS  # optional, dev only (GPL)
     except ImportError:
         return None
-    hexes = [f.hex() for f in frames[:limit]]
+    hexes = [f.hex() for f in (frames[:limit] if limit else frames)]
     decode = getattr(pyModeS, "decode", None)
     if decode is None:
         return None
@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-pymodes", action="store_true")
-    parser.add_argument("--pymodes-frames", type=int, default=20000)
+    parser.add_argument(
+        "--pymodes-frames", type=int, default=0, help="frames given to pyModeS (0: all)"
+    )
     args = parser.parse_args(argv)
 
     path = _shared() / "modes" / "long_flight.csv"

@@ -170,3 +170,31 @@ def test_cli_survives_random_bytes(
     assert code in (0, 4), captured.err
     if code == 4:
         assert "skytrace decode: error:" in captured.err
+
+
+@st.composite
+def uniform_hex(draw: st.DrawFn) -> list[str]:
+    items = []
+    for raw in draw(st.lists(st.sampled_from(REAL), min_size=1, max_size=20)):
+        text = raw.hex()
+        if draw(st.integers(0, 9)) == 0:
+            i = draw(st.integers(0, len(text) - 1))
+            text = text[:i] + draw(st.sampled_from(" g\u0661")) + text[i + 1 :]
+        items.append(text)
+    return items
+
+
+@_SETTINGS
+@given(uniform_hex())
+def test_joined_fast_path_matches_item_by_item(items: list[str]) -> None:
+    from skytrace.decode.frames import _from_items, to_frames
+
+    fast = to_frames(items)
+    slow = _from_items(items)
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(a, b)
+    as_bytes = [bytes.fromhex(i) for i in items if all(c in "0123456789abcdef" for c in i)]
+    fast_b = to_frames(as_bytes)
+    slow_b = _from_items(as_bytes)
+    for a, b in zip(fast_b, slow_b, strict=True):
+        assert np.array_equal(a, b)
