@@ -351,3 +351,16 @@ def test_public_api_is_what_the_runtime_constructs() -> None:
     for method in ("ingest", "expire", "snapshot", "aircraft", "trail", "set_receiver_position"):
         assert callable(getattr(Tracker, method))
     assert isinstance(Tracker().stats, track.TrackerStats)
+
+
+def test_a_lone_unconfirmed_position_is_rejected_at_expiry() -> None:
+    tracker = Tracker()
+    out = run(tracker, [ODD, EVEN], [0.0, 2.0])  # one decode, nothing agrees with it
+    assert out.positions.size == 0 and tracker.stats.rejected_total == 0
+    assert tracker.expire(10.0) == []  # still inside confirm_max_gap_s
+    events = tracker.expire(40.0)
+    assert [(e.kind, e.value, e.time_s) for e in events] == [
+        (EventKind.POSITION_REJECTED, RejectReason.UNCONFIRMED.value, 2.0)
+    ]
+    assert tracker.stats.rejected[RejectReason.UNCONFIRMED.value] == 1
+    assert tracker.expire(400.0)[0].kind == EventKind.LOST

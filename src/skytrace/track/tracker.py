@@ -138,7 +138,9 @@ class Tracker:
         return TrackOutput(positions, events)
 
     def expire(self, now_s: float) -> list[Event]:
-        """Drop aircraft silent for ``aircraft_expire_s``; stale positions stop being refs."""
+        """Drop aircraft silent for ``aircraft_expire_s`` (LOST events); stale positions stop
+        being references; lone candidates never confirmed within ``confirm_max_gap_s`` are
+        rejected as ``unconfirmed`` (POSITION_REJECTED events)."""
         st = self._state
         live = st.live_slots()
         if live.size == 0:
@@ -160,8 +162,27 @@ class Tracker:
             )
             for s in gone.tolist()
         ]
-        for s in gone.tolist():
-            self._pending.pop(s, None)
+        # candidates no later decode confirmed in time: rejected as unconfirmed
+        gone_set = set(gone.tolist())
+        for s in list(self._pending):
+            waiting = self._pending[s]
+            if now_s - waiting[-1].fix[2] <= self.config.confirm_max_gap_s and s not in gone_set:
+                continue
+            del self._pending[s]
+            for w in waiting:
+                lat, lon, t, alt = w.fix[:4]
+                self.stats.rejected[RejectReason.UNCONFIRMED.value] += 1
+                events.append(
+                    Event(
+                        time_s=t,
+                        icao24=int(col["icao24"][s]),
+                        kind=EventKind.POSITION_REJECTED,
+                        value=RejectReason.UNCONFIRMED.value,
+                        lat=lat,
+                        lon=lon,
+                        altitude_ft=alt,
+                    )
+                )
         st.remove(gone)
         self.stats.expired += int(gone.size)
         return events
