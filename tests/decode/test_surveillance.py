@@ -88,3 +88,22 @@ def test_squawk_table_reads_octal_digits() -> None:
     assert SQUAWK_ID13[code] == 7070
     assert SQUAWK_ID13[0b0101010000000] == 7000
     assert SQUAWK_ID13[0] == 0
+
+
+def test_surface_movement_scale() -> None:
+    from skytrace.decode.codes import MOVEMENT_KT
+
+    known = {1: 0.0, 2: 0.125, 8: 0.875, 9: 1.0, 13: 2.0, 38: 14.5, 39: 15.0, 93: 69.0}
+    known |= {94: 70.0, 108: 98.0, 109: 100.0, 123: 170.0, 124: 175.0}
+    for code, speed_kt in known.items():
+        assert MOVEMENT_KT[code] == speed_kt, code
+    for code in (0, 125, 126, 127):
+        assert math.isnan(MOVEMENT_KT[code])
+    assert np.all(np.diff(MOVEMENT_KT[1:125]) > 0)
+
+
+def test_lengths_beyond_a_byte_do_not_wrap() -> None:
+    payload = np.zeros((1, 14), np.uint8)
+    payload[0, :7] = np.frombuffer(bytes.fromhex("5D484FDEA248F5"), np.uint8)
+    batch = decode_batch((payload, np.array([263])))
+    assert batch.error.tolist() == ["wrong_length"]

@@ -17,6 +17,8 @@ Bit layouts (MSB first):
   A = A4 A2 A1 etc. Kept as the decimal number whose digits are the octal digits (7700).
 * Callsign: 8 characters of 6 bits each (the ICAO 6-bit subset of IA-5).
 * Surface movement (ME 6-12): a piecewise linear ground speed scale.
+
+Pure: read-only tables, thread-safe.
 """
 
 from __future__ import annotations

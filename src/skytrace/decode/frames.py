@@ -52,7 +52,8 @@ def _from_arrays(payload_in: npt.ArrayLike, length_in: npt.ArrayLike | None) -> 
     if length_in is None:
         length = np.full(n, width, np.uint8)
     else:
-        length = np.asarray(length_in).astype(np.uint8, copy=False)
+        # Clip before narrowing so a length of 263 cannot wrap round to 7.
+        length = np.clip(np.asarray(length_in), 0, 255).astype(np.uint8)
         if length.shape != (n,):
             raise TypeError(f"lengths must have shape ({n},), not {length.shape}")
     return payload, length, np.zeros(n, np.uint8)
