@@ -3,7 +3,7 @@
 Layout (under ``<data_dir>/store/positions/``)::
 
     2023-09-12/02/seg-000017.npy         a flushed segment of hour 02:00-03:00 UTC: raw
-                                         POSITION_DTYPE rows (.npy), sorted, short-lived
+                                         POSITION_DTYPE rows (.npy), unsorted, short-lived
     2023-09-12/02/sorted-000016.parquet  the hour's compacted file: every segment <= 16, sorted
 
 The directory listing is the state, no manifest: in one hour directory the live files are the
@@ -326,7 +326,7 @@ def write_segment(
 ) -> tuple[Path, npt.NDArray[np.void]]:
     """Write POSITION_DTYPE rows as ``seg-<seq>.npy`` of their hour (temp, fsync, rename).
 
-    Returns the file and the rows as written (sorted).
+    Returns the file and the rows as written.
     """
     path = hour_dir(root, hour_s)
     new_dir = not path.is_dir()
@@ -336,9 +336,9 @@ def write_segment(
         fsync_dir(path.parent.parent)
     target = path / f"seg-{seq:06d}.npy"
     tmp = target.with_name(target.name + ".tmp")
-    # Sorted segments make compaction a merge of a few sorted runs: the final gather then
-    # reads each run front to back instead of jumping across the whole hour.
-    rows = sort_rows(np.asarray(rows, dtype=POSITION_DTYPE))
+    # Unsorted: one sort of the whole hour at compaction costs less CPU than sorting each
+    # segment and merging (measured: 1.7 vs 2.2 CPU-s for 5 M rows).
+    rows = np.ascontiguousarray(rows, dtype=POSITION_DTYPE)
     with open(tmp, "wb") as fh:
         np.save(fh, rows, allow_pickle=False)
         fh.flush()
@@ -396,10 +396,7 @@ def _addresses(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint32]:
 
 
 def sort_rows(rows: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
-    """Rows sorted by address then time, with one uint64 key (faster than a two-key sort).
-
-    The stable sort is a timsort: on a concatenation of sorted segments it merges the runs.
-    """
+    """Rows sorted by address then time, with one uint64 key (faster than a two-key sort)."""
     if len(rows) == 0:
         return rows
     ms = np.round(rows["time_s"] * 1000.0).astype(np.int64)
