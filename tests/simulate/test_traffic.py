@@ -56,10 +56,10 @@ def test_horizon_formula() -> None:
 def test_no_seed_receiver_sees_pyongyang_below_10000_ft() -> None:
     net = ReceiverNetwork(SEED.receivers, np.random.default_rng(0))
     zkpy = SEED.airports["ZKPY"]
-    # The airport and a 30 km ring around it, from the ground up to 10,000 ft.
+    # The airport and a 10 km ring around it, from the ground up to 10,000 ft.
     ang = np.radians(np.arange(0, 360, 15))
-    lat = np.concatenate([[zkpy.lat], zkpy.lat + 0.27 * np.cos(ang)])
-    lon = np.concatenate([[zkpy.lon], zkpy.lon + 0.35 * np.sin(ang)])
+    lat = np.concatenate([[zkpy.lat], zkpy.lat + 0.09 * np.cos(ang)])
+    lon = np.concatenate([[zkpy.lon], zkpy.lon + 0.116 * np.sin(ang)])
     for alt in (0.0, 5000.0, 10000.0):
         pairs = net.pairs(lat, lon, np.full(lat.shape, alt))
         assert pairs.count.sum() == 0, alt

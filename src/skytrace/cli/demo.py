@@ -1,0 +1,271 @@
+"""``skytrace demo``: the whole of skytrace on simulated data, in one command.
+
+Plays the built-in scenario (Air Koryo An-148 P-671 from Pyongyang to Vladivostok on
+2023-09-12, with background traffic and receivers in Russia, China and South Korea) through the
+same runtime as live data — decode, tracker, flight detection, store — in a throw-away data
+directory, then prints the flights found and the facts of the scenario's featured flights.
+
+    skytrace demo                       # finishes by itself, removes its data directory
+    skytrace demo --data-dir ./koryo    # keep the result; query it with skytrace flights/facts
+    skytrace demo --keep-running        # stay up (with the data) until Ctrl-C
+
+The scenario's own reference data (the featured aircraft, the operators, the runways of its
+airports) is imported into the data directory first, so the demo needs no download.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from skytrace.config import resolve_data_dir
+from skytrace.errors import SkytraceError, UsageError
+from skytrace.model import Flight, FrameBatch
+from skytrace.simulate.build import Simulation
+from skytrace.simulate.output import Pacer
+from skytrace.simulate.refdata_files import write_refdata_files
+from skytrace.simulate.scenario import Scenario, builtin_scenario_path, load_scenario
+
+HELP = "play the built-in Air Koryo scenario end to end and print what was found"
+
+__all__ = ["HELP", "DemoResult", "add_arguments", "play", "run"]
+
+# Frames go to the runtime in chunks of this much simulated time (batch-first pipeline).
+CHUNK_S = 10.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenario", metavar="FILE", default=None, help="scenario TOML (default: the built-in one)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help="keep the result in DIR (default: a temporary directory, removed at the end)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        help="times real time (default 0: as fast as possible)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: scenario's)")
+    parser.add_argument(
+        "--duration", type=float, default=None, metavar="S", help="simulate only S seconds"
+    )
+    parser.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="after playing, keep the process and its data directory until Ctrl-C",
+    )
+
+
+class DemoResult:
+    """What a demo run produced: where, how much, and the flights stored."""
+
+    def __init__(self, data_dir: Path, frames: int, wall_s: float, flights: list[Flight]) -> None:
+        self.data_dir = data_dir
+        self.frames = frames
+        self.wall_s = wall_s
+        self.flights = flights
+
+
+def _import_scenario_refdata(scenario: Scenario, data_dir: Path, console: Console) -> None:
+    try:
+        from skytrace.refdata import import_refdata
+    except ImportError as exc:  # pragma: no cover - refdata ships with skytrace
+        console.print(f"[yellow]reference data importers unavailable ({exc}); continuing[/]")
+        return
+    files = write_refdata_files(scenario, data_dir / "scenario-refdata")
+    for kind, path in files.items():
+        report = import_refdata(path, kind, data_dir)
+        console.print(f"  imported {report.rows} {kind} from the scenario", highlight=False)
+
+
+def play(
+    scenario: Scenario,
+    data_dir: Path,
+    *,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    speed: float = 0.0,
+    console: Console | None = None,
+) -> DemoResult:
+    """Import the scenario's reference data, run it through the runtime, read the flights back."""
+    console = console or Console()
+    try:
+        from skytrace.app import open_runtime
+        from skytrace.store import FlightQuery, open_reader
+    except ImportError as exc:
+        raise SkytraceError(f"this build of skytrace has no runtime or store yet ({exc})") from exc
+    _import_scenario_refdata(scenario, data_dir, console)
+    sim = Simulation.from_scenario(scenario, seed, duration_s=duration_s)
+    pacer = Pacer(speed, sim.start_s)
+    ticks_per_chunk = max(1, round(CHUNK_S / sim.generator.tick_s))
+    started = time.perf_counter()
+    frames = 0
+    with (
+        Progress(
+            TextColumn("[bold]playing[/bold] {task.fields[clock]}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[frames]:,} frames"),
+            TextColumn("{task.fields[aircraft]} aircraft in view"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+        open_runtime(data_dir=data_dir) as rt,
+    ):
+        task = progress.add_task("demo", total=sim.n_ticks, frames=0, aircraft=0, clock="")
+        pending: list[FrameBatch] = []
+        for k, batch in enumerate(sim.batches()):
+            if len(batch):
+                pending.append(batch)
+            if len(pending) >= ticks_per_chunk or k == sim.n_ticks - 1:
+                chunk = FrameBatch.concat(pending) if pending else FrameBatch.empty(0)
+                pending = []
+                if len(chunk):
+                    pacer.wait_until(float(chunk.time_s[-1]))
+                    rt.process(chunk)
+                    frames += len(chunk)
+            t = sim.start_s + (k + 1) * sim.generator.tick_s
+            progress.update(
+                task,
+                advance=1,
+                frames=frames,
+                aircraft=len(sim.generator.traffic.state(t)),
+                clock=f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} UTC",
+            )
+    wall = time.perf_counter() - started
+    reader = open_reader(data_dir)
+    try:
+        flights = reader.flights(FlightQuery())
+    finally:
+        reader.close()
+    return DemoResult(data_dir, frames, wall, flights)
+
+
+def _hm(time_s: float) -> str:
+    return "" if math.isnan(time_s) else f"{datetime.fromtimestamp(time_s, UTC):%H:%M}"
+
+
+def _airport(call: Any) -> str:
+    if call is None or not call.icao:
+        return "?"
+    return call.icao if call.method == "observed" else f"{call.icao}*"
+
+
+def _flights_table(flights: list[Flight]) -> Table:
+    table = Table(
+        title=f"{len(flights)} flights found (* = inferred, not seen on the ground)",
+        caption="times UTC; takeoff/landing blank when not known",
+    )
+    for col in ("flight", "callsign", "reg", "type", "operator", "from", "to", "off", "on", "time"):
+        table.add_column(col, no_wrap=True)
+    for f in sorted(flights, key=lambda f: f.first_seen_s):
+        minutes = f.duration_s / 60
+        table.add_row(
+            f.flight_id,
+            ",".join(f.callsigns),
+            f.registration,
+            f.typecode,
+            f.operator_icao or f.operator_name,
+            _airport(f.departure),
+            _airport(f.arrival),
+            _hm(f.takeoff_s),
+            _hm(f.landing_s),
+            f"{int(minutes // 60)} h {int(minutes % 60):02d}",
+        )
+    return table
+
+
+def _print_facts(data_dir: Path, flight: Flight, console: Console) -> None:
+    try:
+        from skytrace.cli.facts import facts_for
+    except ImportError as exc:  # pragma: no cover - facts ships with skytrace
+        console.print(f"[yellow]no facts module in this build ({exc})[/]")
+        return
+    facts = facts_for(data_dir, flight.flight_id)
+    console.print(f"\n[bold]{facts.flight_id}[/bold]")
+    console.print(facts.sentence, highlight=False)
+    table = Table(title="evidence")
+    for col in ("topic", "time (UTC)", "what was seen", "source"):
+        table.add_column(col, overflow="fold")
+    for e in facts.evidence:
+        when = "" if math.isnan(e.time_s) else f"{datetime.fromtimestamp(e.time_s, UTC):%H:%M:%S}"
+        table.add_row(e.topic, when, e.text, e.source)
+    console.print(table)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    path = Path(args.scenario) if args.scenario else builtin_scenario_path()
+    scenario = load_scenario(path)
+    if args.duration is not None and args.duration <= 0:
+        raise UsageError("--duration must be positive")
+    temporary = args.data_dir is None
+    data_dir = (
+        Path(tempfile.mkdtemp(prefix="skytrace-demo-"))
+        if temporary
+        else resolve_data_dir(args.data_dir, create=True)
+    )
+    try:
+        console.print(f"[bold]skytrace demo[/bold]: {scenario.description or scenario.name}")
+        console.print(
+            f"  {len(scenario.receivers)} receivers, data directory {data_dir}"
+            + (" (temporary)" if temporary else ""),
+            highlight=False,
+        )
+        console.print("  the web map is not part of this build; query the store from the CLI")
+        result = play(
+            scenario,
+            data_dir,
+            seed=args.seed,
+            duration_s=args.duration,
+            speed=args.speed,
+            console=console,
+        )
+        console.print(
+            f"{result.frames:,} frames through decode, track, flights and store in "
+            f"{result.wall_s:,.1f} s ({result.frames / max(result.wall_s, 1e-9):,.0f} frames/s)",
+            highlight=False,
+        )
+        console.print(_flights_table(result.flights))
+        featured = [f for f in result.flights if f.icao24 in scenario.aircraft]
+        if not featured:
+            console.print("[yellow]the scenario's featured aircraft was not found[/]")
+        for flight in featured:
+            _print_facts(data_dir, flight, console)
+        where = f" --data-dir {data_dir}"
+        if temporary and not args.keep_running:
+            console.print(
+                "\nThe data directory is removed now; keep it with --data-dir DIR, then try:"
+            )
+            where = " --data-dir DIR"
+        else:
+            console.print("\nTry:")
+        console.print(f"  skytrace flights --operator KOR{where}", highlight=False)
+        if featured:
+            console.print(f"  skytrace facts {featured[0].flight_id}{where}", highlight=False)
+        if args.keep_running:
+            console.print("Keeping the data directory until Ctrl-C (no server in this build).")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                console.print("stopped")
+        return 0
+    finally:
+        if temporary:
+            shutil.rmtree(data_dir, ignore_errors=True)
