@@ -65,7 +65,13 @@ class DecodedBatch:
         col = self._cols.get(name)
         if col is None:
             field = FIELD_BY_NAME[name]
-            col = np.full(self._n, _fill_value(field), dtype=field.dtype)
+            fill = _fill_value(field)
+            if fill == 0 or fill == "":
+                col = np.zeros(self._n, dtype=field.dtype)  # calloc: no pass over memory
+                if col.dtype.kind == "O":
+                    col[:] = ""
+            else:
+                col = np.full(self._n, fill, dtype=field.dtype)
             self._cols[name] = col
         pieces = self._pieces.pop(name, None)
         if pieces:
