@@ -235,3 +235,19 @@ def test_write_after_close_is_an_error(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.write(empty_positions(1))
+
+
+def test_bad_position_rows_are_counted_not_stored(tmp_path: Path) -> None:
+    _, rows, _ = sample_history()
+    bad = rows[:4].copy()
+    bad["time_s"][0] = float("nan")
+    bad["lat"][1] = 91.0
+    bad["lon"][2] = float("inf")
+    bad["time_s"][3] = 1e12
+    with Store.open(tmp_path) as store:
+        store.write(np.concatenate([bad, rows[4:10]]))
+        store.flush()
+        assert store.positions_rejected == 4
+        assert store.positions_written == 6
+    with open_reader(tmp_path) as reader:
+        assert reader.sql("SELECT count(*) FROM positions")[1] == [(6,)]

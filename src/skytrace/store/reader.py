@@ -162,7 +162,10 @@ class StoreReader:
         ):
             path = lay.snapshot / f"{name}.parquet"
             views[name] = self._view(name, [path] if path.exists() else [], cols)
-        views["positions"] = self._positions_from(pos.live_files(lay.positions), "_open_hours")
+        try:
+            views["positions"] = self._positions_from(pos.live_files(lay.positions), "_open")
+        except FileNotFoundError:  # a segment was compacted away after listing: list again
+            views["positions"] = self._positions_from(pos.live_files(lay.positions), "_open")
         for name, body in views.items():
             self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {body}")
 
@@ -272,6 +275,12 @@ class StoreReader:
 
     def positions(self, icao24: int, start_s: float, end_s: float) -> npt.NDArray[np.void]:
         """Positions of one aircraft with start_s <= time <= end_s, time ordered."""
+        try:
+            return self._positions(icao24, start_s, end_s)
+        except FileNotFoundError:  # a segment was compacted away after listing: list again
+            return self._positions(icao24, start_s, end_s)
+
+    def _positions(self, icao24: int, start_s: float, end_s: float) -> npt.NDArray[np.void]:
         files = pos.live_files(self.layout.positions, start_s, end_s)
         parquet = [f for f in files if f.suffix == ".parquet"]
         parts = []
@@ -329,6 +338,18 @@ class StoreReader:
         shapely geometry in lon/lat, or a ``PointFilter`` (e.g. "in country KP" from refdata).
         """
         geom, bbox = _area_geometry(shape)
+        try:
+            return self._area(geom, bbox, start_s, end_s)
+        except FileNotFoundError:  # a segment was compacted away after listing: list again
+            return self._area(geom, bbox, start_s, end_s)
+
+    def _area(
+        self,
+        geom: MaskFn | None,
+        bbox: tuple[float, float, float, float],
+        start_s: float,
+        end_s: float,
+    ) -> tuple[list[AreaAircraft], list[Flight]]:
         files = pos.live_files(self.layout.positions, start_s, end_s)
         if not files:
             return [], []

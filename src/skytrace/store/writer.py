@@ -55,6 +55,7 @@ LATE_S: Final = 120.0  # how long after an hour ends its positions may still arr
 MAX_SEGMENTS_PER_HOUR: Final = 120  # compact an open hour early past this many segments
 MAX_EVENT_SEGMENTS: Final = 64
 MAX_CACHED_ROWS: Final = 8_000_000  # per open hour (~512 MB); a world-scale hour is ~5 M
+MAX_TIME_S: Final = 4_102_444_800.0  # 2100-01-01: later times are not positions of ours
 _STOP: Final = "stop"
 _FLUSH: Final = "flush"
 _DATA: Final = "data"
@@ -111,7 +112,8 @@ class Store:
         self._event_seq = 0
         self._event_segments = 0
         self._max_time_s = float("-inf")
-        self.positions_written = 0
+        self.positions_written = 0  # rows in segments so far (this session)
+        self.positions_rejected = 0  # rows refused: time or lat/lon missing or out of range
         self._thread = threading.Thread(target=self._run, name="skytrace-store", daemon=True)
         # Compaction runs on its own thread so that ingest goes on meanwhile (numpy, Arrow
         # and zstd release the GIL); its queue is short, so it also pushes back.
@@ -297,6 +299,8 @@ class Store:
         self, positions: npt.NDArray[np.void], flights: list[Flight], events: list[Event]
     ) -> None:
         if len(positions):
+            positions = self._valid(positions)
+        if len(positions):
             self._buf.append(positions)
             self._buf_rows += len(positions)
             self._max_time_s = max(self._max_time_s, float(positions["time_s"].max()))
@@ -305,6 +309,22 @@ class Store:
         self._events.extend(events)
         if self._buf_rows >= self.max_buffer_rows:
             self._flush_positions()
+
+    def _valid(self, positions: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
+        """Rows that can be stored; the others are counted in ``positions_rejected``."""
+        t, lat, lon = positions["time_s"], positions["lat"], positions["lon"]
+        ok = (
+            np.isfinite(t)
+            & (t >= 0)
+            & (t < MAX_TIME_S)
+            & (np.abs(lat) <= 90)
+            & (np.abs(lon) <= 180)
+        )
+        if ok.all():
+            return positions
+        self.positions_rejected += int((~ok).sum())
+        kept: npt.NDArray[np.void] = positions[ok]
+        return kept
 
     def _flush(self) -> None:
         self._flush_positions()
