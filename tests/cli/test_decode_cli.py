@@ -171,3 +171,14 @@ def test_binary_garbage_is_a_clear_error(
     path.write_bytes(bytes(range(256)).replace(b"\x1a", b"") * 8)
     assert main(["decode", str(path)]) == 4
     assert "binary input without Beast frames" in capsys.readouterr().err
+
+
+def test_no_path_and_empty_stdin_decodes_the_sample(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, rows, err = _run(capsys)
+    assert code == 0 and len(rows) >= 15 and "bundled sample" in err
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, rows, err = _run(capsys, "-")
+    assert code == 0 and rows == [] and "0 frame(s)" in err

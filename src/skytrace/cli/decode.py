@@ -1,6 +1,7 @@
 """``skytrace decode``: decode recorded Mode S / ADS-B frames to JSON lines or CSV.
 
-Input (``PATH``, ``-`` for stdin; with neither and a terminal on stdin, the bundled sample):
+Input (``PATH``, ``-`` for stdin; with neither, stdin, or the bundled sample when stdin is a
+terminal or empty):
 
     hex     one message per line (14 or 28 hex digits, 4 for Mode A/C)
     csv     ``time,hex[,...]`` per line; the hex field is the first field after the time that
@@ -111,6 +112,11 @@ def run(args: argparse.Namespace) -> int:
         out = _open_output(args.output, stack)
         writer = _Writer(out, as_csv=args.csv, fields=fields)
         head = stream.read(_SNIFF_BYTES)
+        if not head and args.path is None:
+            # No PATH and nothing on stdin (e.g. </dev/null in a script): show the sample.
+            stream, name = _sample()
+            stack.callback(stream.close)
+            head = stream.read(_SNIFF_BYTES)
         fmt = args.format if args.format != "auto" else _detect(head, name)
         progress = stack.enter_context(_progress(stream, name))
         for block in _records(stream, head, fmt, stats):
@@ -163,8 +169,7 @@ def _open_input(path: str | None) -> tuple[IO[bytes], str]:
     if path == "-" or (path is None and not sys.stdin.isatty()):
         return sys.stdin.buffer, "<stdin>"
     if path is None:
-        sample = resources.files("skytrace").joinpath(*_SAMPLE)
-        return sample.open("rb"), "bundled sample"
+        return _sample()
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"no such file: {path}")
@@ -172,6 +177,10 @@ def _open_input(path: str | None) -> tuple[IO[bytes], str]:
         return p.open("rb"), str(p)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _sample() -> tuple[IO[bytes], str]:
+    return resources.files("skytrace").joinpath(*_SAMPLE).open("rb"), "bundled sample"
 
 
 def _open_output(path: str | None, stack: contextlib.ExitStack) -> IO[str]:
