@@ -17,10 +17,17 @@ DF11 = "5D484FDEA248F5"
 DF5 = "28000808106DE2"
 
 
+def _strict_json(line: str) -> Any:
+    def reject(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(line, parse_constant=reject)
+
+
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[str, Any]], str]:
     code = main(["decode", *argv])
     captured = capsys.readouterr()
-    rows = [json.loads(line) for line in captured.out.splitlines() if line.strip()]
+    rows = [_strict_json(line) for line in captured.out.splitlines() if line.strip()]
     return code, rows, captured.err
 
 
@@ -82,10 +89,14 @@ def test_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_avr_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "frames.avr"
-    path.write_text(f"*{IDENT};\r\n@0000023B1DDA{DF11};\ngarbage\n<0000023B1DDAFF{DF5};\n")
+    path.write_text(
+        f"*{IDENT};\r\n@0000023B1DDA{DF11};\ngarbage\n<0000023B1DDAFF{DF5};\n"
+        f"<0000023B1DDA00{DF5};\n"
+    )
     code, rows, _err = _run(capsys, str(path), "--format", "avr")
     assert code == 0
-    assert [r.get("df") for r in rows] == [17, 11, None, 5]
+    assert [r.get("df") for r in rows] == [17, 11, None, 5, 5]
+    assert "signal_dbfs" not in rows[4]  # signal byte 0: no level (and -inf is not JSON)
     assert rows[1]["receiver_ticks"] == 0x23B1DDA
     assert rows[2]["error"] == "bad_line"
     assert rows[3]["signal_dbfs"] == 0.0

@@ -315,7 +315,7 @@ def _from_hex_field(meta: dict[str, Any], token: str) -> _Record:
         and _HEX.issuperset(token)
     ):
         meta["receiver_ticks"] = int(token[4:16], 16)
-        meta["signal_dbfs"] = _signal_dbfs(int(token[16:18], 16))
+        _put_signal(meta, int(token[16:18], 16))
         token = token[18:]
     return _Record(meta, token)
 
@@ -368,7 +368,7 @@ def _avr_line(text: str, line_no: int, first: bool = False) -> _Record:
             return _Record(meta, None, "AVR record without its counter")
         meta["receiver_ticks"] = int(body[:12], 16)
         if marker == "<":
-            meta["signal_dbfs"] = _signal_dbfs(int(body[12:14], 16))
+            _put_signal(meta, int(body[12:14], 16))
         body = body[head:]
     return _Record(meta, body)
 
@@ -395,7 +395,7 @@ def _beast_records(
             if ticks:
                 meta["receiver_ticks"] = ticks
             signal = float(batch.signal_dbfs[i])
-            if not math.isnan(signal):
+            if math.isfinite(signal):
                 meta["signal_dbfs"] = round(signal, 2)
             block.append(_Record(meta, batch.message_bytes(i)))
         if block:
@@ -414,9 +414,11 @@ def _float_or_none(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _signal_dbfs(byte: int) -> float:
-    # Beast signal byte = sqrt(power) * 255, so dBFS = 20 log10(byte / 255).
-    return round(20 * math.log10(byte / 255), 2) if byte else -math.inf
+def _put_signal(meta: dict[str, Any], byte: int) -> None:
+    # Beast signal byte = sqrt(power) * 255, so dBFS = 20 log10(byte / 255); 0 means none
+    # (and -inf is not JSON).
+    if byte:
+        meta["signal_dbfs"] = round(20 * math.log10(byte / 255), 2)
 
 
 # --- decoding and output ------------------------------------------------------------------
