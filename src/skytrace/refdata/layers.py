@@ -6,21 +6,25 @@ millions of points per second, and the layer's file format.
 A layer is a list of **entries** (code, name, kind) in priority order — where entries overlap,
 the lowest index wins — each with a geometry in lon/lat degrees. At build time every geometry
 is cut into **pieces** on a 10° x 10° tile grid (small pieces make bounding boxes tight and
-prepared-geometry tests cheap) and a **coverage grid** of 0.25° cells is computed, two levels
+prepared-geometry tests cheap) and a **coverage grid** of 0.25° cells is computed, in levels
 (1° cells first, mixed ones split 4 x 4):
 
     grid value  >= 0   every point of the cell belongs to that entry (it wins there)
                   -1   no entry touches the cell
                   -2   mixed: test the point exactly
 
-A query is one array index per point; only points in mixed cells (coasts, borders) go through
+Mixed 0.25° cells are split once more, sparsely, into 4 x 4 blocks of 1/16° (about 7 km)
+cells (grid value ``-3 - k`` points at block ``k``): coastal and border points mostly fall
+in a cell that is not mixed at that scale.
+
+A query is one or two array indexes per point; only points in mixed cells go through
 shapely: an STRtree bounding-box query, then ``intersects_xy`` on prepared pieces, and the
 lowest winning entry per point. Points on a boundary count as inside.
 
 File (``.npz``, no pickles): ``entry_code, entry_name, entry_kind`` (str), ``piece_entry``
 (int32), the pieces as shapely's ragged arrays (``geom_type``, ``offsets_0..``) with
 coordinates as int32 deltas of 1e-5 degree (``coord_deltas``), ``grid`` (int32, rows from
-lat -90, columns from lon -180) and ``cell_deg``.
+lat -90, columns from lon -180), ``fine`` (int32, K x 4 x 4) and ``cell_deg``.
 
 Built once, then read-only; look-ups are safe to run from several threads.
 """
@@ -46,6 +50,8 @@ CELL_DEG: Final = 0.25
 COORD_UNIT_DEG: Final = 1e-5
 _NONE: Final = -1
 _MIXED: Final = -2
+_FINE_BASE: Final = -3  # grid value -3 - k: look in fine block k
+FINE_SPLIT: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,7 @@ class PolygonLayer:
         piece_entry: npt.NDArray[np.int32],
         grid: npt.NDArray[np.int32] | None = None,
         cell_deg: float = CELL_DEG,
+        fine: npt.NDArray[np.int32] | None = None,
     ) -> None:
         self.entries = entries
         self.codes = np.array([e.code for e in entries] + [""], dtype=object)
@@ -104,7 +111,10 @@ class PolygonLayer:
         shapely.prepare(self.pieces)
         self.tree = shapely.STRtree(self.pieces)
         self.cell_deg = cell_deg
-        self.grid = grid if grid is not None else self._build_grid()
+        if grid is None:
+            grid, fine = self._build_grid()
+        self.grid = grid
+        self.fine = fine if fine is not None else np.zeros((0, FINE_SPLIT, FINE_SPLIT), np.int32)
 
     @classmethod
     def build(cls, items: list[tuple[LayerEntry, shapely.Geometry]]) -> PolygonLayer:
@@ -148,7 +158,8 @@ class PolygonLayer:
         out[covered_boxes] = best[covered_boxes]
         return out
 
-    def _build_grid(self) -> npt.NDArray[np.int32]:
+    def _build_grid(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """The 0.25° grid and the 1/16° blocks of its mixed cells (see the module docstring)."""
         n_lat, n_lon = int(180 / self.cell_deg), int(360 / self.cell_deg)
         grid = np.full((n_lat, n_lon), _NONE, dtype=np.int32)
         split = round(COARSE_DEG / self.cell_deg)
@@ -160,17 +171,35 @@ class PolygonLayer:
                 grid[r * split : (r + 1) * split, c * split : (c + 1) * split] = v
         mixed = np.flatnonzero(coarse == _MIXED)
         if len(mixed):
-            sub_r, sub_c = np.mgrid[0:split, 0:split]
-            fr = (rows[mixed][:, None] * split + sub_r.ravel()[None, :]).ravel()
-            fc = (cols[mixed][:, None] * split + sub_c.ravel()[None, :]).ravel()
-            d = self.cell_deg
-            fine = self._classify(
-                shapely.box(
-                    fc * d - 180.0, fr * d - 90.0, (fc + 1) * d - 180.0, (fr + 1) * d - 90.0
-                )
+            fr, fc = self._subcells(rows[mixed], cols[mixed], split)
+            grid[fr, fc] = self._classify(self._boxes(fr, fc, self.cell_deg))
+        # Third level, kept sparse: mixed 0.25° cells get a 4 x 4 block of 1/16° cells.
+        mr, mc = np.nonzero(grid == _MIXED)
+        fr, fc = self._subcells(mr, mc, FINE_SPLIT)
+        fine = self._classify(self._boxes(fr, fc, self.cell_deg / FINE_SPLIT))
+        grid[mr, mc] = _FINE_BASE - np.arange(len(mr), dtype=np.int32)
+        return grid, fine.reshape(len(mr), FINE_SPLIT, FINE_SPLIT).astype(np.int32)
+
+    @staticmethod
+    def _subcells(
+        rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], split: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Row/column indexes, one level finer, of the split x split subcells of each cell."""
+        sub_r, sub_c = np.mgrid[0:split, 0:split]
+        fr = (np.asarray(rows)[:, None] * split + sub_r.ravel()[None, :]).ravel()
+        fc = (np.asarray(cols)[:, None] * split + sub_c.ravel()[None, :]).ravel()
+        return fr, fc
+
+    @staticmethod
+    def _boxes(
+        rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], deg: float
+    ) -> npt.NDArray[np.object_]:
+        return np.asarray(
+            shapely.box(
+                cols * deg - 180.0, rows * deg - 90.0, (cols + 1) * deg - 180.0,
+                (rows + 1) * deg - 90.0,
             )
-            grid[fr, fc] = fine
-        return grid
+        )  # fmt: skip
 
     # ---- look-up --------------------------------------------------------------------------
 
@@ -190,6 +219,13 @@ class PolygonLayer:
         c = np.clip(((lon_w + 180.0) / self.cell_deg).astype(np.int64), 0, n_lon - 1)
         val = self.grid[r, c]
         val[~ok] = _NONE
+        refine = np.flatnonzero(val <= _FINE_BASE)
+        if len(refine):
+            block = _FINE_BASE - val[refine]
+            scale = FINE_SPLIT / self.cell_deg
+            sub_r = ((lat[refine] + 90.0) * scale).astype(np.int64) % FINE_SPLIT
+            sub_c = ((lon_w[refine] + 180.0) * scale).astype(np.int64) % FINE_SPLIT
+            val[refine] = self.fine[block, sub_r, sub_c]
         out[:] = val
         exact = np.flatnonzero(val == _MIXED)
         if len(exact):
@@ -235,6 +271,7 @@ class PolygonLayer:
             "geom_type": np.array(int(geom_type)),
             "coord_deltas": deltas,
             "grid": self.grid,
+            "fine": self.fine,
             "cell_deg": np.array(self.cell_deg),
         }
         for k, off in enumerate(offsets):
@@ -269,7 +306,8 @@ class PolygonLayer:
                     )
                 else:
                     pieces = np.array([], dtype=object)
-                return cls(entries, pieces, piece_entry, z["grid"], float(z["cell_deg"]))
+                fine = z["fine"] if "fine" in z.files else None
+                return cls(entries, pieces, piece_entry, z["grid"], float(z["cell_deg"]), fine)
         except (
             OSError,
             KeyError,
