@@ -58,6 +58,7 @@ def test_csv_with_header_and_beast_hex_frames(
         f"1698140962.5,{IDENT}\n"
         "1698140963.0\n"
         f"oops,{IDENT}\n"
+        f"2023-09-12T01:02:03Z,{IDENT}\n"
     )
     code, rows, err = _run(capsys, str(path))
     assert code == 0
@@ -72,6 +73,7 @@ def test_csv_with_header_and_beast_hex_frames(
         "detail": "no message field",
     }
     assert rows[3]["error"] == "bad_line" and rows[3]["line"] == 5
+    assert rows[4]["time_s"] == 1694480523.0
     assert "line 4: bad_line" in err
 
 

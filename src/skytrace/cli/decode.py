@@ -4,7 +4,7 @@ Input (``PATH``, ``-`` for stdin; with neither, stdin, or the bundled sample whe
 terminal or empty):
 
     hex     one message per line (14 or 28 hex digits, 4 for Mode A/C)
-    csv     ``time,hex[,...]`` per line; the hex field is the first field after the time that
+    csv     ``time,hex[,...]`` per line (time: epoch seconds or ISO 8601); the hex field is the first field after the time that
             looks like a message or a whole unescaped Beast frame (``1a33...``); a header line
             is allowed
     jsonl   one JSON object per line, message in ``hex``/``msg``/``raw``/``message``, time in
@@ -33,6 +33,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any, Final
@@ -407,10 +408,17 @@ def _beast_records(
 
 
 def _float_or_none(text: str) -> float | None:
+    """UTC epoch seconds from a number or an ISO 8601 time (no zone given: UTC)."""
     try:
         value = float(text)
     except ValueError:
-        return None
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        value = when.timestamp()
     return value if math.isfinite(value) else None
 
 
