@@ -4,9 +4,9 @@ Input (``PATH``, ``-`` for stdin; with neither, stdin, or the bundled sample whe
 terminal or empty):
 
     hex     one message per line (14 or 28 hex digits, 4 for Mode A/C)
-    csv     ``time,hex[,...]`` per line (time: epoch seconds or ISO 8601); the hex field is the first field after the time that
-            looks like a message or a whole unescaped Beast frame (``1a33...``); a header line
-            is allowed
+    csv     ``time,hex[,...]`` per line, time in epoch seconds or ISO 8601; the hex field is
+            the first field after the time that looks like a message or a whole unescaped
+            Beast frame (``1a33...``); a header line is allowed
     jsonl   one JSON object per line, message in ``hex``/``msg``/``raw``/``message``, time in
             ``ts``/``time_s``/``timestamp``/``time``/``t``
     avr     ``*HEX;``, ``:HEX;``, ``@`` / ``%`` + 12-digit counter, ``<`` + counter + signal
