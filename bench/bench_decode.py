@@ -130,14 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     batch = decode_arrays(payload, length)
     bad = int(np.count_nonzero(batch.error_code))
-    print(f"rows labelled: {bad}; crc_ok DF17/18: {int(batch['crc_ok'].sum())}")
+    print(f"rows labelled: {bad}; crc_ok (DF11/17/18): {int(batch['crc_ok'].sum())}")
     if not args.no_pymodes:
         res = _pymodes_rate(frames, args.pymodes_frames)
         if res is None:
             print("pyModeS: not importable")
         else:
             prate, pn = res
-            print(f"pyModeS.decode:     {prate:>12,.0f} msgs/CPU-s  (first {pn} frames)")
+            which = "all" if pn == n else "first"
+            print(f"pyModeS.decode:     {prate:>12,.0f} msgs/CPU-s  ({which} {pn} frames)")
             print(f"speed-up full decode vs pyModeS: {rate / prate:.0f}x")
     return 0
 
