@@ -39,3 +39,13 @@ def test_commb_can_be_switched_off() -> None:
     row = decode_batch(["A0001838201584F23468207CDFA5"], commb=False).to_pylist()[0]
     assert "bds" not in row and "callsign" not in row
     assert row["altitude_ft"] == 38000
+
+
+def test_meteorological_registers_on_request() -> None:
+    msg = "A0001692185BD5CF400000DFC696"
+    assert "bds" not in decode_batch([msg]).to_pylist()[0]
+    row = decode_batch([msg], meteo=True).to_pylist()[0]
+    assert row["bds"] == "4,4"
+    assert row["wind_speed_kt"] == 22
+    assert row["wind_direction_deg"] == 344.53125
+    assert row["static_air_temperature_c"] == -48.75

@@ -27,10 +27,12 @@ def decode_commb_rows(
     rows: npt.NDArray[np.intp],
     mb: npt.NDArray[np.uint64],
     df: npt.NDArray[np.uint8],
+    *,
+    meteo: bool = False,
 ) -> None:
     """Fill the Comm-B columns of DF20/21 ``rows`` (``mb``, ``df`` aligned with them)."""
     altitude_ft = out["altitude_ft"][rows]
-    cols = decode_commb(mb, df, altitude_ft)
+    cols = decode_commb(mb, df, altitude_ft, meteo=meteo)
     for f in fields(cols):
         target = FIELD_BY_NAME.get(f.name)
         if target is None:

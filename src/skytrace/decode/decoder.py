@@ -56,6 +56,7 @@ def decode_batch(
     correct_errors: bool = True,
     header_only: bool = False,
     commb: bool = True,
+    meteo: bool = False,
 ) -> DecodedBatch:
     """Decode Mode S replies into columns aligned 1:1 with ``messages``.
 
@@ -64,7 +65,8 @@ def decode_batch(
     ``correct_errors``: fix single-bit errors of DF11/17/18 with the syndrome table (each
     fixed row has ``crc_corrected``). ``header_only``: fill only df, icao, parity fields,
     CA and the ES type code (the fast path for routing and counting). ``commb``: infer and
-    decode the Comm-B register of DF20/21 replies (the costliest part of a full decode).
+    decode the Comm-B register of DF20/21 replies (the costliest part of a full decode);
+    ``meteo``: also consider the meteorological registers 4,4 and 4,5.
 
     Never raises for bad data: a row that cannot be decoded gets ``batch.error`` set
     (mode_ac, wrong_length, odd_hex, non_hex, unknown_df, empty) and no fields.
@@ -77,6 +79,7 @@ def decode_batch(
         correct_errors=correct_errors,
         header_only=header_only,
         commb=commb,
+        meteo=meteo,
     )
 
 
@@ -88,6 +91,7 @@ def decode_arrays(
     correct_errors: bool = True,
     header_only: bool = False,
     commb: bool = True,
+    meteo: bool = False,
 ) -> DecodedBatch:
     """``decode_batch`` on a C-contiguous (N, 14) uint8 payload and its lengths."""
     n = int(payload.shape[0])
@@ -233,7 +237,7 @@ def decode_arrays(
         cb = ~is16
         if commb and cb.any():
             rows_cb = long_field_rows[cb]
-            commb_seam.decode_commb_rows(out, rows_cb, mb[cb], df_l[cb])
+            commb_seam.decode_commb_rows(out, rows_cb, mb[cb], df_l[cb], meteo=meteo)
     return out
 
 
