@@ -251,3 +251,31 @@ def test_bad_position_rows_are_counted_not_stored(tmp_path: Path) -> None:
         assert store.positions_written == 6
     with open_reader(tmp_path) as reader:
         assert reader.sql("SELECT count(*) FROM positions")[1] == [(6,)]
+
+
+def test_busy_open_hour_is_compacted_early_and_again_when_it_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skytrace.store import writer
+
+    monkeypatch.setattr(writer, "MAX_SEGMENTS_PER_HOUR", 3)
+    _, rows, _ = sample_history()
+    in_hour = rows[
+        (rows["time_s"] >= utc_s("2023-09-12 02:00")) & (rows["time_s"] < utc_s("2023-09-12 03:00"))
+    ]
+    later = rows[rows["time_s"] >= utc_s("2023-09-12 03:10")][:1]
+    hour = tmp_path / "store" / "positions" / "2023-09-12" / "02"
+    with Store.open(tmp_path, flush_interval_s=60) as store:
+        for i in range(0, 100 * 10, 100):  # ten small flushes into the open hour
+            store.write(in_hour[i : i + 100])
+            store.flush()
+        store.flush(wait_compaction=True)
+        names = sorted(p.name for p in hour.iterdir())
+        assert any(n.startswith("sorted-") for n in names) and len(names) < 10  # compacted early
+        store.write(later)  # the hour closes: compacted once more, fully
+        store.flush(wait_compaction=True)
+        assert len(list(hour.iterdir())) == 1
+    assert next(p.name for p in hour.iterdir()).startswith("sorted-")
+    with open_reader(tmp_path) as reader:
+        _, [(n,)] = reader.sql("SELECT count(*) FROM positions")
+    assert n == min(1000, len(in_hour)) + 1

@@ -108,7 +108,7 @@ class Store:
         self._aircraft: dict[int, AircraftIdentity] = {}
         self._next_seq: dict[int, int] = {}  # hour -> next segment number
         self._segments: dict[int, int] = {}  # hour -> live segments written this session
-        self._compacted: set[int] = set()  # hours compacted this session
+        self._compacted: set[int] = set()  # hours compacted after they closed (this session)
         self._event_seq = 0
         self._event_segments = 0
         self._max_time_s = float("-inf")
@@ -207,13 +207,21 @@ class Store:
     def upsert_aircraft(self, identities: Sequence[AircraftIdentity]) -> None:
         self._put(("aircraft", list(identities)))
 
-    def flush(self) -> None:
-        """Make everything handed over so far durable and visible to readers."""
+    def flush(self, *, wait_compaction: bool = False) -> None:
+        """Make everything handed over so far durable and visible to readers.
+
+        With ``wait_compaction`` also wait until the hour compactions started so far are done
+        (tests, tools; the pipeline never needs to).
+        """
         done = threading.Event()
         self._put((_FLUSH, done))
         while not done.wait(0.2):
             self._check_alive()
         self._check_alive()
+        if wait_compaction:
+            while self._compact_queue.unfinished_tasks and self._compactor.is_alive():
+                time.sleep(0.01)
+            self._check_alive()
 
     def close(self) -> None:
         """Flush, compact the hours written to, publish snapshots and release the lock."""
@@ -362,7 +370,8 @@ class Store:
             ):
                 continue
             del self._segments[hour_s]
-            self._compacted.add(hour_s)
+            if closed:  # an early compaction of an open hour does not count as its close
+                self._compacted.add(hour_s)
             cached = self._cache.pop(hour_s, {})
             self._cache_size.pop(hour_s, None)
             cutoff = self._retention_cutoff() if closed else float("nan")
@@ -392,10 +401,13 @@ class Store:
                 item = self._compact_queue.get()
                 if item is None:
                     return
-                path = pos.hour_dir(self.layout.positions, item.hour_s)
-                pos.compact_hour(pos.scan_hour(item.hour_s, path), item.cached)
-                if item.cutoff_s == item.cutoff_s:  # not NaN: an hour closed, apply retention
-                    pos.drop_hours_before(self.layout.positions, item.cutoff_s)
+                try:
+                    path = pos.hour_dir(self.layout.positions, item.hour_s)
+                    pos.compact_hour(pos.scan_hour(item.hour_s, path), item.cached)
+                    if item.cutoff_s == item.cutoff_s:  # not NaN: an hour closed: retention
+                        pos.drop_hours_before(self.layout.positions, item.cutoff_s)
+                finally:
+                    self._compact_queue.task_done()
         except BaseException as exc:  # reported to the producer on its next call
             self._error = exc
 
