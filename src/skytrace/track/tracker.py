@@ -119,6 +119,7 @@ class Tracker:
         self.stats.frames += n
         if n == 0:
             return TrackOutput(empty_positions(0), [])
+        decoded = _CachedColumns(decoded)
         rows = self._usable_rows(frames, decoded)
         dd = deduplicate(frames, rows, self.config.dedup_window_s, self._dedup_carry)
         self._dedup_carry = dd.carry
@@ -668,6 +669,44 @@ class _Rows:
     receiver: npt.NDArray[np.uint32]
     source: npt.NDArray[np.uint8]
     es: npt.NDArray[np.bool_]
+
+
+class _CachedColumns:
+    """A decoded batch whose columns and masks are looked up once per ingest call.
+
+    Column access on a DecodedBatch validates the name and may build an absent column; the
+    tracker reads ~75 columns per batch, which for small live batches costs as much as the
+    work itself."""
+
+    __slots__ = ("_cols", "_decoded", "_masks", "ok")
+
+    def __init__(self, decoded: Any) -> None:
+        self._decoded = decoded
+        self._cols: dict[str, npt.NDArray[Any]] = {}
+        self._masks: dict[str, npt.NDArray[np.bool_]] = {}
+        self.ok: npt.NDArray[np.bool_] = decoded.ok
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        col = self._cols.get(name)
+        if col is None:
+            col = self._cols[name] = self._decoded[name]
+        return col
+
+    def mask(self, name: str) -> npt.NDArray[np.bool_]:
+        m = self._masks.get(name)
+        if m is None:
+            m = self._masks[name] = self._decoded.mask(name)
+        return m
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._decoded
+
+    def __len__(self) -> int:
+        return len(self._decoded)
+
+    @property
+    def filled_names(self) -> tuple[str, ...] | None:
+        return getattr(self._decoded, "filled_names", None)
 
 
 def _filled(decoded: Any) -> frozenset[str]:
