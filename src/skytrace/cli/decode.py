@@ -80,6 +80,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-correct", action="store_true", help="do not correct single-bit errors"
     )
+    parser.add_argument(
+        "--meteo",
+        action="store_true",
+        help="let Comm-B inference consider the meteorological registers 4,4 and 4,5",
+    )
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
 
 
@@ -121,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
         fmt = args.format if args.format != "auto" else _detect(head, name)
         progress = stack.enter_context(_progress(stream, name))
         for block in _records(stream, head, fmt, stats):
-            _decode_block(block, writer, stats, only, icaos, correct=not args.no_correct)
+            _decode_block(
+                block, writer, stats, only, icaos, correct=not args.no_correct, meteo=args.meteo
+            )
             progress()
         out.flush()
     _report(stats, name, fmt)
@@ -440,17 +447,19 @@ def _decode_block(
     icaos: frozenset[str] | None,
     *,
     correct: bool,
+    meteo: bool,
 ) -> None:
     readable = [r for r in block if r.message is not None]
-    rows = decode_batch([r.message for r in readable], correct_errors=correct).to_pylist()
-    decoded = iter(rows)
+    decoded = decode_batch([r.message for r in readable], correct_errors=correct, meteo=meteo)
+    rows = decoded.to_pylist()
+    row_iter = iter(rows)
     for record in block:
         stats.records += 1
         row: dict[str, Any]
         if record.message is None:
             row = {"error": "bad_line", "detail": record.problem}
         else:
-            row = next(decoded)
+            row = next(row_iter)
         out = dict(record.meta)
         if isinstance(record.message, bytes):
             out["hex"] = record.message.hex()
