@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import itertools
 
 from skytrace.flights import FlightConfig, FlightDetector, detect_flights
-from skytrace.flights.detector import _context, _sorted
+from skytrace.flights.columns import Cols
+from skytrace.flights.detector import _context, _order
 from skytrace.flights.segment import segment
 from skytrace.refdata import load_refdata
 from worldgen import DAY_START_S, make_world, positions_between
@@ -63,7 +64,7 @@ def main() -> int:
         areas.firs_at(np.array([50.0]), np.array([5.0]))
 
     t0 = time.perf_counter()
-    ordered = _sorted(rows)
+    ordered = Cols.from_rows(rows, _order(rows))
     t1 = time.perf_counter()
     segs, _ = segment(ordered, config, ctx.fields)
     t2 = time.perf_counter()

@@ -339,6 +339,9 @@ def test_live_flight_times_out_after_a_landing_like_gap() -> None:
     det = FlightDetector(airports=fakes.airports())
     det.update(rows, float(rows["time_s"][-1]))
     assert det.current(0x7277CF) is not None
-    up = det.update(rows[:0], float(rows["time_s"][-1]) + 901)
+    last = float(rows["time_s"][-1])
+    assert det.update(rows[:0], last + 600).flights == []  # not yet: could still be flying
+    # 15 min + the time to come down from the last height (~1,600 ft at 4,000 ft/min)
+    up = det.update(rows[:0], last + 900 + 30)
     assert [f.status for f in up.flights] == ["closed"]
     assert up.flights[0].arrival.icao == "UHWW" and up.flights[0].arrival.method == "inferred"

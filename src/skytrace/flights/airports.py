@@ -190,6 +190,19 @@ def _cell_lon(lon: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
     return np.floor((lon + 180.0) % 360.0).astype(np.intp) % 360
 
 
+@dataclass(frozen=True, slots=True)
+class InferredPoints:
+    """First (takeoff) or last (landing) airborne positions of many flights, as columns."""
+
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    altitude_ft: npt.NDArray[np.float64]
+    track_deg: npt.NDArray[np.float64]
+    groundspeed_kt: npt.NDArray[np.float64]
+    rate_fpm: npt.NDArray[np.float64]  # climb (+) / descent (-) rate used to time it; NaN
+    takeoff: npt.NDArray[np.bool_]  # True: the track should point away from the airport
+
+
 class AirportChoice(Protocol):
     """A strategy that picks the airport of a takeoff or landing."""
 
@@ -200,15 +213,14 @@ class AirportChoice(Protocol):
         anchor: int,
     ) -> Choice: ...
 
-    def choose_inferred(
+    def choose_inferred_many(
         self,
         airports: AirportsLike,
-        row: np.void,
-        phase: str,
+        fields: FieldIndex,
+        points: InferredPoints,
         max_distance_km: float,
         max_ft_above_field: float,
-        fields: FieldIndex | None = None,
-    ) -> Choice: ...
+    ) -> list[Choice]: ...
 
 
 def _f(x: Any) -> float:
@@ -234,6 +246,8 @@ class RunwayFitChoice:
     min_runway_fit: float = 0.6
     observed_scale_km: float = 3.0
     inferred_scale_km: float = 40.0
+    expected_slack_km: float = 10.0
+    direction_power: float = 2.0
     confidence_scale_km: float = 150.0
     fast_kt: float = 80.0
     min_runway_ft_when_fast: float = 3000.0
@@ -323,66 +337,103 @@ class RunwayFitChoice:
         by_length = np.where(longest >= self.min_runway_ft_when_fast, 1.0, 0.05)
         return np.where(rank == 0, 0.02, np.where(np.isfinite(longest), by_length, by_rank))
 
-    def choose_inferred(
+    def choose_inferred_many(
         self,
         airports: AirportsLike,
-        row: np.void,
-        phase: str,
+        fields: FieldIndex,
+        points: InferredPoints,
         max_distance_km: float,
         max_ft_above_field: float,
-        fields: FieldIndex | None = None,
-    ) -> Choice:
-        lat, lon = float(row["lat"]), float(row["lon"])
-        alt = _f(row["altitude_ft"])
-        track = _f(row["track_deg"])
-        speed = _f(row["groundspeed_kt"])
-        if fields is None:
-            found = airports.near(lat, lon, max_distance_km)
-            infos = [a for a, _ in found]
-            dist = np.array([d for _, d in found], np.float64)
-            elev = np.array([_f(a.elevation_ft) for a in infos], np.float64)
-            alat = np.array([_f(a.lat) for a in infos], np.float64)
-            alon = np.array([_f(a.lon) for a in infos], np.float64)
-            codes = np.array([str(a.icao) for a in infos], dtype=str)
+    ) -> list[Choice]:
+        """The airport each point most likely took off from / landed at (see the module
+        docstring), for many points at once."""
+        import shapely
+
+        n = len(points.lat)
+        if n == 0:
+            return []
+        lat, lon = points.lat, points.lon
+        ok = np.isfinite(lat) & np.isfinite(lon)
+        coslat = np.maximum(np.cos(np.radians(np.where(ok, lat, 0.0))), 0.01)
+        deg = max_distance_km / 111.19 / coslat
+        geoms = shapely.points(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0))
+        pi, ai = fields._tree.query(geoms, predicate="dwithin", distance=deg)
+        keep = ok[pi]
+        pi, ai = pi[keep], ai[keep]
+        dist = haversine_km(lat[pi], lon[pi], fields.lat[ai], fields.lon[ai])
+        keep = (dist <= max_distance_km) & ~(
+            points.altitude_ft[pi] - fields.elevation_ft[ai] > max_ft_above_field
+        )
+        pi, ai, dist = pi[keep], ai[keep], dist[keep]
+        speed = points.groundspeed_kt[pi]
+        if fields.size_rank is None or fields.longest_runway_ft is None:
+            cache: dict[tuple[int, bool], float] = {}
+            size = np.empty(len(ai))
+            for k, (a, sp) in enumerate(zip(ai.tolist(), speed.tolist(), strict=True)):
+                fast = sp == sp and sp >= self.fast_kt
+                if (a, fast) not in cache:
+                    info = airports.get(str(fields.icao[a]))
+                    cache[(a, fast)] = self._size_factor(info, self.fast_kt if fast else 0.0)
+                size[k] = cache[(a, fast)]
         else:
-            idx, dist = fields.within(lat, lon, max_distance_km)
-            elev, alat, alon = fields.elevation_ft[idx], fields.lat[idx], fields.lon[idx]
-            codes = fields.icao[idx]
-        keep = ~(alt - elev > max_ft_above_field)
-        dist, elev, alat, alon, codes = dist[keep], elev[keep], alat[keep], alon[keep], codes[keep]
-        if dist.size == 0:
-            return Choice(None, math.nan, math.nan, "", 0.0, ())
-        if fields is None:
-            kept = [a for a, k in zip(infos, keep, strict=True) if k]
-            size = np.array([self._size_factor(a, speed) for a in kept])
-        else:
-            size = self._size_factors(airports, fields, idx[keep], speed)
+            rank = fields.size_rank[ai]
+            longest = fields.longest_runway_ft[ai]
+            fast = np.isfinite(speed) & (speed >= self.fast_kt)
+            by_rank = np.select([rank >= 3, rank == 2, rank == 1], [1.0, 0.8, 0.4], 0.5)
+            by_length = np.where(longest >= self.min_runway_ft_when_fast, 1.0, 0.05)
+            size_fast = np.where(
+                rank == 0, 0.02, np.where(np.isfinite(longest), by_length, by_rank)
+            )
+            size = np.where(fast, size_fast, np.where(rank == 0, 0.3, 1.0))
         score = np.exp(-dist / self.inferred_scale_km) * size
-        if track == track:
-            if phase == "takeoff":
-                away = bearing_deg(alat, alon, lat, lon)
-            else:
-                away = bearing_deg(lat, lon, alat, alon)
-            factor = np.maximum(0.2, (1 + np.cos(np.radians(angle_diff_deg(track, away)))) / 2)
-            score = np.where(dist > 2.0, score * factor, score)
-        order = np.lexsort((codes, dist, -score))
-        best = int(order[0])
-        runner_up = float(score[order[1]]) if order.size > 1 else 0.0
-        top = float(score[best])
-        conf = 0.85 * math.exp(-float(dist[best]) / self.confidence_scale_km)
-        conf *= 1.0 - 0.5 * (runner_up / top if top > 0 else 1.0)
-        airport = airports.get(str(codes[best])) if fields is not None else kept[best]
-        candidates = tuple(
-            (str(codes[k]), round(float(dist[k]), 2), round(float(score[k]), 3)) for k in order[:5]
+        # How far the aircraft should have got from the field: the time to climb (or descend)
+        # its height above that field, at 80 % of its ground speed. A candidate much nearer or
+        # farther than that fits worse.
+        height = np.maximum(points.altitude_ft[pi] - fields.elevation_ft[ai], 0.0)
+        rate = np.abs(points.rate_fpm[pi])
+        rate = np.where(np.isfinite(rate), np.clip(rate, 500.0, 5000.0), 2000.0)
+        expected_km = height / rate * np.nan_to_num(speed, nan=250.0) * 0.8 * 1.852 / 60.0
+        fit = np.exp(-np.abs(dist - expected_km) / (0.5 * expected_km + self.expected_slack_km))
+        score = np.where(np.isfinite(height), score * fit, score)
+        track = points.track_deg[pi]
+        away = np.where(
+            points.takeoff[pi],
+            bearing_deg(fields.lat[ai], fields.lon[ai], lat[pi], lon[pi]),
+            bearing_deg(lat[pi], lon[pi], fields.lat[ai], fields.lon[ai]),
         )
-        return Choice(
-            airport,
-            float(dist[best]),
-            alt - float(elev[best]),
-            "",
-            round(max(0.0, min(1.0, conf)), 3),
-            candidates,
-        )
+        factor = (1 + np.cos(np.radians(angle_diff_deg(track, away)))) / 2
+        factor = np.maximum(0.05, factor**self.direction_power)
+        score = np.where(np.isfinite(track) & (dist > 2.0), score * factor, score)
+        codes = fields.icao[ai]
+        order = np.lexsort((codes, dist, -score, pi))
+        pi, ai, dist, score, codes = pi[order], ai[order], dist[order], score[order], codes[order]
+        starts = np.searchsorted(pi, np.arange(n))
+        ends = np.searchsorted(pi, np.arange(n), side="right")
+        out: list[Choice] = []
+        for k in range(n):
+            a, b = int(starts[k]), int(ends[k])
+            if a == b:
+                out.append(Choice(None, math.nan, math.nan, "", 0.0, ()))
+                continue
+            top = float(score[a])
+            runner_up = float(score[a + 1]) if b - a > 1 else 0.0
+            conf = 0.85 * math.exp(-float(dist[a]) / self.confidence_scale_km)
+            conf *= 1.0 - 0.5 * (runner_up / top if top > 0 else 1.0)
+            candidates = tuple(
+                (str(codes[j]), round(float(dist[j]), 2), round(float(score[j]), 3))
+                for j in range(a, min(b, a + 5))
+            )
+            out.append(
+                Choice(
+                    airports.get(str(codes[a])),
+                    float(dist[a]),
+                    float(points.altitude_ft[k]) - float(fields.elevation_ft[ai[a]]),
+                    "",
+                    round(max(0.0, min(1.0, conf)), 3),
+                    candidates,
+                )
+            )
+        return out
 
     def _finish(
         self,

@@ -39,11 +39,12 @@ class Segmentation:
     - A ground run that follows airborne positions is a *stop* (the flight landed and ends)
       once it has lasted ``min_stop_s`` or slowed to ``stop_speed_kt``; shorter, faster
       ground contact is a touch-and-go inside the flight.
-    - A reception gap of ``min_stop_gap_s`` or more separates flights when it starts from a
-      landing-like position (on the ground, or below ``low_ft_above_field`` and not climbing)
-      or ends at a takeoff-like one (on the ground, or low and not descending); any gap of
-      ``max_cruise_gap_s`` or more separates flights. Live, these are also the timeouts after
-      which an open flight closes.
+    - A reception gap separates flights when it starts from a landing-like position (on the
+      ground, or below ``low_ft_above_field`` and not climbing) and lasts ``min_stop_gap_s``
+      plus the time to come down from there at ``fastest_vertical_fpm``; or when it ends at a
+      takeoff-like one (on the ground, or low and not descending) and lasts ``min_stop_gap_s``
+      plus the time to come down and climb back; any gap of ``max_cruise_gap_s`` or more
+      separates flights. Live, these are also the timeouts after which a flight closes.
     - A flight needs ``min_airborne_positions`` airborne positions over ``min_airborne_s``.
     - Ground positions before takeoff belong to the flight for at most ``max_taxi_s``.
     """
@@ -52,8 +53,9 @@ class Segmentation:
     stop_speed_kt: float = 40.0
     min_stop_gap_s: float = 900.0
     max_cruise_gap_s: float = 4 * 3600.0
-    low_ft_above_field: float = 10_000.0
+    low_ft_above_field: float = 18_000.0
     climb_threshold_fpm: float = 300.0
+    fastest_vertical_fpm: float = 4000.0
     min_airborne_positions: int = 3
     min_airborne_s: float = 30.0
     max_taxi_s: float = 1800.0

@@ -24,8 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from skytrace.flights.airports import FieldIndex
+from skytrace.flights.build import build_flights
+from skytrace.flights.columns import Cols
 from skytrace.flights.config import FlightConfig
-from skytrace.flights.record import Context, build_flight
+from skytrace.flights.record import Context
 from skytrace.flights.segment import CLOSED_BY_END, landing_like_timeout_s, segment
 from skytrace.model import POSITION_DTYPE, Event, Flight, IdentityLookup
 from skytrace.pipeline import FlightUpdate
@@ -48,17 +50,21 @@ def _context(
     return Context(config or FlightConfig(), airports, fields, areas, identities)
 
 
-def _sorted(positions: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
-    rows = np.asarray(positions)
-    if rows.dtype != POSITION_DTYPE:
-        rows = rows.astype(POSITION_DTYPE)
+def _order(rows: npt.NDArray[np.void]) -> npt.NDArray[np.intp] | None:
+    """Row order by (icao24, time_s); None when ``rows`` are in that order already."""
     if len(rows) < 2:
-        return rows
+        return None
     icao, t = rows["icao24"], rows["time_s"]
-    ordered = bool(np.all((icao[1:] > icao[:-1]) | ((icao[1:] == icao[:-1]) & (t[1:] >= t[:-1]))))
-    if ordered:
-        return rows
-    return rows[np.lexsort((t, icao))]
+    d_icao = icao[1:].astype(np.int64) - icao[:-1]
+    if bool(np.all((d_icao > 0) | ((d_icao == 0) & (t[1:] >= t[:-1])))):
+        return None
+    if bool(np.all(t[1:] >= t[:-1])):
+        # Time-ordered (as the store returns them): a stable sort by address keeps time order
+        # inside each aircraft; two 16-bit radix passes are much faster than a 32-bit sort.
+        lo = np.argsort((icao & 0xFFFF).astype(np.uint16), kind="stable")
+        hi = np.argsort((icao[lo] >> 16).astype(np.uint16), kind="stable")
+        return np.asarray(lo[hi])
+    return np.lexsort((t, icao))
 
 
 def detect_flights(
@@ -73,15 +79,14 @@ def detect_flights(
     Every flight is closed: the end of the rows ends the flights still in the air.
     """
     ctx = _context(airports, areas, identities, config)
-    rows = _sorted(positions)
-    segs, ground = segment(rows, ctx.config, ctx.fields)
-    flights: list[Flight] = []
-    events: list[Event] = []
-    for s in segs[segs["qualified"]]:
-        a, b = int(s["start"]), int(s["end"])
-        flight, evs = build_flight(rows[a:b], ground[a:b], ctx, final=True)
-        flights.append(flight)
-        events.extend(evs)
+    rows = np.asarray(positions)
+    if len(rows) == 0:
+        return [], []
+    cols = Cols.from_rows(rows, _order(rows))
+    segs, ground = segment(cols, ctx.config, ctx.fields)
+    built = build_flights(cols, ground, segs[segs["qualified"]], ctx, final=True)
+    flights = [f for f, _ in built]
+    events = [x for _, evs in built for x in evs]
     flights.sort(key=lambda f: (f.first_seen_s, f.icao24))
     events.sort(key=lambda e: (e.time_s, e.icao24, e.kind.value, e.value))
     return flights, events
@@ -141,10 +146,9 @@ class FlightDetector:
         ac = self._aircraft.get(icao24)
         if ac is None or ac.flight is None:
             return None
-        segs, ground = segment(ac.rows, self._ctx.config, self._ctx.fields, ac.ground)
-        last = segs[-1]
-        a, b = int(last["start"]), int(last["end"])
-        flight, _ = build_flight(ac.rows[a:b], ground[a:b], self._ctx, final=False)
+        cols = Cols.from_rows(ac.rows)
+        segs, ground = segment(cols, self._ctx.config, self._ctx.fields, ac.ground)
+        ((flight, _),) = build_flights(cols, ground, segs[-1:], self._ctx, final=False)
         return flight
 
     # -- internals --------------------------------------------------------------------
@@ -165,11 +169,11 @@ class FlightDetector:
             ground_known = np.concatenate(
                 [ground_known, classify_ground(new, ctx.config, ctx.fields)]
             )
-        segs, ground = segment(buf, ctx.config, ctx.fields, ground_known)
-        for s in segs[:-1]:  # complete pieces: cut by a stop or a gap
-            if s["qualified"]:
-                a, b = int(s["start"]), int(s["end"])
-                flight, evs = build_flight(buf[a:b], ground[a:b], ctx, final=True)
+        cols = Cols.from_rows(buf)
+        segs, ground = segment(cols, ctx.config, ctx.fields, ground_known)
+        for k in range(len(segs) - 1):  # complete pieces: cut by a stop or a gap
+            if segs[k]["qualified"]:
+                ((flight, evs),) = build_flights(cols, ground, segs[k : k + 1], ctx, final=True)
                 self._emit(ac, flight, evs, out)
             ac.flight, ac.sent_s, ac.emitted = None, -np.inf, set()
         last = segs[-1]
@@ -187,8 +191,7 @@ class FlightDetector:
         if last["qualified"]:
             t_last = float(buf["time_s"][-1])
             if ac.flight is None or t_last - ac.sent_s >= ctx.config.live_refresh_s:
-                a, b = int(last["start"]) - keep_from, int(last["end"]) - keep_from
-                flight, evs = build_flight(ac.rows[a:b], ac.ground[a:b], ctx, final=False)
+                ((flight, evs),) = build_flights(cols, ground, segs[-1:], ctx, final=False)
                 self._emit(ac, flight, evs, out)
                 ac.flight, ac.sent_s = flight, t_last
 
@@ -196,11 +199,10 @@ class FlightDetector:
         ac = self._aircraft.pop(icao24)
         if len(ac.rows) == 0:
             return
-        segs, ground = segment(ac.rows, self._ctx.config, self._ctx.fields, ac.ground)
-        last = segs[-1]
-        if last["qualified"]:
-            a, b = int(last["start"]), int(last["end"])
-            flight, evs = build_flight(ac.rows[a:b], ground[a:b], self._ctx, final=True)
+        cols = Cols.from_rows(ac.rows)
+        segs, ground = segment(cols, self._ctx.config, self._ctx.fields, ac.ground)
+        if segs[-1]["qualified"]:
+            ((flight, evs),) = build_flights(cols, ground, segs[-1:], self._ctx, final=True)
             self._emit(ac, flight, evs, out)
 
     @staticmethod

@@ -26,17 +26,16 @@ from skytrace.model import Event, EventKind
 __all__ = ["area_events", "coverage_events", "emergency_events", "go_around_events"]
 
 
-def _event(rows: npt.NDArray[np.void], i: int, kind: EventKind, value: str, fid: str) -> Event:
-    r = rows[i]
+def _event(rows: Any, i: int, kind: EventKind, value: str, fid: str) -> Event:
     return Event(
-        time_s=float(r["time_s"]),
-        icao24=int(r["icao24"]),
+        time_s=float(rows["time_s"][i]),
+        icao24=int(rows["icao24"][i]),
         kind=kind,
         value=value,
         flight_id=fid,
-        lat=float(r["lat"]),
-        lon=float(r["lon"]),
-        altitude_ft=float(r["altitude_ft"]),
+        lat=float(rows["lat"][i]),
+        lon=float(rows["lon"][i]),
+        altitude_ft=float(rows["altitude_ft"][i]),
     )
 
 
@@ -79,61 +78,50 @@ def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
 
 
 def go_around_events(
-    rows: npt.NDArray[np.void],
+    rows: Any,
     ground: npt.NDArray[np.bool_],
-    stop_interior: list[tuple[int, int]],
+    dip: npt.NDArray[np.bool_],
     rules: EventRules,
     fields: FieldIndex | None,
     icao_of: Any,
     fid: str,
 ) -> list[Event]:
-    """Airborne dips low near an airport between higher rows, and touch-and-gos.
+    """Touch-and-gos and go-arounds of one flight's rows.
 
-    ``stop_interior``: the ground runs inside the flight (touch-and-go), [start, end).
+    A touch-and-go is a ground run with airborne rows on both sides (the flight did not stop).
+    A go-around (or low pass) is a run of ``dip`` rows — airborne, below ``20,000`` ft and
+    below the highest field nearby + ``go_around_ft_above_field``, and lower than an earlier
+    row of the flight — between airborne rows outside the dip, in which the aircraft came
+    within ``go_around_ft_above_field`` of a field within ``go_around_radius_km``.
     ``icao_of(index_into_fields) -> str`` names an airport of the field index.
     """
     out: list[Event] = []
-    for a, b in stop_interior:
-        i = a + int(np.argmin(rows["groundspeed_kt"][a:b])) if b > a else a
-        out.append(
-            _event(
-                rows,
-                i,
-                EventKind.GO_AROUND,
-                _name(rows, i, fields, icao_of, rules) + " touch-and-go",
-                fid,
-            )
-        )
-    if fields is None:
+    n = len(ground)
+    for a, b in _runs(ground):
+        if a == 0 or b >= n:
+            continue  # taxi out / after landing: not inside the flight
+        i = a + int(np.argmin(np.nan_to_num(rows["groundspeed_kt"][a:b], nan=np.inf)))
+        name = _name(rows, i, fields, icao_of, rules)
+        out.append(_event(rows, i, EventKind.GO_AROUND, f"{name} touch-and-go".strip(), fid))
+    if fields is None or not dip.any():
         return out
     alt = rows["altitude_ft"].astype(np.float64)
-    cand = np.flatnonzero(~ground & (alt < 20_000))
-    if cand.size:
-        # skip rows far above every field nearby before searching for the nearest one
-        ceiling = fields.max_field_elevation_ft(rows["lat"][cand], rows["lon"][cand])
-        cand = cand[alt[cand] < ceiling + rules.go_around_ft_above_field]
-    if cand.size == 0:
-        return out
-    idx, dist = fields.nearest(rows["lat"][cand], rows["lon"][cand])
-    height = alt[cand] - fields.elevation_ft[idx]
-    low = np.zeros(len(rows), np.bool_)
-    low[cand[(height < rules.go_around_ft_above_field) & (dist <= rules.go_around_radius_km)]] = (
-        True
-    )
-    high_air = ~ground & ~low & np.isfinite(alt)
-    for a, b in _runs(low):
-        if a == 0 or b >= len(rows) or not high_air[a - 1] or not high_air[b]:
+    high = ~ground & ~dip & np.isfinite(alt)
+    for a, b in _runs(dip):
+        if a == 0 or b >= n or not high[a - 1] or not high[b]:
             continue
-        i = a + int(np.nanargmin(alt[a:b])) if np.isfinite(alt[a:b]).any() else a
-        out.append(
-            _event(rows, i, EventKind.GO_AROUND, _name(rows, i, fields, icao_of, rules), fid)
+        idx, dist = fields.nearest(rows["lat"][a:b], rows["lon"][a:b])
+        low = (alt[a:b] - fields.elevation_ft[idx] < rules.go_around_ft_above_field) & (
+            dist <= rules.go_around_radius_km
         )
+        if not low.any():
+            continue
+        k = int(np.argmin(np.where(low, alt[a:b], np.inf)))
+        out.append(_event(rows, a + k, EventKind.GO_AROUND, str(icao_of(int(idx[k]))), fid))
     return out
 
 
-def _name(
-    rows: npt.NDArray[np.void], i: int, fields: FieldIndex | None, icao_of: Any, rules: EventRules
-) -> str:
+def _name(rows: Any, i: int, fields: FieldIndex | None, icao_of: Any, rules: EventRules) -> str:
     if fields is None:
         return ""
     idx, dist = fields.nearest(rows["lat"][i : i + 1], rows["lon"][i : i + 1])

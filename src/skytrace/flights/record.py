@@ -19,7 +19,6 @@ Units: feet, knots, ft/min, km, UTC epoch seconds. Pure; thread-safe.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,14 +26,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.errors import SkytraceError
-from skytrace.flights import events as ev
 from skytrace.flights.airports import Choice, FieldIndex
+from skytrace.flights.columns import Cols
 from skytrace.flights.config import FlightConfig
-from skytrace.flights.geo import bearing_deg, compass_word, haversine_km
-from skytrace.model import AirportCall, Event, EventKind, Flight, IdentityLookup, Source
+from skytrace.flights.geo import compass_word
+from skytrace.model import AirportCall, Event, EventKind, IdentityLookup
 
-__all__ = ["Context", "build_flight", "flight_id"]
+__all__ = ["Context", "at_event", "flight_id", "inferred_call", "observed_call"]
 
 ROLL_GROUND_S = 90.0
 ROLL_AIR_S = 30.0
@@ -76,18 +74,13 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60.0:.0f} min"
 
 
-def _rate_fpm(rows: npt.NDArray[np.void], air_idx: npt.NDArray[np.intp], k: int) -> float:
-    """Vertical rate at airborne row air_idx[0]: reported, else slope of the next ``k`` rows."""
-    vr = float(rows["vertical_rate_fpm"][air_idx[0]])
-    if vr == vr:
-        return vr
-    sel = air_idx[:k] if k > 0 else air_idx[k:]
-    alt = rows["altitude_ft"][sel].astype(np.float64)
-    t = rows["time_s"][sel]
-    ok = np.isfinite(alt)
-    if ok.sum() < 2 or t[ok][-1] <= t[ok][0]:
-        return math.nan
-    return float((alt[ok][-1] - alt[ok][0]) / (t[ok][-1] - t[ok][0]) * 60.0)
+def _bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """geo.bearing_deg for one pair of points, without numpy overhead."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return math.degrees(math.atan2(y, x)) % 360.0
 
 
 def _call(choice: Choice, method: str, evidence: str) -> AirportCall:
@@ -125,69 +118,72 @@ def _call(choice: Choice, method: str, evidence: str) -> AirportCall:
 _NONE = Choice(None, math.nan, math.nan, "", 0.0, ())
 
 
-def _end(
-    rows: npt.NDArray[np.void],
+def observed_call(
+    cols: Cols,
     ground: npt.NDArray[np.bool_],
+    start: int,
+    end: int,
+    edge: int,
+    nb: int,
     ctx: Context,
     phase: str,
 ) -> tuple[AirportCall | None, float]:
-    """The takeoff (phase "takeoff") or landing ("landing") of a flight's rows."""
-    cfg = ctx.config.inference
-    t = rows["time_s"]
-    air_idx = np.flatnonzero(~ground)
-    if phase == "landing":
-        air_idx = air_idx[::-1]
-    edge = int(air_idx[0])
-    step = -1 if phase == "takeoff" else 1
-    nb = edge + step
+    """An observed takeoff (``edge`` first airborne row, ``nb`` the ground row before it) or
+    landing (``edge`` last airborne row, ``nb`` the ground row after it) of rows
+    [start, end)."""
+    t = cols["time_s"]
     word = "takeoff" if phase == "takeoff" else "landing"
-    observed = 0 <= nb < len(rows) and ground[nb] and abs(t[edge] - t[nb]) <= cfg.observed_max_gap_s
-    if observed:
-        time_s = (float(t[edge]) + float(t[nb])) / 2.0
-        if ctx.airports is None:
-            return None, time_s
-        if phase == "takeoff":
-            g = np.flatnonzero(ground[:edge] & (t[:edge] >= t[nb] - ROLL_GROUND_S))
-            a = np.flatnonzero(~ground & (t >= t[edge]) & (t <= t[edge] + ROLL_AIR_S))
-            sel = np.concatenate([g, a])
-        else:
-            a = np.flatnonzero(~ground & (t <= t[edge]) & (t >= t[edge] - ROLL_AIR_S))
-            g = np.flatnonzero(ground & (t >= t[nb]) & (t <= t[nb] + ROLL_GROUND_S))
-            g = g[g > edge]
-            sel = np.concatenate([a, g])
-        roll = rows[sel]
-        anchor = int(np.flatnonzero(sel == nb)[0])
-        choice = ctx.config.airport_choice.choose_observed(ctx.airports, roll, anchor)
-        if choice.airport is None:
-            return _call(
-                choice,
-                "unknown",
-                f"{word} seen on the ground at {_hhmm(t[nb])} but no airport within reach",
-            ), time_s
-        place = (
-            f"on runway {choice.runway}"
-            if choice.runway
-            else (f"on the ground {choice.distance_km:.1f} km from the airport reference point")
-        )
-        if phase == "takeoff":
-            text = f"observed: last on the ground {place}, airborne at {_hhmm(t[edge])}"
-        else:
-            text = f"observed: last airborne at {_hhmm(t[edge])}, then {place}"
-        return _call(choice, "observed", text), time_s
-
-    row = rows[edge]
-    rate = _rate_fpm(rows, air_idx, ctx.config.segmentation.min_airborne_positions)
-    seen = "first seen" if phase == "takeoff" else "last seen"
-    alt = float(row["altitude_ft"])
-    moving_right = (
-        rate >= ctx.config.segmentation.climb_threshold_fpm
-        if phase == "takeoff"
-        else rate <= -ctx.config.segmentation.climb_threshold_fpm
-    )
+    time_s = (float(t[edge]) + float(t[nb])) / 2.0
     if ctx.airports is None:
+        return None, time_s
+    te, tn = float(t[edge]), float(t[nb])
+    # only rows within the roll's time window matter: find it by bisection, not by a scan
+    w0 = start + int(np.searchsorted(t[start:end], min(te, tn) - ROLL_GROUND_S, "left"))
+    w1 = start + int(np.searchsorted(t[start:end], max(te, tn) + ROLL_GROUND_S, "right"))
+    start = w0
+    rows_t = t[w0:w1]
+    g_mask = ground[w0:w1]
+    if phase == "takeoff":
+        g = np.flatnonzero(g_mask & (rows_t <= tn) & (rows_t >= tn - ROLL_GROUND_S))
+        a = np.flatnonzero(~g_mask & (rows_t >= te) & (rows_t <= te + ROLL_AIR_S))
+        sel = np.concatenate([g, a]) + start
+    else:
+        a = np.flatnonzero(~g_mask & (rows_t <= te) & (rows_t >= te - ROLL_AIR_S))
+        g = np.flatnonzero(g_mask & (rows_t >= tn) & (rows_t <= tn + ROLL_GROUND_S))
+        g = g[g + start > edge]
+        sel = np.concatenate([a, g]) + start
+    roll = cols[sel]
+    anchor = int(np.flatnonzero(sel == nb)[0])
+    choice = ctx.config.airport_choice.choose_observed(ctx.airports, roll, anchor)
+    if choice.airport is None:
+        text = f"{word} seen on the ground at {_hhmm(tn)} but no airport within reach"
+        return _call(choice, "unknown", text), time_s
+    place = (
+        f"on runway {choice.runway}"
+        if choice.runway
+        else f"on the ground {choice.distance_km:.1f} km from the airport reference point"
+    )
+    if phase == "takeoff":
+        text = f"observed: last on the ground {place}, airborne at {_hhmm(te)}"
+    else:
+        text = f"observed: last airborne at {_hhmm(te)}, then {place}"
+    return _call(choice, "observed", text), time_s
+
+
+def inferred_call(
+    choice: Choice | None, cols: Cols, edge: int, rate: float, ctx: Context, phase: str
+) -> tuple[AirportCall | None, float]:
+    """A takeoff or landing inferred from the first/last airborne row ``edge`` (or unknown)."""
+    if ctx.airports is None or choice is None:
         return None, math.nan
-    choice = ctx.config.airport_choice.choose_inferred(
-        ctx.airports, row, phase, cfg.max_distance_km, cfg.max_ft_above_field, ctx.fields
+    cfg = ctx.config.inference
+    seg = ctx.config.segmentation
+    word = "takeoff" if phase == "takeoff" else "landing"
+    seen = "first seen" if phase == "takeoff" else "last seen"
+    alt = float(cols["altitude_ft"][edge])
+    lat, lon = float(cols["lat"][edge]), float(cols["lon"][edge])
+    moving_right = (
+        rate >= seg.climb_threshold_fpm if phase == "takeoff" else rate <= -seg.climb_threshold_fpm
     )
     height = choice.height_above_field_ft
     if choice.airport is None or not moving_right or height != height:
@@ -200,11 +196,7 @@ def _end(
         if choice.airport is not None and height != height:
             why = "altitude unknown"
         alt_txt = _ft(alt) if alt == alt else "unknown altitude"
-        return _call(
-            _NONE if choice.airport is None else choice,
-            "unknown",
-            f"{word} not seen: {seen} at {alt_txt}, {why}",
-        ), math.nan
+        return _call(choice, "unknown", f"{word} not seen: {seen} at {alt_txt}, {why}"), math.nan
     used = (
         min(max(abs(rate), cfg.min_rate_fpm), cfg.max_rate_fpm)
         if rate == rate
@@ -212,9 +204,10 @@ def _end(
     )
     elapsed_s = max(0.0, height) / used * 60.0
     unc_s = max(cfg.min_uncertainty_s, cfg.uncertainty_fraction * elapsed_s)
-    time_s = float(t[edge]) - elapsed_s if phase == "takeoff" else float(t[edge]) + elapsed_s
+    t_edge = float(cols["time_s"][edge])
+    time_s = t_edge - elapsed_s if phase == "takeoff" else t_edge + elapsed_s
     a = choice.airport
-    direction = compass_word(float(bearing_deg(a.lat, a.lon, row["lat"], row["lon"])))
+    direction = compass_word(_bearing(float(a.lat), float(a.lon), lat, lon))
     verb = "climbing" if phase == "takeoff" else "descending"
     rate_txt = f"{abs(rate):,.0f} ft/min" if rate == rate else "an unknown rate"
     when = "earlier" if phase == "takeoff" else "later"
@@ -226,112 +219,15 @@ def _end(
     return _call(choice, "inferred", text), time_s
 
 
-def _interior_ground_runs(ground: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """Ground runs with airborne rows on both sides (touch-and-gos), [start, end)."""
-    runs = ev._runs(ground)
-    return [(a, b) for a, b in runs if a > 0 and b < len(ground)]
-
-
-def build_flight(
-    rows: npt.NDArray[np.void],
-    ground: npt.NDArray[np.bool_],
-    ctx: Context,
-    final: bool,
-) -> tuple[Flight, list[Event]]:
-    """The Flight record and the events of one flight's rows (one aircraft, time-ordered).
-
-    ``final`` False (a live flight still open): no landing yet, status "open".
-    """
-    cfg = ctx.config
-    icao24 = int(rows["icao24"][0])
-    t = rows["time_s"]
-    air = np.flatnonzero(~ground)
-    departure, takeoff_s = _end(rows, ground, ctx, "takeoff")
-    arrival, landing_s = (None, math.nan)
-    if final:
-        arrival, landing_s = _end(rows, ground, ctx, "landing")
-    fid = flight_id(icao24, takeoff_s if takeoff_s == takeoff_s else float(t[0]))
-
-    cs_col = rows["callsign"]
-    uniq, first = np.unique(cs_col, return_index=True)
-    callsigns = tuple(
-        dict.fromkeys(
-            c.decode("ascii", "replace").strip() for c in uniq[np.argsort(first)] if c.strip()
-        )
-    )
-    ident = None
-    if ctx.identities is not None:
-        try:
-            ident = ctx.identities.identify(icao24, callsigns[0] if callsigns else "")
-        except SkytraceError:
-            ident = None
-    lat, lon = rows["lat"], rows["lon"]
-    step_km = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    if departure is not None and arrival is not None and departure.icao and arrival.icao:
-        gc = float(haversine_km(departure.lat, departure.lon, arrival.lat, arrival.lon))
-    else:
-        gc = float(haversine_km(lat[air[0]], lon[air[0]], lat[air[-1]], lon[air[-1]]))
-    alt = rows["altitude_ft"]
-    counts = Counter(rows["source"].tolist())
-    sources = tuple(
-        Source(s).label if s in Source._value2member_map_ else str(s)
-        for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    )
-    gaps = ev.coverage_gaps(rows, cfg.events)
-    flight = Flight(
-        flight_id=fid,
-        icao24=icao24,
-        status="closed" if final else "open",
-        first_seen_s=float(t[0]),
-        last_seen_s=float(t[-1]),
-        departure=departure,
-        arrival=arrival,
-        takeoff_s=takeoff_s,
-        landing_s=landing_s,
-        callsigns=callsigns,
-        registration=ident.registration if ident else "",
-        typecode=ident.typecode if ident else "",
-        type_description=ident.type_description if ident else "",
-        country=ident.country if ident else "",
-        operator_icao=ident.operator_icao if ident else "",
-        operator_name=ident.operator_name if ident else "",
-        operator_source=ident.operator_source if ident else "unknown",
-        distance_flown_km=round(float(step_km.sum()), 3),
-        gc_distance_km=round(gc, 3),
-        max_altitude_ft=float(np.nanmax(alt)) if np.isfinite(alt).any() else math.nan,
-        n_positions=len(rows),
-        n_receivers=int(rows["n_receivers"].max()),
-        sources=sources,
-        gaps=tuple((float(t[a]), float(t[b])) for a, b in gaps),
-    )
-    events: list[Event] = []
-    if takeoff_s == takeoff_s:
-        code = departure.icao if departure is not None else ""
-        events.append(_at(rows, int(air[0]), EventKind.TAKEOFF, code, fid, takeoff_s))
-    if final and landing_s == landing_s:
-        code = arrival.icao if arrival is not None else ""
-        events.append(_at(rows, int(air[-1]), EventKind.LANDING, code, fid, landing_s))
-    events += ev.coverage_events(rows, cfg.events, fid)
-    events += ev.emergency_events(rows, cfg.events, fid)
-    events += ev.go_around_events(
-        rows, ground, _interior_ground_runs(ground), cfg.events, ctx.fields, ctx.icao_of, fid
-    )
-    events += ev.area_events(rows, cfg.events, ctx.areas, fid)
-    events.sort(key=lambda e: (e.time_s, e.kind.value, e.value))
-    return flight, events
-
-
-def _at(
-    rows: npt.NDArray[np.void], i: int, kind: EventKind, value: str, fid: str, time_s: float
-) -> Event:
-    r = rows[i]
+def at_event(cols: Cols, i: int, kind: EventKind, value: str, fid: str, time_s: float) -> Event:
+    """An event at time ``time_s`` placed at row ``i``."""
     return Event(
         time_s=time_s,
-        icao24=int(r["icao24"]),
+        icao24=int(cols["icao24"][i]),
         kind=kind,
         value=value,
         flight_id=fid,
-        lat=float(r["lat"]),
-        lon=float(r["lon"]),
-        altitude_ft=float(r["altitude_ft"]),
+        lat=float(cols["lat"][i]),
+        lon=float(cols["lon"][i]),
+        altitude_ft=float(cols["altitude_ft"][i]),
     )

@@ -4,11 +4,13 @@ Algorithm (every step is a numpy pass over all rows; nothing loops per position)
 
 1. *Ground state* per row (``classify_ground``): on-ground flag with a sane altitude, or —
    with airports known — slow and within a few hundred feet of the nearest field.
-2. *Gap splits*: between consecutive rows of one aircraft, a gap of ``min_stop_gap_s`` or more
-   splits when the row before is landing-like (ground, or low above the nearest field and
-   not climbing) or the row after is takeoff-like (ground, or low and not descending); a gap
-   of ``max_cruise_gap_s`` or more always splits. Each test looks only at the two rows of
-   the gap, so the live detector, seeing the same two rows, decides the same.
+2. *Gap splits*: between consecutive rows of one aircraft, a gap splits when the row before
+   is landing-like (ground, or low above the nearest field and not climbing) and the gap is
+   ``min_stop_gap_s`` longer than coming down from that height at ``fastest_vertical_fpm``;
+   or when the row after is takeoff-like (ground, or low and not descending) and the gap is
+   ``min_stop_gap_s`` longer than coming down from the row before and climbing to the row
+   after; a gap of ``max_cruise_gap_s`` or more always splits. Each test looks only at the
+   two rows of the gap, so the live detector, seeing the same two rows, decides the same.
 3. *Stops*: runs of ground rows. A ground run that follows airborne rows of the same piece
    is a landing that ends the flight once it has lasted ``min_stop_s`` or slowed to
    ``stop_speed_kt``; the flight is cut after the confirming row. A run that never
@@ -25,7 +27,7 @@ relies on that. Pure; thread-safe.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +55,7 @@ SEGMENT_DTYPE: Final = np.dtype(
 
 
 def classify_ground(
-    rows: npt.NDArray[np.void], config: FlightConfig, fields: FieldIndex | None
+    rows: Any, config: FlightConfig, fields: FieldIndex | None
 ) -> npt.NDArray[np.bool_]:
     """True for rows on the ground (see GroundRule)."""
     rule = config.ground
@@ -71,17 +73,17 @@ def classify_ground(
 
 
 def height_above_field_ft(
-    rows: npt.NDArray[np.void], fields: FieldIndex | None, max_distance_km: float
+    rows: Any, fields: FieldIndex | None, max_distance_km: float
 ) -> npt.NDArray[np.float64]:
     """Altitude above the nearest field within reach; altitude itself without airports."""
-    alt = rows["altitude_ft"].astype(np.float64)
+    alt = np.asarray(rows["altitude_ft"], np.float64)
     if fields is None:
         return alt
-    return alt - fields.field_elevation_ft(rows["lat"], rows["lon"], max_distance_km)
+    return np.asarray(alt - fields.field_elevation_ft(rows["lat"], rows["lon"], max_distance_km))
 
 
 def _gap_splits(
-    rows: npt.NDArray[np.void],
+    rows: Any,
     ground: npt.NDArray[np.bool_],
     new_ac: npt.NDArray[np.bool_],
     config: FlightConfig,
@@ -102,27 +104,44 @@ def _gap_splits(
     h_after = height_above_field_ft(after, fields, reach)
     thr = seg.climb_threshold_fpm
     vr_b, vr_a = before["vertical_rate_fpm"], after["vertical_rate_fpm"]
-    landing_like = ground[cand - 1] | ((h_before < seg.low_ft_above_field) & ~(vr_b >= thr))
-    takeoff_like = ground[cand] | ((h_after < seg.low_ft_above_field) & ~(vr_a <= -thr))
-    always = (t[cand] - t[cand - 1]) >= seg.max_cruise_gap_s
-    split[cand[always | landing_like | takeoff_like]] = True
+    g_b, g_a = ground[cand - 1], ground[cand]
+    landing_like = g_b | ((h_before < seg.low_ft_above_field) & ~(vr_b >= thr))
+    takeoff_like = g_a | ((h_after < seg.low_ft_above_field) & ~(vr_a <= -thr))
+    # the time it takes at least to come down from / climb to these heights
+    alt_b = np.asarray(before["altitude_ft"], np.float64)
+    alt_a = np.asarray(after["altitude_ft"], np.float64)
+    down_s = _climb_time_s(np.where(g_b, 0.0, np.where(np.isnan(h_before), alt_b, h_before)), seg)
+    up_s = _climb_time_s(np.where(g_a, 0.0, np.where(np.isnan(h_after), alt_a, h_after)), seg)
+    dt = t[cand] - t[cand - 1]
+    split_here = dt >= seg.max_cruise_gap_s
+    split_here |= landing_like & (dt >= seg.min_stop_gap_s + down_s)
+    split_here |= takeoff_like & (dt >= seg.min_stop_gap_s + down_s + up_s)
+    split[cand[split_here]] = True
     return split
 
 
+def _climb_time_s(height_ft: npt.NDArray[np.float64], seg: Any) -> npt.NDArray[np.float64]:
+    """Seconds to cover ``height_ft`` at the fastest plausible vertical rate (0 if unknown)."""
+    h = np.nan_to_num(np.maximum(np.asarray(height_ft, np.float64), 0.0))
+    return np.asarray(h / seg.fastest_vertical_fpm * 60.0)
+
+
 def landing_like_timeout_s(
-    row: npt.NDArray[np.void], ground: bool, config: FlightConfig, fields: FieldIndex | None
+    row: Any, ground: bool, config: FlightConfig, fields: FieldIndex | None
 ) -> float:
     """After how long without positions a flight whose last row is ``row`` is over."""
     seg = config.segmentation
     h = height_above_field_ft(row, fields, config.inference.max_distance_km)[0]
     vr = row["vertical_rate_fpm"][0]
-    if ground or (h < seg.low_ft_above_field and not vr >= seg.climb_threshold_fpm):
+    if ground:
         return seg.min_stop_gap_s
+    if h < seg.low_ft_above_field and not vr >= seg.climb_threshold_fpm:
+        return seg.min_stop_gap_s + float(_climb_time_s(np.asarray([h]), seg)[0])
     return seg.max_cruise_gap_s
 
 
 def segment(
-    rows: npt.NDArray[np.void],
+    rows: Any,
     config: FlightConfig,
     fields: FieldIndex | None = None,
     ground: npt.NDArray[np.bool_] | None = None,

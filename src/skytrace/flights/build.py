@@ -1,0 +1,325 @@
+"""From pieces of position columns to ``Flight`` records and their events, many at once.
+
+``build_flights(cols, ground, segs, ctx, final)`` turns every flight piece of ``segs``
+(SEGMENT_DTYPE rows over ``cols``) into its Flight and events. Everything that can be is
+computed for all flights together with numpy (segment reductions with ``reduceat`` over
+[start, end) slices, one airport search for all inferred takeoffs and landings, one area
+lookup for all samples); per flight, Python only assembles the records and handles the rare
+cases (an observed roll fitted to runways, a dip near a field, an area crossing).
+
+The live detector calls this with one piece of one aircraft's buffer, history with all
+pieces of all aircraft: each piece's results depend only on its own rows, so both give the
+same flights. Takeoff/landing rules: see ``record``. Pure; thread-safe.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.errors import SkytraceError
+from skytrace.flights import events as ev
+from skytrace.flights.airports import Choice, InferredPoints
+from skytrace.flights.columns import Cols
+from skytrace.flights.geo import haversine_km
+from skytrace.flights.record import Context, at_event, flight_id, inferred_call, observed_call
+from skytrace.model import AircraftIdentity, AirportCall, Event, EventKind, Flight, Source
+
+__all__ = ["build_flights"]
+
+
+def _reduce(
+    ufunc: Any, values: npt.NDArray[Any], lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]
+) -> npt.NDArray[Any]:
+    """``ufunc`` over values[lo[k]:hi[k]] for each k (slices ascending, non-empty)."""
+    idx = np.empty(2 * len(lo), np.int64)
+    idx[0::2] = lo
+    idx[1::2] = hi
+    if idx[-1] >= len(values):
+        idx = idx[:-1]
+    return np.asarray(ufunc.reduceat(values, idx)[0::2])
+
+
+def _slices(
+    points: npt.NDArray[np.intp], lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """For sorted ``points``, the [a, b) positions of those within each [lo, hi)."""
+    return np.searchsorted(points, lo), np.searchsorted(points, hi)
+
+
+def _sources(values: npt.NDArray[Any]) -> list[str]:
+    out = []
+    for v in values:
+        try:
+            out.append(Source(int(v)).label)
+        except ValueError:
+            out.append(str(int(v)))
+    return out
+
+
+def build_flights(
+    cols: Cols,
+    ground: npt.NDArray[np.bool_],
+    segs: npt.NDArray[np.void],
+    ctx: Context,
+    final: bool,
+) -> list[tuple[Flight, list[Event]]]:
+    """Flights and events of the (qualified) pieces ``segs`` of ``cols``."""
+    k_n = len(segs)
+    if k_n == 0:
+        return []
+    cfg = ctx.config
+    n = len(cols)
+    s = segs["start"].astype(np.int64)
+    e = segs["end"].astype(np.int64)
+    fa = segs["first_air"].astype(np.int64)
+    la = segs["last_air"].astype(np.int64)
+    t = cols["time_s"]
+    lat, lon = cols["lat"], cols["lon"]
+    alt = cols["altitude_ft"].astype(np.float64)
+    vr = cols["vertical_rate_fpm"].astype(np.float64)
+
+    # which piece each row is in (-1: none)
+    mark = np.zeros(n + 1, np.int64)
+    np.add.at(mark, s, np.arange(1, k_n + 1))
+    np.add.at(mark, e, -np.arange(1, k_n + 1))
+    sid = np.cumsum(mark[:-1]) - 1
+    in_seg = sid >= 0
+
+    # -- statistics ------------------------------------------------------------------------
+    step = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:]) if n > 1 else np.zeros(1)
+    flown = _reduce(np.add, step, s, e - 1)
+    max_alt = _reduce(np.fmax, alt, s, e)
+    n_rx = _reduce(np.maximum, cols["n_receivers"].astype(np.int64), s, e)
+    src = cols["source"]
+    src_counts = {
+        int(v): _reduce(np.add, (src == v).astype(np.int64), s, e) for v in np.unique(src[in_seg])
+    }
+
+    def firsts(values: npt.NDArray[Any], keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+        """Rows where ``values`` changes (or a piece starts) and ``keep`` holds."""
+        change = np.ones(n, np.bool_)
+        change[1:] = values[1:] != values[:-1]
+        change[s] = True
+        return np.flatnonzero(change & keep)
+
+    cs = cols["callsign"]
+    cs_rows = firsts(cs, cs != b"")
+    cs_lo, cs_hi = _slices(cs_rows, s, e)
+    sq = cols["squawk"]
+    codes = [c.encode() for c in cfg.events.emergency_squawks]
+    em_rows = firsts(sq, np.isin(sq, codes))
+    em_lo, em_hi = _slices(em_rows, s, e)
+    gap_rows = (
+        np.flatnonzero(np.diff(t) >= cfg.events.coverage_gap_s) if n > 1 else (np.zeros(0, np.intp))
+    )
+    gap_lo, gap_hi = _slices(gap_rows, s, e - 1)
+
+    # -- dips (go-around candidates) and touch-and-gos ----------------------------------
+    finite = np.isfinite(alt)
+    dip = np.zeros(n, np.bool_)
+    needs_ga = np.zeros(k_n, np.bool_)
+    cg = np.concatenate(([0], np.cumsum(ground)))
+    needs_ga |= (cg[la] - cg[fa + 1]) > 0  # ground rows between first and last airborne
+    if ctx.fields is not None:
+        # running maximum of whole feet inside each piece: integers, so that a piece gives
+        # the same answer alone (live) as among many (history)
+        feet = np.where(finite, np.floor(np.nan_to_num(alt)), -90_000).astype(np.int64)
+        offset = np.where(in_seg, sid, -1).astype(np.int64) << 20
+        run_max = np.maximum.accumulate(feet + offset) - offset
+        before = np.full(n, -(1 << 40), np.int64)
+        before[1:] = run_max[:-1]
+        before[s] = -(1 << 40)
+        dip = in_seg & ~ground & finite & (alt < 20_000)
+        dip &= before > feet + int(cfg.events.go_around_ft_above_field // 2)
+        idx = np.flatnonzero(dip)
+        if idx.size:
+            ceiling = ctx.fields.max_field_elevation_ft(lat[idx], lon[idx])
+            dip[idx[~(alt[idx] < ceiling + cfg.events.go_around_ft_above_field)]] = False
+        dips = np.flatnonzero(dip)
+        high = np.flatnonzero(in_seg & ~ground & finite & ~dip)
+        d_lo, d_hi = _slices(dips, s, e)
+        h_hi = np.searchsorted(high, e) - 1
+        has_dip = d_hi > d_lo
+        first_dip = dips[np.minimum(d_lo, max(dips.size - 1, 0))] if dips.size else s
+        last_high = high[np.maximum(h_hi, 0)] if high.size else s - 1
+        needs_ga |= has_dip & (h_hi >= 0) & (last_high > first_dip) & (last_high < e)
+
+    # -- takeoff and landing -------------------------------------------------------------
+    gap_ok = cfg.inference.observed_max_gap_s
+    prev = fa - 1
+    obs_to = (prev >= s) & ground[np.maximum(prev, 0)] & (t[fa] - t[np.maximum(prev, 0)] <= gap_ok)
+    nxt = la + 1
+    nxt_c = np.minimum(nxt, n - 1)
+    obs_ld = (nxt < e) & ground[nxt_c] & (t[nxt_c] - t[la] <= gap_ok)
+    air_idx = np.flatnonzero(~ground)
+    k = cfg.segmentation.min_airborne_positions - 1
+    p_to = np.searchsorted(air_idx, fa)
+    kth = air_idx[np.minimum(p_to + k, air_idx.size - 1)]
+    p_ld = np.searchsorted(air_idx, la)
+    kth_l = air_idx[np.maximum(p_ld - k, 0)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope_to = (alt[kth] - alt[fa]) / (t[kth] - t[fa]) * 60.0
+        slope_ld = (alt[la] - alt[kth_l]) / (t[la] - t[kth_l]) * 60.0
+    slope_to = np.where((t[kth] > t[fa]) & np.isfinite(slope_to), slope_to, np.nan)
+    slope_ld = np.where((t[la] > t[kth_l]) & np.isfinite(slope_ld), slope_ld, np.nan)
+    rate_to = np.where(np.isfinite(vr[fa]), vr[fa], slope_to)
+    rate_ld = np.where(np.isfinite(vr[la]), vr[la], slope_ld)
+
+    choices: dict[tuple[int, str], Choice] = {}
+    if ctx.airports is not None:
+        want = [(int(i), "takeoff", int(fa[i])) for i in np.flatnonzero(~obs_to)]
+        if final:
+            want += [(int(i), "landing", int(la[i])) for i in np.flatnonzero(~obs_ld)]
+        if want:
+            rows_i = np.asarray([w[2] for w in want], np.int64)
+            lim = cfg.inference
+            if ctx.fields is not None:
+                rates = np.concatenate([rate_to, rate_ld])
+                where = [j if ph == "takeoff" else k_n + j for j, ph, _ in want]
+                pts = InferredPoints(
+                    lat=lat[rows_i].astype(np.float64),
+                    lon=lon[rows_i].astype(np.float64),
+                    altitude_ft=alt[rows_i],
+                    track_deg=cols["track_deg"][rows_i].astype(np.float64),
+                    groundspeed_kt=cols["groundspeed_kt"][rows_i].astype(np.float64),
+                    rate_fpm=rates[np.asarray(where, np.int64)],
+                    takeoff=np.asarray([w[1] == "takeoff" for w in want]),
+                )
+                found = cfg.airport_choice.choose_inferred_many(
+                    ctx.airports, ctx.fields, pts, lim.max_distance_km, lim.max_ft_above_field
+                )
+            else:
+                found = [Choice(None, math.nan, math.nan, "", 0.0, ()) for _ in want]
+            choices = {(w[0], w[1]): c for w, c in zip(want, found, strict=True)}
+
+    # -- areas -----------------------------------------------------------------------------
+    area_found: list[list[Event]] = [[] for _ in range(k_n)]
+    if ctx.areas is not None:
+        bucket = np.floor(t / cfg.events.area_sample_s)
+        first = np.ones(n, np.bool_)
+        first[1:] = bucket[1:] != bucket[:-1]
+        first[s] = True
+        samples = np.flatnonzero(first & in_seg)
+        same = sid[samples[1:]] == sid[samples[:-1]]
+        for prefix, lookup in (("country", ctx.areas.countries_at), ("fir", ctx.areas.firs_at)):
+            codes_at = np.asarray(lookup(lat[samples], lon[samples]), dtype=object)
+            change = np.flatnonzero(same & (codes_at[1:] != codes_at[:-1]))
+            for c in change:
+                a, b = int(samples[c]), int(samples[c + 1])
+                old = str(codes_at[c])
+                seg_codes = np.asarray(lookup(lat[a : b + 1], lon[a : b + 1]), dtype=object)
+                diff = np.flatnonzero(seg_codes != old)
+                i = a + int(diff[0]) if diff.size else b
+                new = str(seg_codes[i - a])
+                j = int(sid[a])
+                if old:
+                    area_found[j].append(
+                        ev._event(cols, i, EventKind.AREA_EXIT, f"{prefix}:{old}", "")
+                    )
+                if new:
+                    area_found[j].append(
+                        ev._event(cols, i, EventKind.AREA_ENTRY, f"{prefix}:{new}", "")
+                    )
+
+    # -- per flight: assemble --------------------------------------------------------------
+    ident_cache: dict[tuple[int, str], AircraftIdentity | None] = {}
+    icao_col = cols["icao24"]
+    out: list[tuple[Flight, list[Event]]] = []
+    for j in range(k_n):
+        a, b, f_a, l_a = int(s[j]), int(e[j]), int(fa[j]), int(la[j])
+        icao24 = int(icao_col[a])
+        if obs_to[j]:
+            departure, takeoff_s = observed_call(cols, ground, a, b, f_a, f_a - 1, ctx, "takeoff")
+        else:
+            departure, takeoff_s = inferred_call(
+                choices.get((j, "takeoff")), cols, f_a, float(rate_to[j]), ctx, "takeoff"
+            )
+        arrival: AirportCall | None = None
+        landing_s = math.nan
+        if final:
+            if obs_ld[j]:
+                arrival, landing_s = observed_call(cols, ground, a, b, l_a, l_a + 1, ctx, "landing")
+            else:
+                arrival, landing_s = inferred_call(
+                    choices.get((j, "landing")), cols, l_a, float(rate_ld[j]), ctx, "landing"
+                )
+        fid = flight_id(icao24, takeoff_s if takeoff_s == takeoff_s else float(t[a]))
+        callsigns = tuple(
+            dict.fromkeys(
+                c.decode("ascii", "replace").strip() for c in cs[cs_rows[cs_lo[j] : cs_hi[j]]]
+            )
+        )
+        ident = None
+        if ctx.identities is not None:
+            key = (icao24, callsigns[0] if callsigns else "")
+            if key not in ident_cache:
+                try:
+                    ident_cache[key] = ctx.identities.identify(*key)
+                except SkytraceError:
+                    ident_cache[key] = None
+            ident = ident_cache[key]
+        if departure is not None and arrival is not None and departure.icao and arrival.icao:
+            gc = float(haversine_km(departure.lat, departure.lon, arrival.lat, arrival.lon))
+        else:
+            gc = float(haversine_km(lat[f_a], lon[f_a], lat[l_a], lon[l_a]))
+        mix = sorted(
+            ((int(c[j]), v) for v, c in src_counts.items() if c[j] > 0), key=lambda x: (-x[0], x[1])
+        )
+        gaps = gap_rows[gap_lo[j] : gap_hi[j]]
+        flight = Flight(
+            flight_id=fid,
+            icao24=icao24,
+            status="closed" if final else "open",
+            first_seen_s=float(t[a]),
+            last_seen_s=float(t[b - 1]),
+            departure=departure,
+            arrival=arrival,
+            takeoff_s=takeoff_s,
+            landing_s=landing_s,
+            callsigns=callsigns,
+            registration=ident.registration if ident else "",
+            typecode=ident.typecode if ident else "",
+            type_description=ident.type_description if ident else "",
+            country=ident.country if ident else "",
+            operator_icao=ident.operator_icao if ident else "",
+            operator_name=ident.operator_name if ident else "",
+            operator_source=ident.operator_source if ident else "unknown",
+            distance_flown_km=round(float(flown[j]), 3),
+            gc_distance_km=round(gc, 3),
+            max_altitude_ft=float(max_alt[j]),
+            n_positions=b - a,
+            n_receivers=int(n_rx[j]),
+            sources=tuple(_sources(np.asarray([v for _, v in mix]))),
+            gaps=tuple((float(t[g]), float(t[g + 1])) for g in gaps),
+        )
+        evs: list[Event] = []
+        if takeoff_s == takeoff_s:
+            code = departure.icao if departure is not None else ""
+            evs.append(at_event(cols, f_a, EventKind.TAKEOFF, code, fid, takeoff_s))
+        if final and landing_s == landing_s:
+            code = arrival.icao if arrival is not None else ""
+            evs.append(at_event(cols, l_a, EventKind.LANDING, code, fid, landing_s))
+        for g in gaps:
+            evs.append(ev._event(cols, int(g), EventKind.COVERAGE_LOST, "", fid))
+            mins = (t[g + 1] - t[g]) / 60.0
+            evs.append(
+                ev._event(cols, int(g) + 1, EventKind.COVERAGE_REGAINED, f"{mins:.0f} min", fid)
+            )
+        for r in em_rows[em_lo[j] : em_hi[j]]:
+            evs.append(
+                ev._event(cols, int(r), EventKind.EMERGENCY, sq[r].decode("ascii", "replace"), fid)
+            )
+        if needs_ga[j]:
+            for x in ev.go_around_events(
+                cols[a:b], ground[a:b], dip[a:b], cfg.events, ctx.fields, ctx.icao_of, fid
+            ):
+                evs.append(x)
+        for x in area_found[j]:
+            evs.append(Event(x.time_s, x.icao24, x.kind, x.value, fid, x.lat, x.lon, x.altitude_ft))
+        evs.sort(key=lambda x: (x.time_s, x.kind.value, x.value))
+        out.append((flight, evs))
+    return out

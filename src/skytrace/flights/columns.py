@@ -1,0 +1,60 @@
+"""Position columns addressed by name or by row index, without copying a record array.
+
+``Cols`` wraps a dict of equally long numpy columns (the fields of POSITION_DTYPE that flight
+detection reads). ``cols["lat"]`` is a column; ``cols[idx]`` (int array, slice or mask) is a
+new ``Cols`` of those rows. Gathering a few columns by an index is much cheaper than
+gathering whole 64-byte position records, which is what sorting 10 M positions by
+(icao24, time) would otherwise do. Pure; no shared state.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["FIELDS", "Cols"]
+
+FIELDS: Final = (
+    "icao24",
+    "time_s",
+    "lat",
+    "lon",
+    "altitude_ft",
+    "groundspeed_kt",
+    "track_deg",
+    "vertical_rate_fpm",
+    "onground",
+    "source",
+    "n_receivers",
+    "squawk",
+    "callsign",
+)
+
+
+class Cols:
+    """Columns of positions (see the module docstring)."""
+
+    __slots__ = ("_data", "_n")
+
+    def __init__(self, data: dict[str, npt.NDArray[Any]]) -> None:
+        self._data = data
+        self._n = len(next(iter(data.values()))) if data else 0
+
+    @classmethod
+    def from_rows(
+        cls, rows: npt.NDArray[np.void], order: npt.NDArray[np.intp] | None = None
+    ) -> Cols:
+        """Views of the fields of ``rows`` (gathered by ``order`` when given)."""
+        if order is None:
+            return cls({f: rows[f] for f in FIELDS})
+        return cls({f: rows[f][order] for f in FIELDS})
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return self._data[key]
+        return Cols({k: v[key] for k, v in self._data.items()})
