@@ -133,3 +133,28 @@ def test_corrupt_table_file_raises(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(RefdataError, match="import it again"):
         AircraftTable.load(path)
+
+
+def test_fast_and_careful_csv_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import skytrace.refdata.aircraft_formats as formats
+
+    rng = np.random.default_rng(3)
+    flags = ["00", "10", "0011", "1", "", "0100"]
+    lines = [
+        f"{a:06x},r-{a % 977},T{a % 13},{flags[a % 6]}, Type {a % 7} \n"
+        for a in rng.integers(0, 1 << 24, 3000)
+    ]
+    path = write_aircraft(
+        tmp_path, "icao24,registration,typecode,flags,description\n" + "".join(lines)
+    )
+    used: list[bool] = []
+    real_fast = formats._read_csv_fast
+    monkeypatch.setattr(formats, "_read_csv_fast", lambda p: used.append(True) or real_fast(p))
+    fast = read_aircraft(path)
+    monkeypatch.setattr(formats, "_read_csv_fast", lambda p: None)
+    careful = read_aircraft(path)
+    assert used and real_fast(path) is not None  # the clean file took the fast path
+    assert fast.duplicates == careful.duplicates
+    for a in careful.table.icao24[::97]:
+        assert fast.table.get(int(a)) == careful.table.get(int(a))
+    assert np.array_equal(fast.table.icao24, careful.table.icao24)

@@ -19,9 +19,10 @@ that loads in well under a second. Read-only after construction; safe to share b
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -61,11 +62,16 @@ class AircraftRow:
         return bool(self.flags & FLAG_MILITARY)
 
 
-def encode_strings(values: list[str]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.str_]]:
-    """Dictionary-encode strings: (codes, distinct values in order of first appearance)."""
+def encode_strings(values: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.str_]]:
+    """Dictionary-encode strings (a list or a pyarrow string array): (codes, distinct values
+    in order of first appearance)."""
     import pyarrow as pa
 
-    encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(values, type=pa.string())
+    encoded = values.dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
     uniques = np.array(encoded.dictionary.to_pylist() or [""], dtype=str)
     return codes, uniques
@@ -97,15 +103,17 @@ class AircraftTable:
     @classmethod
     def from_lists(
         cls,
-        icao24: list[int],
-        registration: list[str],
-        typecode: list[str],
-        description: list[str],
-        flags: list[int],
-        operator_icao: list[str],
-        operator_name: list[str],
+        icao24: Sequence[int] | npt.NDArray[Any],
+        registration: Sequence[str] | npt.NDArray[Any],
+        typecode: Any,
+        description: Any,
+        flags: Sequence[int] | npt.NDArray[Any],
+        operator_icao: Any,
+        operator_name: Any,
     ) -> tuple[AircraftTable, int]:
-        """Build from row-aligned lists; a repeated address keeps its last row.
+        """Build from row-aligned columns (lists; numpy arrays for addresses, registrations
+        and flags; lists or pyarrow arrays for the other strings); a repeated address keeps
+        its last row.
 
         Returns the table and the number of rows dropped as duplicates.
         """
@@ -125,11 +133,11 @@ class AircraftTable:
             c, v = encode_strings(col)
             codes[name] = c[keep] if len(c) else c
             values[name] = v
-        reg = np.array(registration, dtype=str) if registration else np.array([], "U1")
+        reg = np.asarray(registration, dtype=str) if len(registration) else np.array([], "U1")
         table = cls(
             addr[keep],
             reg[keep] if len(reg) else reg,
-            np.asarray(flags, dtype=np.uint8)[keep] if flags else np.array([], np.uint8),
+            np.asarray(flags, dtype=np.uint8)[keep] if len(flags) else np.array([], np.uint8),
             codes,
             values,
         )
