@@ -294,3 +294,17 @@ def test_export_formats_and_overwrite_protection(data_dir: Path, tmp_path: Path,
         str(data_dir),
     )
     assert code == 0 and target.read_text().startswith("timestamp,icao24,")
+
+
+def test_area_history_by_country_uses_the_reference_outlines(data_dir: Path, capsys) -> None:
+    window = ["--since", "2023-09-12T02:00", "--until", "2023-09-12T04:00"]
+    code, out, _ = run(
+        capsys, "area", "--country", "kp", *window, "--json", "--data-dir", str(data_dir)
+    )
+    result = json.loads(out)
+    assert code == 0 and [a["hex"] for a in result["aircraft"]] == ["7277cf"]
+    # Only the North Korean part of the ZKPY -> UHWW track counts.
+    assert 0 < result["aircraft"][0]["positions"] < 385
+    assert result["aircraft"][0]["first_seen"] == "2023-09-12T02:14:00Z"
+    code, _, err = run(capsys, "area", "--country", "K1", *window, "--data-dir", str(data_dir))
+    assert code == 2 and "alpha-2" in err
