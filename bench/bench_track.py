@@ -12,6 +12,7 @@ FrameBatch):
   memory            state bytes per tracked aircraft with 25,000 synthetic aircraft, from
                     tracemalloc (all Python/numpy allocations the tracker keeps, trail and
                     output excluded) and from the column arrays alone; trail bytes apart
+``--live`` also times live-sized batches (the simulator's Air Koryo scenario in 2 s ticks).
 ``--airports`` gives the tracker the refdata Airports (surface positions of aircraft first
 seen on the ground need it); ``--profile`` prints the top functions of one decode+track run.
 """
@@ -85,6 +86,28 @@ def memory(n: int = 25_000) -> tuple[float, float, float]:
     return (held - trail - out.positions.nbytes) / n, state / n, trail / n
 
 
+def live_batches(n_batches: int = 600) -> tuple[float, int, int]:
+    """(track CPU s, frames, batches) over live-sized batches: the simulator's Air Koryo
+    scenario in 2 s ticks (~400 frames each, heard by up to 7 receivers), decoded beforehand."""
+    from skytrace.simulate.build import Simulation
+    from skytrace.simulate.scenario import builtin_scenario_path, load_scenario
+
+    sim = Simulation.from_scenario(load_scenario(builtin_scenario_path()), tick_s=2.0)
+    batches = []
+    for k, frames in enumerate(sim.batches()):
+        if k >= n_batches:
+            break
+        if len(frames):
+            batches.append((frames, decode_batch(frames)))
+    tracker = Tracker()
+    t0 = time.process_time()
+    for frames, decoded in batches:
+        now = float(frames.time_s[-1])
+        tracker.ingest(frames, decoded, now)
+        tracker.expire(now)
+    return time.process_time() - t0, sum(len(f) for f, _ in batches), len(batches)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
@@ -93,6 +116,7 @@ def main() -> int:
     )
     ap.add_argument("--airports", action="store_true", help="use refdata Airports")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--live", action="store_true", help="also time live-sized batches")
     args = ap.parse_args()
 
     frames = long_flight(_shared() / "modes" / "long_flight.csv")
@@ -121,6 +145,12 @@ def main() -> int:
     per_ac, cols, trail = memory()
     print(f"memory          {per_ac:,.0f} B/aircraft (tracemalloc, 25,000 aircraft, excl. trail)")
     print(f"memory columns  {cols:,.0f} B/aircraft; trail {trail:,.0f} B/aircraft apart")
+    if args.live:
+        cpu, n_live, n_batches = live_batches()
+        print(
+            f"live batches    {n_live / cpu:>12,.0f} frames/s  ({cpu / n_batches * 1e3:.2f} ms per "
+            f"batch of ~{n_live // n_batches} frames, {n_batches} batches, simulator)"
+        )
     if args.profile:
         prof = cProfile.Profile()
         prof.enable()
