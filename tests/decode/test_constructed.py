@@ -238,6 +238,9 @@ def test_fine_tisb_position_with_imf_and_anonymous_address() -> None:
     nt = _row(_frame(18, 1, 0x123456, me))
     assert nt["es_source"] == Source.ADSB_NT and nt["non_icao_address"] is True
     assert nt["nic_b"] is True
+    relay = _row(_frame(18, 5, 0x123456, _me((1, 5, 11), (8, 1, 0))))
+    assert relay["es_source"] == Source.TISB and relay["non_icao_address"] is True
+    assert relay["tisb_imf"] == 0 and "nic_b" not in relay
     adsr = _row(_frame(18, 6, 0x123456, _me((1, 5, 11), (8, 1, 0))))
     assert adsr["es_source"] == Source.ADSR and adsr["non_icao_address"] is False
 

@@ -86,6 +86,7 @@ _SOURCE_OF_CF: Final = np.array(
 )
 # DF18 control fields whose ME follows the DF17 layouts (fine TIS-B, ADS-R, ES/NT)
 _CF_ES_LAYOUT: Final = np.array([1, 1, 1, 0, 0, 1, 1, 0], dtype=np.bool_)
+# ... and those whose position/velocity bit 8/9 is the IMF (not NIC-B / intent change)
 _CF_HAS_IMF: Final = np.array([0, 0, 1, 0, 0, 1, 1, 0], dtype=np.bool_)
 
 
@@ -132,6 +133,10 @@ def decode_es(
         if sel.any():
             idx = np.flatnonzero(sel)
             fn2(out, rows[idx], me[idx], imf[idx])
+    # CF5 addresses are never ICAO ones, whatever the IMF bit of a position says.
+    cf5 = is18 & (cf == 5)
+    if cf5.any():
+        out._put("non_icao_address", rows[cf5], True)
 
 
 def _identification(
