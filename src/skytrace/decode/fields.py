@@ -48,7 +48,7 @@ _CORE_FIELDS: Final[tuple[Field, ...]] = (
         "?",
         "",
         _H,
-        "True only when the address is the AA of a reply whose parity checked (DF11 with IID 0, DF17, DF18). False for address/parity formats: their address is whatever makes the parity fit.",
+        "True only when the address is the AA of a reply whose parity checked (DF11 with IID 0, DF17, DF18). False for address/parity formats: their address is whatever makes the parity fit. A verified DF18 address may still be a non-ICAO one (see non_icao_address).",
     ),
     _f(
         "crc_ok",
