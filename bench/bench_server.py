@@ -1,7 +1,7 @@
 """Benchmark the feeder server: many concurrent loopback feeders pushing Beast at full speed.
 
     python bench/bench_server.py [--feeders 100] [--frames-per-feeder 20000] [--repeat 3]
-                                 [--runtime]
+                                 [--chunk BYTES] [--runtime]
 
 The server (skytrace.sources.server.IngestServer) runs in this process on an ephemeral
 loopback port; the feeders run in a separate process (asyncio, one connection each) and
@@ -46,14 +46,14 @@ def feeder_streams(n_feeders: int, per_feeder: int) -> list[bytes]:
     return out
 
 
-def run_feeders(port: int, n_feeders: int, per_feeder: int, ready: mp.Event) -> None:  # type: ignore[valid-type]
+def run_feeders(port: int, n_feeders: int, per_feeder: int, chunk: int, ready: mp.Event) -> None:  # type: ignore[valid-type]
     streams = feeder_streams(n_feeders, per_feeder)
     ready.set()  # type: ignore[attr-defined]
 
     async def one(data: bytes) -> None:
         _, w = await asyncio.open_connection("127.0.0.1", port)
-        for i in range(0, len(data), 1 << 18):
-            w.write(data[i : i + (1 << 18)])
+        for i in range(0, len(data), chunk):
+            w.write(data[i : i + chunk])
             await w.drain()
         w.close()
         await w.wait_closed()
@@ -64,7 +64,9 @@ def run_feeders(port: int, n_feeders: int, per_feeder: int, ready: mp.Event) -> 
     asyncio.run(main())
 
 
-def one_run(n_feeders: int, per_feeder: int, use_runtime: bool) -> tuple[float, float, int]:
+def one_run(
+    n_feeders: int, per_feeder: int, chunk: int, use_runtime: bool
+) -> tuple[float, float, int]:
     expected = n_feeders * per_feeder
     received = 0
     t_first = t_last = 0.0
@@ -88,7 +90,7 @@ def one_run(n_feeders: int, per_feeder: int, use_runtime: bool) -> tuple[float, 
         server = IngestServer(cfg, process_and_count)
         port = (await server.start())["beast"]
         ready = mp.Event()
-        proc = mp.Process(target=run_feeders, args=(port, n_feeders, per_feeder, ready))
+        proc = mp.Process(target=run_feeders, args=(port, n_feeders, per_feeder, chunk, ready))
         proc.start()
         while not ready.is_set():
             await asyncio.sleep(0.01)
@@ -122,11 +124,12 @@ def main() -> None:
     ap.add_argument("--feeders", type=int, default=100)
     ap.add_argument("--frames-per-feeder", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--chunk", type=int, default=1 << 18, help="bytes per feeder write")
     ap.add_argument("--runtime", action="store_true", help="process through the full runtime")
     args = ap.parse_args()
     rates, cpus = [], []
     for i in range(args.repeat):
-        rate, cpu, n = one_run(args.feeders, args.frames_per_feeder, args.runtime)
+        rate, cpu, n = one_run(args.feeders, args.frames_per_feeder, args.chunk, args.runtime)
         rates.append(rate)
         cpus.append(cpu)
         print(f"run {i + 1}: {n:,} frames from {args.feeders} feeders: {rate:,.0f} frames/s, "

@@ -69,11 +69,25 @@ def test_sample_stream_whole(sample: bytes) -> None:
     assert any(b"\x1a" in m or b"\x1a" in t.to_bytes(6, "big") for m, t, _ in ref)
 
 
+def columns(parser: BeastParser, chunks: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(payload rows, counters) of everything the parser hands out for the chunks."""
+    batches = [parser.feed(c, 0.0) for c in chunks]
+    return (
+        np.concatenate([b.payload for b in batches]),
+        np.concatenate([b.receiver_ticks for b in batches]),
+    )
+
+
 def test_sample_stream_every_split_point(sample: bytes) -> None:
-    ref = [(m, t) for m, t, _ in split_sample(sample)]
+    ref = BeastParser().feed(sample, 0.0)
+    assert [ref.message_bytes(i) for i in range(len(ref))] == [
+        m for m, _, _ in split_sample(sample)
+    ]
     for k in range(len(sample) + 1):
         p = BeastParser()
-        assert collect(p, [sample[:k], sample[k:]]) == ref, f"split at {k}"
+        payload, ticks = columns(p, [sample[:k], sample[k:]])
+        assert np.array_equal(payload, ref.payload), f"split at {k}"
+        assert np.array_equal(ticks, ref.receiver_ticks), f"split at {k}"
         assert p.counters.bad_frames == 0
         assert p.pending_bytes == 0
 
@@ -217,13 +231,13 @@ def test_unescaped_long_flight_sample(shared_data: Path) -> None:
     assert any(b"\x1a" in f[2:] for f in frames)  # unescaped 0x1a inside frames
     data = b"".join(frames)
     ref = [f[9:] for f in frames]
-    for k in list(range(0, 200)) + rng.sample(range(len(data)), 300):
+    ref_payload = np.zeros((len(ref), 14), np.uint8)
+    for i, msg in enumerate(ref):
+        ref_payload[i, : len(msg)] = np.frombuffer(msg, np.uint8)
+    for k in list(range(0, 100)) + rng.sample(range(len(data)), 150):
         p = BeastParser(escaped=False)
-        got = []
-        for part in (data[:k], data[k:]):
-            b = p.feed(part, 0.0)
-            got += [b.message_bytes(i) for i in range(len(b))]
-        assert got == ref
+        payload, _ = columns(p, [data[:k], data[k:]])
+        assert np.array_equal(payload, ref_payload), f"split at {k}"
         assert p.counters.garbage_bytes == 0
 
 
@@ -238,10 +252,44 @@ def test_long_flight_escaped_with_garbage_every_split_of_a_sample(shared_data: P
             stream += bytes(rng.randrange(0x1B, 256) for _ in range(rng.randrange(1, 40)))
     data = bytes(stream)
     ref = [f[9:] for f in frames]
+    ref_payload = np.zeros((len(ref), 14), np.uint8)
+    for i, msg in enumerate(ref):
+        ref_payload[i, : len(msg)] = np.frombuffer(msg, np.uint8)
     for k in rng.sample(range(len(data)), 400):
-        p = BeastParser()
-        got = []
-        for part in (data[:k], data[k:]):
-            b = p.feed(part, 0.0)
-            got += [b.message_bytes(i) for i in range(len(b))]
-        assert got == ref
+        payload, _ = columns(BeastParser(), [data[:k], data[k:]])
+        assert np.array_equal(payload, ref_payload), f"split at {k}"
+
+
+def test_feed_many_equals_feeding_each_stream_alone(sample: bytes) -> None:
+    rng = random.Random(21)
+    reg_many, reg_alone = ReceiverRegistry(), ReceiverRegistry()
+    msg = bytes.fromhex("8d4840d6202cc371c32ce0576098")
+    streams = [
+        sample,
+        b"junk" + sample[:1000],
+        b"\x1a\xe3" + escape((0x1A1A).to_bytes(8, "big")) + beast_frame(msg) * 3,
+        bytes(rng.randrange(256) for _ in range(3000)),
+        b"",
+        sample[7:],
+    ]
+    many = [BeastParser(registry=reg_many, receiver_name=f"s{i}") for i in range(len(streams))]
+    alone = [BeastParser(registry=reg_alone, receiver_name=f"s{i}") for i in range(len(streams))]
+    cuts = [sorted(rng.sample(range(len(s) + 1), 3)) if len(s) > 3 else [0, 0, 0] for s in streams]
+    pieces = [
+        [s[: c[0]], s[c[0] : c[1]], s[c[1] : c[2]], s[c[2] :]]
+        for s, c in zip(streams, cuts, strict=True)
+    ]
+    got: dict[str, list[bytes]] = {}
+    want: dict[str, list[bytes]] = {}
+    for step in range(4):
+        b = BeastParser.feed_many(many, [p[step] for p in pieces], 1.0)
+        for i in range(len(b)):
+            got.setdefault(b.receivers[int(b.receiver[i])], []).append(b.message_bytes(i))
+        for parser, p in zip(alone, pieces, strict=True):
+            b = parser.feed(p[step], 1.0)
+            for i in range(len(b)):
+                want.setdefault(b.receivers[int(b.receiver[i])], []).append(b.message_bytes(i))
+    assert got == want
+    assert got[f"{0x1A1A:016x}"] == [msg] * 3
+    assert [p.counters for p in many] == [p.counters for p in alone]
+    assert [p.pending_bytes for p in many] == [p.pending_bytes for p in alone]

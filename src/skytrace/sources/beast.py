@@ -37,6 +37,7 @@ framed by parity; they are walked frame by frame (slower, for files only).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -178,15 +179,48 @@ class BeastParser:
 
     def feed(self, chunk: bytes, now_s: float = math.nan) -> FrameBatch:
         """Parse ``chunk`` (any size, any cut); frames get arrival time ``now_s``."""
+        if self.escaped:
+            return BeastParser.feed_many([self], [chunk], now_s)
         self.counters.bytes_in += len(chunk)
         buf = self._tail + bytes(chunk) if self._tail else bytes(chunk)
         self._tail = b""
         if not buf:
             return FrameBatch.empty(0)
-        a = np.frombuffer(buf, np.uint8)
-        if self.escaped:
-            return self._feed_escaped(a, now_s)
-        return self._feed_unescaped(a, now_s)
+        return self._feed_unescaped(np.frombuffer(buf, np.uint8), now_s)
+
+    @staticmethod
+    def feed_many(
+        parsers: Sequence[BeastParser],
+        chunks: Sequence[bytes],
+        now_s: float | Sequence[float] = math.nan,
+    ) -> FrameBatch:
+        """Parse one chunk for each of several escaped streams in one vectorized pass.
+
+        The result is what feeding each parser its chunk would give, concatenated in
+        parser order (each parser's counters, tail and receiver id are updated); ``now_s``
+        is one arrival time for all or one per parser. A server with many feeders calls
+        this once per micro-batch instead of once per read.
+        """
+        times = [now_s] * len(parsers) if isinstance(now_s, int | float) else list(now_s)
+        parts: list[bytes] = []
+        owners: list[BeastParser] = []
+        owner_times: list[float] = []
+        for p, chunk, t in zip(parsers, chunks, times, strict=True):
+            p.counters.bytes_in += len(chunk)
+            buf = p._tail + bytes(chunk) if p._tail else bytes(chunk)
+            p._tail = b""
+            if buf[-1:] == b"\x1a" and (len(buf) - len(buf.rstrip(b"\x1a"))) % 2:
+                # An odd trailing run of 0x1a: the last one starts a frame or is half of a
+                # pair, known only with the next byte. (An even run is pairs either way.)
+                buf = buf[:-1]
+                p._tail = b"\x1a"
+            if buf:
+                parts.append(buf)
+                owners.append(p)
+                owner_times.append(float(t))
+        if not parts:
+            return FrameBatch.empty(0)
+        return _parse_streams(owners, parts, np.asarray(owner_times))
 
     def flush(self) -> None:
         """End of stream: whatever is left in the tail is a torn frame."""
@@ -199,94 +233,6 @@ class BeastParser:
     def pending_bytes(self) -> int:
         """Bytes held back for the next feed (an unfinished frame)."""
         return len(self._tail)
-
-    # -- escaped ------------------------------------------------------------------------
-
-    def _feed_escaped(self, a: npt.NDArray[np.uint8], now_s: float) -> FrameBatch:
-        n = int(a.size)
-        end = n
-        if a[-1] == BEAST_ESCAPE:
-            # A trailing run of 0x1a: an even run is escape pairs whatever comes next; in an
-            # odd run the last byte is a frame start or half of a pair, known only later.
-            rev = a[::-1] != BEAST_ESCAPE
-            run = int(rev.argmax()) if rev.any() else n
-            if run % 2:
-                end = n - 1
-                self._tail = b"\x1a"
-        body = a[:end]
-        z = np.flatnonzero(body == BEAST_ESCAPE)
-        if z.size == 0:
-            self.counters.garbage_bytes += end
-            return FrameBatch.empty(0)
-        run_first = np.empty(z.size, np.bool_)
-        run_first[0] = True
-        np.not_equal(np.diff(z), 1, out=run_first[1:])
-        if run_first.all():
-            starts_raw = z  # the common case: no escaped bytes at all
-            dropped = z[:0]
-        else:
-            first_idx = np.flatnonzero(run_first)
-            run_id = np.cumsum(run_first) - 1
-            pos_in_run = z - z[first_idx][run_id]
-            run_last = np.empty(z.size, np.bool_)
-            run_last[-1] = True
-            run_last[:-1] = run_first[1:]
-            odd = (pos_in_run & 1).astype(np.bool_)
-            starts_raw = z[run_last & ~odd]
-            dropped = z[odd]
-        if starts_raw.size == 0:
-            self.counters.garbage_bytes += end - dropped.size
-            return FrameBatch.empty(0)
-        c = self.counters
-        all_raw = starts_raw
-        if dropped.size:
-            d_before = np.searchsorted(dropped, starts_raw)  # escapes before each start
-            starts = starts_raw - d_before  # positions in the unescaped stream
-        else:
-            d_before = None
-            starts = starts_raw
-        size = end - int(dropped.size)  # unescaped length of the body
-        types = body[starts_raw + 1]
-        need = _NEED[types]
-        gap = np.empty(starts.size, np.int64)
-        gap[:-1] = starts[1:] - starts[:-1] - 2
-        gap[-1] = size - int(starts[-1]) - 2
-        lead = int(starts[0])
-        last_need, last_gap = int(need[-1]), int(gap[-1])
-        if (last_need > 0 and last_gap < last_need) or (
-            last_need == 0 and last_gap <= _MAX_UUID_BYTES
-        ):
-            # Unfinished last frame: keep its raw bytes (and any trailing 0x1a) for later.
-            self._tail = body[int(starts_raw[-1]) :].tobytes() + self._tail
-            starts_raw, types, need, gap = starts_raw[:-1], types[:-1], need[:-1], gap[:-1]
-        known = need >= 0
-        variable = need == 0
-        complete = known & ~variable & (gap >= need)
-        complete |= variable & (gap > 0) & (gap <= _MAX_UUID_BYTES)
-        used = np.where(variable, gap, need)
-        c.unknown_type += int(np.count_nonzero(~known))
-        c.torn += int(np.count_nonzero(known & ~complete))
-        # Garbage: bytes before the first start, after each accepted record, whole bad records.
-        c.garbage_bytes += lead + int(np.sum(np.where(complete, gap - used, gap + 2)))
-        keep = np.flatnonzero(complete)
-        if keep.size == 0:
-            return FrameBatch.empty(0)
-        k_raw = starts_raw[keep]
-        records = _rows(body, k_raw + 2, _RECORD_BYTES)
-        if d_before is not None:
-            # Records with escaped bytes between their start and the next start: unescape
-            # those rows only (a 0x1a with an even running count is the second of a pair).
-            d_after = np.append(d_before[1:], dropped.size)[: starts_raw.size]
-            esc = np.flatnonzero(d_after[keep] != d_before[: starts_raw.size][keep])
-            if esc.size:
-                records[esc] = _unescape_rows(_rows(body, k_raw[esc] + 2, 2 * _RECORD_BYTES))
-        uuid = b""
-        if (types[keep] == TYPE_UUID).any():
-            i = int(keep[np.flatnonzero(types[keep] == TYPE_UUID)[-1]])
-            stop = int(all_raw[i + 1]) if i + 1 < all_raw.size else end
-            raw = body[int(starts_raw[i]) + 2 : stop].tobytes()
-            uuid = raw.replace(b"\x1a\x1a", b"\x1a")[: int(gap[i])]
-        return self._records(records, types[keep], now_s, uuid)
 
     # -- unescaped ----------------------------------------------------------------------
 
@@ -323,102 +269,242 @@ class BeastParser:
         if not starts:
             return FrameBatch.empty(0)
         s = np.asarray(starts, np.int64)
-        return self._records(_rows(a[:pos], s + 2, _RECORD_BYTES), a[s + 1], now_s, b"")
-
-    # -- shared -------------------------------------------------------------------------
-
-    def _records(
-        self,
-        records: npt.NDArray[np.uint8],
-        types: npt.NDArray[np.uint8],
-        now_s: float,
-        uuid: bytes,
-    ) -> FrameBatch:
-        """Turn complete records (unescaped bytes after the type byte, one row each, in
-        stream order) into a batch of frames; note status, position, id and UUID records."""
-        c = self.counters
-        c.status_frames += int(np.count_nonzero(types == TYPE_STATUS))
-        pos = np.flatnonzero(types == TYPE_POSITION)
-        c.position_frames += int(pos.size)
-        if pos.size:
-            lat, lon, alt = records[pos[-1], 4:16].copy().view("<f4").astype(float)
-            if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180:
-                self.receiver_position = (float(lat), float(lon), float(alt))
-        if uuid:
-            c.uuid_frames += int(np.count_nonzero(types == TYPE_UUID))
-            self.uuid = uuid
-        fidx = np.flatnonzero(_MSG_LEN[types] > 0)
-        receivers = self._receiver_column(records, types, fidx)
-        m = int(fidx.size)
-        if m == 0:
-            return FrameBatch.empty(0)
-        rec = records if m == records.shape[0] else records[fidx]
-        ft = types if m == records.shape[0] else types[fidx]
-        ticks = rec[:, 0].astype(np.uint64)
-        for j in range(1, 6):  # 6-byte big-endian counter, one byte column at a time
-            ticks = (ticks << np.uint64(8)) | rec[:, j]
-        payload = np.ascontiguousarray(rec[:, 7:])
-        length = _MSG_LEN[ft]
-        # A short record's row ran into whatever followed it: clear those bytes.
-        payload[:, 7:] *= (length == 14)[:, None]
-        payload[:, 2:7] *= (length >= 7)[:, None]
-        kind = np.where(ft == TYPE_MODE_AC, FrameKind.MODE_AC, FrameKind.MODE_S).astype(np.uint8)
-        mlat = ticks == MLAT_MAGIC_TICKS
-        kind[mlat] = FrameKind.MLAT
-        batch = FrameBatch(
-            time_s=np.full(m, now_s, np.float64),
-            receiver=receivers,
-            receiver_ticks=ticks,
-            signal_dbfs=_DBFS[rec[:, 6]],
-            kind=kind,
-            length=length,
-            payload=payload,
-        )
-        c.frames += m
-        c.mlat_frames += int(np.count_nonzero(mlat))
-        batch.receivers = self._receiver_names(receivers)
-        return batch
-
-    def _receiver_column(
-        self,
-        records: npt.NDArray[np.uint8],
-        types: npt.NDArray[np.uint8],
-        fidx: npt.NDArray[np.intp],
-    ) -> npt.NDArray[np.uint32]:
-        """Receiver index per frame: the last readsb id before it, else the parser's own."""
-        rid = np.flatnonzero(types == TYPE_RECEIVER_ID)
-        self.counters.receiver_id_frames += int(rid.size)
-        out = np.full(fidx.size, self._default_index(), np.uint32)
-        if rid.size == 0 and self._current_id is None:
-            return out
-        ids = np.zeros(rid.size + 1, np.uint64)
-        if self._current_id is not None:
-            ids[0] = self._current_id
-        if rid.size:
-            ids[1:] = records[rid, :8].copy().view(">u8").ravel()
-        which = np.searchsorted(rid, fidx)  # number of id records before each frame
-        have = (which > 0) | (self._current_id is not None)
-        if rid.size:
-            self._current_id = int(ids[-1])
-        if self.registry is None:
-            return out
-        index_of = {}
-        for value in np.unique(ids[which[have]]):
-            index_of[int(value)] = self.registry.index_for(f"{int(value):016x}")
-        lut_vals = np.array([index_of.get(int(v), 0) for v in ids], np.uint32)
-        out[have] = lut_vals[which[have]]
-        return out
+        records = _rows(a[:pos], s + 2, _RECORD_BYTES)
+        sid = np.zeros(s.size, np.intp)
+        return _records_to_batch([self], records, a[s + 1], sid, np.array([now_s]))
 
     def _default_index(self) -> int:
         if self.receiver == 0 and self.registry is not None and self.receiver_name:
             self.receiver = self.registry.index_for(self.receiver_name)
         return self.receiver
 
-    def _receiver_names(self, receivers: npt.NDArray[np.uint32]) -> dict[int, str]:
-        names: dict[int, str] = {}
+    def _name_of(self, index: int) -> str | None:
+        """Name of a receiver index this parser hands out, None when it has none."""
         if self.registry is not None:
-            for idx in np.unique(receivers):
-                names[int(idx)] = self.registry.name_of(int(idx))
-        elif self.receiver_name:
-            names[self.receiver] = self.receiver_name
-        return names
+            return self.registry.name_of(index)
+        if self.receiver_name and index == self.receiver:
+            return self.receiver_name
+        return None
+
+
+def _parse_streams(
+    parsers: list[BeastParser], parts: list[bytes], now_s: npt.NDArray[np.float64]
+) -> FrameBatch:
+    """Frame the escaped bytes of several streams at once (see the module docstring).
+
+    Streams are joined with one 0x00 byte between them, so no run of 0x1a spans two
+    streams, and each stream's end counts as a frame boundary.
+    """
+    k = len(parts)
+    lens = np.fromiter((len(x) for x in parts), np.int64, k)
+    a = np.frombuffer(b"\x00".join(parts), np.uint8)
+    s_start = np.zeros(k, np.int64)
+    s_start[1:] = np.cumsum(lens + 1)[:-1]
+    s_end = s_start + lens
+    z = np.flatnonzero(a == BEAST_ESCAPE)
+    starts_raw = z
+    dropped = z[:0]
+    if z.size:
+        run_first = np.empty(z.size, np.bool_)
+        run_first[0] = True
+        np.not_equal(np.diff(z), 1, out=run_first[1:])
+        if not run_first.all():
+            first_idx = np.flatnonzero(run_first)
+            pos_in_run = z - z[first_idx][np.cumsum(run_first) - 1]
+            run_last = np.empty(z.size, np.bool_)
+            run_last[-1] = True
+            run_last[:-1] = run_first[1:]
+            odd = (pos_in_run & 1).astype(np.bool_)
+            starts_raw = z[run_last & ~odd]
+            dropped = z[odd]
+    # Unescaped coordinates: raw position minus the escape bytes before it.
+    if dropped.size:
+        d_before = np.searchsorted(dropped, starts_raw)
+        starts = starts_raw - d_before
+        end_u = s_end - np.searchsorted(dropped, s_end)
+        start_u = s_start - np.searchsorted(dropped, s_start)
+    else:
+        d_before = np.zeros(starts_raw.size, np.int64)
+        starts, end_u, start_u = starts_raw, s_end, s_start
+    sid = np.searchsorted(s_start, starts_raw, side="right") - 1
+    has_start = np.zeros(k, np.bool_)
+    has_start[sid] = True
+    garbage = np.where(has_start, 0, end_u - start_u).astype(np.int64)  # streams of junk
+    if starts_raw.size == 0:
+        _count(parsers, garbage=garbage)
+        return FrameBatch.empty(0)
+    last_in = np.ones(starts.size, np.bool_)
+    last_in[:-1] = sid[1:] != sid[:-1]
+    first_in = np.ones(starts.size, np.bool_)
+    first_in[1:] = last_in[:-1]
+    nxt = np.empty(starts.size, np.int64)
+    nxt[:-1] = starts[1:]
+    nxt = np.where(last_in, end_u[sid], nxt)
+    gap = nxt - starts - 2
+    types = a[starts_raw + 1]
+    need = _NEED[types]
+    hold = last_in & (((need > 0) & (gap < need)) | ((need == 0) & (gap <= _MAX_UUID_BYTES)))
+    for r in np.flatnonzero(hold).tolist():
+        # Unfinished last frame of a stream: keep its raw bytes (and a held 0x1a).
+        p = parsers[int(sid[r])]
+        p._tail = a[int(starts_raw[r]) : int(s_end[sid[r]])].tobytes() + p._tail
+    active = ~hold
+    known = need >= 0
+    variable = need == 0
+    complete = active & known & ~variable & (gap >= need)
+    complete |= active & variable & (gap > 0) & (gap <= _MAX_UUID_BYTES)
+    used = np.where(variable, gap, need)
+    # Garbage: before each stream's first start, after each record, whole bad records.
+    per_record = np.where(complete, gap - used, np.where(active, gap + 2, 0))
+    garbage += np.bincount(sid, per_record, minlength=k).astype(np.int64)
+    np.add.at(garbage, sid[first_in], starts[first_in] - start_u[sid[first_in]])
+    _count(
+        parsers,
+        garbage=garbage,
+        unknown=np.bincount(sid, active & ~known, minlength=k),
+        torn=np.bincount(sid, active & known & ~complete, minlength=k),
+    )
+    keep = np.flatnonzero(complete)
+    if keep.size == 0:
+        return FrameBatch.empty(0)
+    k_raw = starts_raw[keep]
+    records = _rows(a, k_raw + 2, _RECORD_BYTES)
+    if dropped.size:
+        # Records with escaped bytes before the next boundary: unescape those rows only.
+        nxt_raw = np.empty(starts_raw.size, np.int64)
+        nxt_raw[:-1] = starts_raw[1:]
+        nxt_raw = np.where(last_in, s_end[sid], nxt_raw)
+        esc = np.flatnonzero(np.searchsorted(dropped, nxt_raw[keep]) > d_before[keep])
+        if esc.size:
+            records[esc] = _unescape_rows(_rows(a, k_raw[esc] + 2, 2 * _RECORD_BYTES))
+    k_types = types[keep]
+    for r in np.flatnonzero(k_types == TYPE_UUID).tolist():
+        i = int(keep[r])
+        raw = a[int(starts_raw[i]) + 2 : int(s_end[sid[i]] if last_in[i] else starts_raw[i + 1])]
+        p = parsers[int(sid[i])]
+        p.uuid = raw.tobytes().replace(b"\x1a\x1a", b"\x1a")[: int(gap[i])]
+        p.counters.uuid_frames += 1
+    return _records_to_batch(parsers, records, k_types, sid[keep], now_s)
+
+
+def _count(
+    parsers: list[BeastParser],
+    *,
+    garbage: npt.NDArray[np.int64],
+    unknown: npt.NDArray[np.int64] | None = None,
+    torn: npt.NDArray[np.int64] | None = None,
+) -> None:
+    for i, p in enumerate(parsers):
+        p.counters.garbage_bytes += int(garbage[i])
+        if unknown is not None and torn is not None:
+            p.counters.unknown_type += int(unknown[i])
+            p.counters.torn += int(torn[i])
+
+
+def _records_to_batch(
+    parsers: list[BeastParser],
+    records: npt.NDArray[np.uint8],
+    types: npt.NDArray[np.uint8],
+    sid: npt.NDArray[np.intp],
+    now_s: npt.NDArray[np.float64],
+) -> FrameBatch:
+    """Complete records (unescaped bytes after the type byte, one row each, in stream order,
+    ``sid`` = index of the parser they came from) -> one batch of frames. Status, position
+    and receiver-id records update their parser."""
+    k = len(parsers)
+    status = np.bincount(sid, types == TYPE_STATUS, minlength=k)
+    for i, p in enumerate(parsers):
+        p.counters.status_frames += int(status[i])
+    for r in np.flatnonzero(types == TYPE_POSITION).tolist():
+        p = parsers[int(sid[r])]
+        p.counters.position_frames += 1
+        lat, lon, alt = records[r, 4:16].copy().view("<f4").astype(float)
+        if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180:
+            p.receiver_position = (float(lat), float(lon), float(alt))
+    fidx = np.flatnonzero(_MSG_LEN[types] > 0)
+    m = int(fidx.size)
+    all_frames = m == records.shape[0]
+    receivers = _receiver_column(parsers, records, types, sid, fidx)
+    if m == 0:
+        return FrameBatch.empty(0)
+    rec = records if all_frames else records[fidx]
+    ft = types if all_frames else types[fidx]
+    fsid = sid if all_frames else sid[fidx]
+    ticks = rec[:, 0].astype(np.uint64)
+    for j in range(1, 6):  # 6-byte big-endian counter, one byte column at a time
+        ticks = (ticks << np.uint64(8)) | rec[:, j]
+    payload = np.ascontiguousarray(rec[:, 7:])
+    length = _MSG_LEN[ft]
+    # A short record's row ran into whatever followed it: clear those bytes.
+    payload[:, 7:] *= (length == 14)[:, None]
+    payload[:, 2:7] *= (length >= 7)[:, None]
+    kind = np.where(ft == TYPE_MODE_AC, FrameKind.MODE_AC, FrameKind.MODE_S).astype(np.uint8)
+    mlat = ticks == MLAT_MAGIC_TICKS
+    kind[mlat] = FrameKind.MLAT
+    batch = FrameBatch(
+        time_s=now_s[fsid] if now_s.size > 1 else np.full(m, now_s[0], np.float64),
+        receiver=receivers,
+        receiver_ticks=ticks,
+        signal_dbfs=_DBFS[rec[:, 6]],
+        kind=kind,
+        length=length,
+        payload=payload,
+    )
+    n_frames = np.bincount(fsid, minlength=k)
+    n_mlat = np.bincount(fsid, mlat, minlength=k)
+    for i, p in enumerate(parsers):
+        p.counters.frames += int(n_frames[i])
+        p.counters.mlat_frames += int(n_mlat[i])
+    names: dict[int, str] = {}
+    pairs = np.unique((fsid.astype(np.uint64) << np.uint64(32)) | receivers.astype(np.uint64))
+    for v in pairs.tolist():
+        name = parsers[v >> 32]._name_of(v & 0xFFFFFFFF)
+        if name is not None:
+            names[v & 0xFFFFFFFF] = name
+    batch.receivers = names
+    return batch
+
+
+def _receiver_column(
+    parsers: list[BeastParser],
+    records: npt.NDArray[np.uint8],
+    types: npt.NDArray[np.uint8],
+    sid: npt.NDArray[np.intp],
+    fidx: npt.NDArray[np.intp],
+) -> npt.NDArray[np.uint32]:
+    """Receiver index per frame: the last readsb id before it in its own stream (or carried
+    over from an earlier feed), else its parser's own receiver."""
+    defaults = np.fromiter((p._default_index() for p in parsers), np.uint32, len(parsers))
+    out = defaults[sid[fidx]]
+    is_id = types == TYPE_RECEIVER_ID
+    carried = [p._current_id for p in parsers]
+    n_ids = np.bincount(sid, is_id, minlength=len(parsers))
+    for i, p in enumerate(parsers):
+        p.counters.receiver_id_frames += int(n_ids[i])
+    if not is_id.any() and all(c is None for c in carried):
+        return out
+    ids = np.zeros(types.size, np.uint64)
+    ids[is_id] = records[is_id, :8].copy().view(">u8").ravel()
+    last = np.maximum.accumulate(np.where(is_id, np.arange(types.size), -1))
+    first_of_stream = np.searchsorted(sid, sid)  # sid is sorted: streams are in order
+    own = last >= first_of_stream  # an id record earlier in the same stream
+    frame_ids = np.zeros(fidx.size, np.uint64)
+    have = np.zeros(fidx.size, np.bool_)
+    own_f = own[fidx]
+    frame_ids[own_f] = ids[last[fidx][own_f]]
+    have |= own_f
+    has_carried = np.array([c is not None for c in carried])
+    carried_ids = np.array([c or 0 for c in carried], np.uint64)
+    fsid = sid[fidx]
+    rows = ~own_f & has_carried[fsid]
+    frame_ids[rows] = carried_ids[fsid[rows]]
+    have |= rows
+    for r in np.flatnonzero(is_id).tolist():  # remember each stream's latest id
+        parsers[int(sid[r])]._current_id = int(ids[r])
+    registries = {id(p.registry): p.registry for p in parsers if p.registry is not None}
+    if not registries or not have.any():
+        return out
+    registry = next(iter(registries.values()))
+    index_of = {int(v): registry.index_for(f"{int(v):016x}") for v in np.unique(frame_ids[have])}
+    out[have] = np.fromiter((index_of[int(v)] for v in frame_ids[have]), np.uint32)
+    return out

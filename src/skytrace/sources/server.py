@@ -13,16 +13,20 @@ feeders (name, lat, lon); readsb receiver-id frames (0xe3) inside a Beast stream
 becomes its own receiver); otherwise the peer ``ip:port``. With ``require_feeder_key`` a
 connection without a known key is refused (closed, logged, counted in ``refused``).
 
-Limits per connection (``ServerLimits``): frames waiting for the next batch above
-``max_buffer_bytes`` (counted at 24 bytes a frame) pause reading from that feeder only (TCP
-pushes back on it) until the batch is handed on; more than ``max_garbage_ratio`` of the bytes
-being garbage once ``garbage_check_bytes`` have arrived drops the connection; no data for
-``idle_timeout_s`` drops it; beyond ``max_connections`` new connections are refused. Parsing
-happens in ``data_received`` on whole chunks (vectorized), so a flood costs the flooder's
-own chunks and never blocks another feeder's reads for longer than one chunk.
+Reading and parsing are split: ``data_received`` only keeps the chunk in the feeder's inbox.
+Every ``batch_interval_s`` (or as soon as about ``batch_frames`` frames' worth of bytes wait)
+the inboxes of all Beast feeders are parsed together in one vectorized pass
+(``BeastParser.feed_many``), so two thousand feeders sending small chunks cost one parse, not
+two thousand; frames get their feeder's latest arrival time.
 
-Micro-batching: frames from all feeders are joined every ``batch_interval_s`` (or as soon as
-``batch_frames`` are waiting), each receiver's 12 MHz clock fit is updated
+Limits per connection (``ServerLimits``): more than ``max_buffer_bytes`` waiting in a feeder's
+inbox pauses reading from that feeder only (TCP pushes back on it) until the batch is made;
+more than ``max_garbage_ratio`` of its bytes being garbage once ``garbage_check_bytes`` have
+arrived drops the connection (its frames of that batch are not passed on); no data for
+``idle_timeout_s`` drops it; beyond ``max_connections`` new connections are refused.
+
+Micro-batching: the frames of all feeders and pulls are joined, each receiver's 12 MHz clock
+fit is updated
 (skytrace.sources.clock; with ``clock_time`` the frames' times come from it) and the batch is
 handed to ``process`` (the runtime). An exception from ``process`` is logged and counted,
 never fatal. Positions from SBS pulls go to ``write_positions``.
@@ -69,7 +73,7 @@ log = logging.getLogger(__name__)
 
 _KEY_PREFIX: Final = b"KEY "
 _MAX_HELLO_BYTES: Final = 200
-_BYTES_PER_PENDING_FRAME: Final = 24
+_BYTES_PER_PENDING_FRAME: Final = 24  # rough bytes of a Beast frame on the wire
 _READ_BYTES: Final = 1 << 16
 
 
@@ -187,9 +191,11 @@ class _Feeder(asyncio.Protocol):
         self.counters: ReceiverCounters | None = None
         self.hello = b""
         self.last_data_s = time.time()
-        self.pending_frames = 0
+        self.inbox: list[bytes] = []  # raw chunks waiting for the next micro-batch
+        self.inbox_bytes = 0
         self.paused = False
-        self.closed = False
+        self.closed = False  # no more data will come
+        self.dropped = False  # closed by us: what it still had waiting is discarded
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -256,9 +262,10 @@ class _Feeder(asyncio.Protocol):
         return buf
 
     def drop(self, reason: str, *, refused: bool = False) -> None:
-        if self.closed:
+        if self.dropped:
             return
-        self.closed = True
+        self.closed = self.dropped = True
+        self.inbox, self.inbox_bytes = [], 0
         if refused:
             self.server.counters.refused += 1
         log.warning("dropping feeder %s: %s", self.address, reason)
@@ -270,6 +277,8 @@ class _Feeder(asyncio.Protocol):
         self.server.feeders.discard(self)
         if self.counters is not None:
             self.counters.connected = False
+        if self.parser is not None and not self.dropped:
+            self.server.ended(self)
 
 
 class IngestServer:
@@ -299,6 +308,9 @@ class IngestServer:
         self._pending_frames = 0
         self._pending_positions: list[npt.NDArray[np.void]] = []
         self._paused: list[_Feeder] = []
+        self._dirty: list[_Feeder] = []  # feeders with chunks in their inbox
+        self._ended: list[_Feeder] = []  # feeders whose stream ended (tail to settle)
+        self._inbox_bytes = 0
         self._servers: list[asyncio.base_events.Server] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._flush_soon = False
@@ -367,14 +379,90 @@ class IngestServer:
     # -- ingest ---------------------------------------------------------------------------
 
     def ingest(self, feeder: _Feeder, data: bytes, now: float) -> None:
-        """Parse one chunk of a pushing feeder and queue its frames."""
-        parser, counters = feeder.parser, feeder.counters
-        assert parser is not None and counters is not None
-        before_bad = parser.counters.bad_frames
-        before_garbage = parser.counters.garbage_bytes
-        batch = parser.feed(data, now)
-        self._count(batch, counters, parser.counters.bad_frames - before_bad,
-                    parser.counters.garbage_bytes - before_garbage, len(data), now)  # fmt: skip
+        """Keep one chunk of a pushing feeder; all feeders' chunks are parsed together, in
+        one vectorized pass, when the next micro-batch is made."""
+        if not feeder.inbox:
+            self._dirty.append(feeder)
+        feeder.inbox.append(data)
+        feeder.inbox_bytes += len(data)
+        self._inbox_bytes += len(data)
+        limits = self.config.limits
+        if (
+            feeder.inbox_bytes > limits.max_buffer_bytes
+            and not feeder.paused
+            and feeder.transport is not None
+        ):
+            # Too much waiting from this feeder: stop reading it (TCP pushes back on it
+            # alone) until the batch has gone.
+            feeder.paused = True
+            self.counters.paused += 1
+            feeder.transport.pause_reading()
+            self._paused.append(feeder)
+        if (
+            self._inbox_bytes >= self.config.batch_frames * _BYTES_PER_PENDING_FRAME
+            and not self._flush_soon
+        ):
+            self._flush_soon = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def ended(self, feeder: _Feeder) -> None:
+        """A feeder's connection closed: settle its stream at the next micro-batch."""
+        self._ended.append(feeder)
+        if not feeder.inbox:
+            self._dirty.append(feeder)
+
+    def _parse_inboxes(self) -> None:
+        """Parse every waiting chunk: Beast feeders in one pass, AVR feeders one by one."""
+        dirty, self._dirty, self._inbox_bytes = self._dirty, [], 0
+        ended, self._ended = self._ended, []
+        live = [f for f in dirty if not f.dropped and f.parser is not None]
+        beast = [(f, f.parser) for f in live if isinstance(f.parser, BeastParser)]
+        avr = [(f, f.parser) for f in live if isinstance(f.parser, AvrParser)]
+        stats: list[tuple[_Feeder, int, int, int]] = []
+        batches: list[FrameBatch] = []
+        if beast:
+            before = [(p.counters.bad_frames, p.counters.garbage_bytes) for _, p in beast]
+            chunks = [b"".join(f.inbox) for f, _ in beast]
+            times = [f.last_data_s for f, _ in beast]
+            batches.append(BeastParser.feed_many([p for _, p in beast], chunks, times))
+            for (f, p), (bad0, garbage0), chunk in zip(beast, before, chunks, strict=True):
+                pc = p.counters
+                stats.append((f, pc.bad_frames - bad0, pc.garbage_bytes - garbage0, len(chunk)))
+        for f, ap in avr:
+            bad0, garbage0 = ap.counters.bad_frames, ap.counters.garbage_bytes
+            chunk = b"".join(f.inbox)
+            batches.append(ap.feed(chunk, f.last_data_s))
+            stats.append(
+                (f, ap.counters.bad_frames - bad0, ap.counters.garbage_bytes - garbage0, len(chunk))
+            )
+        for f in live:
+            f.inbox, f.inbox_bytes = [], 0
+        for f in ended:
+            if f.parser is not None and not f.dropped:
+                f.parser.flush()  # an unfinished last frame is torn
+        batch = FrameBatch.concat([b for b in batches if len(b)])
+        now = time.time()
+        for f, bad, garbage, nbytes in stats:
+            self._check_feeder(f, bad, garbage, nbytes, now)
+        if len(batch):
+            # Frames per receiver (a readsb stream may name several by receiver id).
+            idx, counts = np.unique(batch.receiver, return_counts=True)
+            for i, c in zip(idx.tolist(), counts.tolist(), strict=True):
+                rc = self.registry.counters.get(int(i))
+                if rc is not None:
+                    if not rc.connected and rc.frames == 0:
+                        rc.connected, rc.connected_since_s = True, now
+                    rc.add(int(c), 0, 0, 0, now)
+            # Frames of a feeder dropped just now for garbage are not passed on.
+            gone = [p.receiver for f, p in beast + avr if f.dropped]
+            keep = ~np.isin(batch.receiver, gone)
+            self._pending.append(batch if keep.all() else batch.take(keep))
+
+    def _check_feeder(self, f: _Feeder, bad: int, garbage: int, nbytes: int, now: float) -> None:
+        """Count a feeder's bytes and bad frames; drop it when it sends mostly garbage."""
+        counters, parser = f.counters, f.parser
+        assert counters is not None and parser is not None
+        counters.add(0, bad, garbage, nbytes, now)
         if isinstance(parser, BeastParser) and parser.receiver_position is not None:
             counters.lat, counters.lon = parser.receiver_position[:2]
         limits = self.config.limits
@@ -384,20 +472,7 @@ class IngestServer:
             and pc.garbage_bytes > limits.max_garbage_ratio * pc.bytes_in
         ):
             self.counters.dropped_garbage += 1
-            feeder.drop(f"{pc.garbage_bytes} of {pc.bytes_in} bytes are garbage")
-            return
-        if len(batch):
-            self._queue(batch)
-            feeder.pending_frames += len(batch)
-            if (
-                feeder.pending_frames * _BYTES_PER_PENDING_FRAME > limits.max_buffer_bytes
-                and not feeder.paused
-                and feeder.transport is not None
-            ):
-                feeder.paused = True
-                self.counters.paused += 1
-                feeder.transport.pause_reading()
-                self._paused.append(feeder)
+            f.drop(f"{pc.garbage_bytes} of {pc.bytes_in} bytes are garbage")
 
     def _count(
         self,
@@ -432,10 +507,9 @@ class IngestServer:
     def flush(self) -> None:
         """Hand every waiting frame to ``process`` as one batch; resume paused feeders."""
         self._flush_soon = False
+        self._parse_inboxes()
         pending, self._pending, self._pending_frames = self._pending, [], 0
         positions, self._pending_positions = self._pending_positions, []
-        for f in self.feeders:
-            f.pending_frames = 0
         paused, self._paused = self._paused, []
         if pending:
             batch = FrameBatch.concat(pending)
