@@ -3,8 +3,9 @@
     python bench/bench_refdata.py [--shared ../shared/data]
 
 Prints: import time of the 619,472-aircraft tar1090-db file; resident memory of the loaded
-aircraft table (RSS after loading minus RSS before, in a fresh data directory); 1,000,000
-address look-ups (registration/type/country columns via ``identify_many``); 1,000,000
+aircraft table (RSS after loading and first look-ups minus RSS before, in a fresh
+process); 1,000,000 address look-ups (registration/type/country columns via
+``identify_many``); 1,000,000
 point-in-country tests (uniform over the globe, and uniform over a box around the Sea of
 Japan, which is mostly coast and border cells); 1,000,000 point-in-FIR tests. Each timed
 figure is the best of 3 runs.
