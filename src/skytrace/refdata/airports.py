@@ -118,11 +118,11 @@ class Airports:
         pos_c = np.minimum(pos, len(self.icao) - 1)
         known = self.icao[pos_c] == runways.airports
         lengths = np.where(np.isfinite(c["length_ft"]), c["length_ft"], -1.0)
-        longest = np.maximum.reduceat(lengths, runways._starts)
+        longest = np.maximum.reduceat(lengths, runways.group_starts)
         self.longest_runway_ft[pos_c[known]] = np.where(longest >= 0, longest, np.nan)[known]
         length = c["length_ft"].astype(np.float64)
         pad = np.char.startswith(c["le_ident"].astype(str), "H") & ~(length >= 200)
-        all_pads = np.logical_and.reduceat(pad, runways._starts)
+        all_pads = np.logical_and.reduceat(pad, runways.group_starts)
         self._helipad_only = np.zeros(len(self.icao), dtype=bool)
         self._helipad_only[pos_c[known]] = all_pads[known]
 

@@ -83,7 +83,7 @@ class RunwayColumns:
     def __init__(self, columns: dict[str, npt.NDArray[np.generic]]) -> None:
         self.columns = columns
         airport = columns["airport_icao"]
-        self.airports, self._starts, self._counts = np.unique(
+        self.airports, self.group_starts, self.group_counts = np.unique(
             airport, return_index=True, return_counts=True
         )
 
@@ -104,7 +104,7 @@ class RunwayColumns:
         i = int(np.searchsorted(self.airports, icao))
         if i >= len(self.airports) or self.airports[i] != icao:
             return ()
-        start, count = int(self._starts[i]), int(self._counts[i])
+        start, count = int(self.group_starts[i]), int(self.group_counts[i])
         c = self.columns
         return tuple(
             Runway(
@@ -130,7 +130,9 @@ class RunwayColumns:
         """Longest runway length (ft) of each airport that has a known length."""
         lengths = self.columns["length_ft"].astype(np.float64)
         out: dict[str, float] = {}
-        for icao, start, count in zip(self.airports, self._starts, self._counts, strict=True):
+        for icao, start, count in zip(
+            self.airports, self.group_starts, self.group_counts, strict=True
+        ):
             seg = lengths[start : start + count]
             if np.isfinite(seg).any():
                 out[str(icao)] = float(np.nanmax(seg))
