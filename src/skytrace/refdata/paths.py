@@ -96,6 +96,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        tmp.chmod(0o644)  # mkstemp makes 0600; stored data is as readable as any other file
         os.replace(tmp, path)
     finally:
         if tmp.exists():
