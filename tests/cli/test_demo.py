@@ -128,3 +128,23 @@ def test_demo_finds_the_featured_flight(
     assert "KOR153" in f.callsigns
     assert abs(f.duration_s - expected_s) < 5 * 60
     assert abs(f.landing_s - profile.landing_s) < 60
+
+
+def test_demo_never_imports_over_reference_data_the_directory_has(
+    short_scenario: Path, tmp_path: Path
+) -> None:
+    from rich.console import Console
+
+    from skytrace.cli.demo import _import_scenario_refdata
+    from skytrace.refdata import import_refdata, load_refdata
+
+    own = tmp_path / "own.csv"
+    own.write_text("icao24,registration,typecode\n4840d6,PH-BXA,B738\n")
+    import_refdata(own, "aircraft", tmp_path)
+    console = Console(record=True)
+    db = _import_scenario_refdata(load_scenario(short_scenario), tmp_path, console)
+    assert db is not None and [int(a) for a in db.icao24] == [0x4840D6]
+    assert "using the aircraft already imported" in console.export_text()
+    manifest = load_refdata(tmp_path).manifest()
+    assert {"aircraft", "operators", "runways"} <= set(manifest)
+    assert load_refdata(tmp_path).identify(0x7277CF, "KOR153").operator_name == "Air Koryo"

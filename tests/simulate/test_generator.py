@@ -93,3 +93,29 @@ def test_encoded_positions_are_where_the_traffic_model_put_the_aircraft() -> Non
     err_km = gc_distance_km(lat, lon, truth.lat, truth.lon)
     assert np.percentile(err_km, 99) < 0.6
     assert np.all(np.abs(d["altitude_ft"][rows] - truth.altitude_ft) < 100)
+
+
+class _FakeDatabase:
+    """Two real-looking A319s of the Russian block and one B738 elsewhere."""
+
+    def __init__(self) -> None:
+        self.icao24 = np.array([0x150001, 0x150002, 0x780001], np.uint32)
+        self.values = {"typecode": np.array(["A319", "B738"])}
+        self.codes = {"typecode": np.array([0, 0, 1], np.int32)}
+
+
+def test_background_addresses_come_from_the_aircraft_database_when_loaded() -> None:
+    from skytrace.simulate.build import background_flights
+
+    from .test_scenario import BACKGROUND
+
+    sc = parse_scenario(GOOD + BACKGROUND)
+    flights = background_flights(sc, np.random.default_rng(0), _FakeDatabase())
+    assert len(flights) == 5
+    addresses = [f.icao24 for f in flights]
+    assert set(addresses[:2]) == {0x150001, 0x150002}  # the database's, while unused ones last
+    assert all(0x100000 <= a <= 0x1FFFFF for a in addresses)
+    assert len(set(addresses)) == 5
+    assert all(f.callsign.startswith("SHU") and f.typecode == "A319" for f in flights)
+    without = background_flights(sc, np.random.default_rng(0))
+    assert all(0x100000 <= f.icao24 <= 0x1FFFFF for f in without)

@@ -127,3 +127,44 @@ def test_missing_file_is_a_simulation_error(tmp_path: Path) -> None:
 def test_unknown_builtin_name() -> None:
     with pytest.raises(SimulationError, match="no built-in scenario"):
         builtin_scenario_path("nope")
+
+
+BACKGROUND = """
+[background]
+flights = 5
+airports = ["UHWW", "UHHH"]
+
+[[background.operators]]
+icao = "SHU"
+name = "Aurora"
+country = "RU"
+types = ["A319"]
+"""
+
+
+def test_background_operator_takes_its_country_address_block() -> None:
+    sc = parse_scenario(GOOD + BACKGROUND)
+    assert sc.background.operators[0].address_block == (0x100000, 0x1FFFFF)
+    explicit = BACKGROUND.replace(
+        'country = "RU"', 'country = "RU"\naddress_block = "150000-15FFFF"'
+    )
+    assert parse_scenario(GOOD + explicit).background.operators[0].address_block == (
+        0x150000,
+        0x15FFFF,
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace('country = "RU"', 'country = "XX"'), "no ICAO address block"),
+        (lambda t: t.replace('country = "RU"\n', ""), "give address_block or the operator"),
+        (lambda t: t.replace('country = "RU"', 'address_block = "1FFFFF-100000"'), "not a valid"),
+        (lambda t: t.replace('types = ["A319"]', "types = []"), "non-empty list"),
+        (lambda t: t.replace('airports = ["UHWW", "UHHH"]', 'airports = ["UHWW"]'), "two ICAO"),
+    ],
+)
+def test_bad_background_names_the_problem(edit, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SimulationError, match="background") as info:
+        parse_scenario(GOOD + edit(BACKGROUND), source="bg.toml")
+    assert message in str(info.value)

@@ -81,16 +81,25 @@ class DemoResult:
         self.flights = flights
 
 
-def _import_scenario_refdata(scenario: Scenario, data_dir: Path, console: Console) -> None:
+def _import_scenario_refdata(scenario: Scenario, data_dir: Path, console: Console) -> Any:
+    """Import what the scenario carries, never over data the directory already has.
+
+    Returns the aircraft database now in the directory (None when there is none).
+    """
     try:
-        from skytrace.refdata import import_refdata
+        from skytrace.refdata import import_refdata, load_refdata
     except ImportError as exc:  # pragma: no cover - refdata ships with skytrace
         console.print(f"[yellow]reference data importers unavailable ({exc}); continuing[/]")
-        return
+        return None
+    present = set(load_refdata(data_dir).manifest())
     files = write_refdata_files(scenario, data_dir / "scenario-refdata")
     for kind, path in files.items():
+        if kind in present:
+            console.print(f"  using the {kind} already imported in {data_dir}", highlight=False)
+            continue
         report = import_refdata(path, kind, data_dir)
         console.print(f"  imported {report.rows} {kind} from the scenario", highlight=False)
+    return load_refdata(data_dir).aircraft
 
 
 def play(
@@ -109,8 +118,8 @@ def play(
         from skytrace.store import FlightQuery, open_reader
     except ImportError as exc:
         raise SkytraceError(f"this build of skytrace has no runtime or store yet ({exc})") from exc
-    _import_scenario_refdata(scenario, data_dir, console)
-    sim = Simulation.from_scenario(scenario, seed, duration_s=duration_s)
+    aircraft_db = _import_scenario_refdata(scenario, data_dir, console)
+    sim = Simulation.from_scenario(scenario, seed, duration_s=duration_s, aircraft_db=aircraft_db)
     pacer = Pacer(speed, sim.start_s)
     ticks_per_chunk = max(1, round(CHUNK_S / sim.generator.tick_s))
     started = time.perf_counter()

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from skytrace.model import FrameBatch
 from skytrace.simulate.generator import FrameGenerator
@@ -21,11 +23,38 @@ from skytrace.simulate.radio import ReceiverNetwork
 from skytrace.simulate.scenario import FlightSpec, ReceiverSpec, Scenario, _airport_table
 from skytrace.simulate.traffic import CruiseTraffic, ScenarioTraffic, gc_distance_km
 
-__all__ = ["Simulation", "background_flights", "world_simulation"]
+__all__ = ["AircraftDatabase", "Simulation", "background_flights", "world_simulation"]
 
 
-def background_flights(scenario: Scenario, rng: np.random.Generator) -> list[FlightSpec]:
-    """Random flights of the scenario's background spec, taking off during its window."""
+class AircraftDatabase(Protocol):
+    """What the simulator reads of an aircraft database (skytrace.refdata's AircraftTable)."""
+
+    icao24: npt.NDArray[np.uint32]
+    codes: dict[str, npt.NDArray[np.int32]]
+    values: dict[str, npt.NDArray[np.str_]]
+
+
+def _db_addresses(db: AircraftDatabase | None, block: tuple[int, int], typecode: str) -> list[int]:
+    """Addresses of real aircraft of ``typecode`` registered in ``block`` (empty without a DB)."""
+    if db is None or "typecode" not in db.codes:
+        return []
+    types = db.values["typecode"]
+    hits = np.flatnonzero(types == typecode)
+    if hits.size == 0:
+        return []
+    in_block = (db.icao24 >= block[0]) & (db.icao24 <= block[1])
+    rows = np.flatnonzero(in_block & np.isin(db.codes["typecode"], hits))
+    return [int(a) for a in db.icao24[rows]]
+
+
+def background_flights(
+    scenario: Scenario, rng: np.random.Generator, aircraft_db: AircraftDatabase | None = None
+) -> list[FlightSpec]:
+    """Random flights of the scenario's background spec, taking off during its window.
+
+    With an aircraft database, addresses are those of real aircraft of the chosen type in the
+    operator's address block (so registrations resolve); otherwise random ones in the block.
+    """
     bg = scenario.background
     flights: list[FlightSpec] = []
     used = {f.icao24 for f in scenario.flights}
@@ -39,7 +68,12 @@ def background_flights(scenario: Scenario, rng: np.random.Generator) -> list[Fli
         if dist < 150.0:
             continue
         op = bg.operators[int(rng.integers(len(bg.operators)))]
-        icao24 = int(rng.integers(op.address_block[0], op.address_block[1] + 1))
+        typecode = op.types[int(rng.integers(len(op.types)))]
+        known = [a for a in _db_addresses(aircraft_db, op.address_block, typecode) if a not in used]
+        if known:
+            icao24 = known[int(rng.integers(len(known)))]
+        else:
+            icao24 = int(rng.integers(op.address_block[0], op.address_block[1] + 1))
         if icao24 in used:
             continue
         used.add(icao24)
@@ -52,7 +86,7 @@ def background_flights(scenario: Scenario, rng: np.random.Generator) -> list[Fli
             FlightSpec(
                 icao24=icao24,
                 callsign=f"{op.icao}{int(rng.integers(100, 9000))}",
-                typecode=op.types[int(rng.integers(len(op.types)))],
+                typecode=typecode,
                 origin=origin.icao,
                 destination=dest.icao,
                 takeoff_s=float(takeoff),
@@ -80,9 +114,10 @@ class Simulation:
         *,
         duration_s: float | None = None,
         tick_s: float = 2.0,
+        aircraft_db: AircraftDatabase | None = None,
     ) -> Simulation:
         rng = np.random.default_rng(scenario.seed if seed is None else seed)
-        flights = list(scenario.flights) + background_flights(scenario, rng)
+        flights = list(scenario.flights) + background_flights(scenario, rng, aircraft_db)
         traffic = ScenarioTraffic(flights, scenario.airports)
         network = ReceiverNetwork(scenario.receivers, rng, epoch_s=scenario.start_s)
         end = scenario.end_s if duration_s is None else scenario.start_s + duration_s

@@ -12,7 +12,8 @@ flies to), aircraft identities, explicit flights and optional background traffic
     [[flights]]   icao24, callsign, typecode, origin, destination, takeoff (ISO UTC),
                   cruise_altitude_ft, optional squawk, departure_runway, arrival_runway
     [background]  flights, airports (ICAO list), and [[background.operators]] icao, name,
-                  country, address_block ("780000-7BFFFF"), types (list), flight_numbers
+                  country (ISO alpha-2), types (list), optional address_block
+                  ("780000-7BFFFF"; default: the country's block from skytrace.refdata)
 
 Airport positions and elevations come from the ``airportsdata`` package; an airport used by a
 flight must be in it and have runways in the scenario. Every problem found raises
@@ -375,6 +376,18 @@ class _Reader:
             arrival_runway=self.text(t, "arrival_runway", where, ""),
         )
 
+    def country_block(self, country: str, where: str) -> tuple[int, int]:
+        """The largest address block ICAO allocated to ``country`` (ISO alpha-2)."""
+        if not country:
+            raise self.fail(where, "give address_block or the operator's country (ISO alpha-2)")
+        from skytrace.refdata.addresses import address_blocks
+
+        blocks = [b for b in address_blocks().blocks if b.alpha2 == country.upper()]
+        if not blocks:
+            raise self.fail(where, f"no ICAO address block is allocated to country {country!r}")
+        best = max(blocks, key=lambda b: b.size)
+        return (best.start, best.end)
+
     def background(self, t: Any, airports: dict[str, AirportSpec]) -> BackgroundSpec:
         where = "[background]"
         if not isinstance(t, dict):
@@ -389,16 +402,20 @@ class _Reader:
         operators = []
         for i, o in enumerate(t.get("operators", [])):
             w = f"background.operators[{i}]"
-            block_text = self.text(o, "address_block", w)
-            try:
-                lo_hex, hi_hex = block_text.split("-")
-                block = (int(lo_hex, 16), int(hi_hex, 16))
-            except ValueError as exc:
-                raise self.fail(
-                    w, f"address_block must be like 780000-7BFFFF: {block_text!r}"
-                ) from exc
-            if not 0 < block[0] < block[1] <= 0xFFFFFF:
-                raise self.fail(w, f"address_block {block_text} is not a valid range")
+            block_text = self.text(o, "address_block", w, "")
+            country = self.text(o, "country", w, "")
+            if block_text:
+                try:
+                    lo_hex, hi_hex = block_text.split("-")
+                    block = (int(lo_hex, 16), int(hi_hex, 16))
+                except ValueError as exc:
+                    raise self.fail(
+                        w, f"address_block must be like 780000-7BFFFF: {block_text!r}"
+                    ) from exc
+                if not 0 < block[0] < block[1] <= 0xFFFFFF:
+                    raise self.fail(w, f"address_block {block_text} is not a valid range")
+            else:
+                block = self.country_block(country, w)
             types = o.get("types", [])
             if (
                 not isinstance(types, list)
@@ -410,7 +427,7 @@ class _Reader:
                 OperatorSpec(
                     icao=self.text(o, "icao", w).upper(),
                     name=self.text(o, "name", w, ""),
-                    country=self.text(o, "country", w, ""),
+                    country=country,
                     address_block=block,
                     types=tuple(x.upper() for x in types),
                 )
