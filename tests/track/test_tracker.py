@@ -366,3 +366,15 @@ def test_a_lone_unconfirmed_position_is_rejected_at_expiry() -> None:
     ]
     assert tracker.stats.rejected[RejectReason.UNCONFIRMED.value] == 1
     assert tracker.expire(400.0)[0].kind == EventKind.LOST
+
+
+def test_frames_without_a_time_are_counted_and_skipped() -> None:
+    tracker = Tracker()
+    msgs, times, _ = h.straight_flight(ICAO, 45.0, 5.0, 0.0, 300, 9000, 0.0, 8)
+    frames, decoded = h.batch(msgs, times)
+    frames.time_s[3] = np.nan
+    frames.time_s[5] = np.inf
+    out = tracker.ingest(frames, decoded, times[-1])
+    assert tracker.stats.bad_time == 2
+    assert np.isfinite(out.positions["time_s"]).all() and out.positions.size > 0
+    assert tracker.expire(times[-1] + 301.0)[0].kind == EventKind.LOST

@@ -67,6 +67,7 @@ class TrackerStats:
     undecoded: int = 0  # labelled by the decoder (bad length, unknown DF, Mode A/C ...)
     bad_parity: int = 0  # DF11/17/18 whose parity did not match
     ignored_format: int = 0  # formats the tracker does not use (DF19, DF24 ...)
+    bad_time: int = 0  # frames whose time_s is NaN or infinite
     duplicates: int = 0  # copies of a reply heard by another receiver
     unconfirmed_address: int = 0  # address/parity replies of addresses not (yet) confirmed
     corrected_new_address: int = 0  # CRC-corrected replies of an unknown address
@@ -236,6 +237,11 @@ class Tracker:
         bad = decoded_ok & squitter & ~parity_ok
         self.stats.bad_parity += int(np.count_nonzero(bad))
         usable = decoded_ok & ((squitter & parity_ok) | parity_fmt)
+        # a frame without a usable time cannot be paired, checked or expired
+        bad_time = ~np.isfinite(frames.time_s)
+        if bad_time.any():
+            self.stats.bad_time += int(np.count_nonzero(bad_time & usable))
+            usable &= ~bad_time
         self.stats.ignored_format += int(np.count_nonzero(decoded_ok & ~squitter & ~parity_fmt))
         rows = np.flatnonzero(usable)
         t = frames.time_s[rows]
