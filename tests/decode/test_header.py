@@ -202,3 +202,10 @@ def test_header_only_fills_the_routing_fields_like_a_full_decode() -> None:
         assert head[name][m].tolist() == full[name][m].tolist(), name
     assert not head.mask("callsign").any()
     assert not head.mask("altitude_ft").any()
+
+
+def test_items_with_a_byte_buffer_are_messages() -> None:
+    row = np.frombuffer(bytes.fromhex("8D406B902015A678D4D220AA4BDA"), np.uint8)
+    batch = decode_batch([row, bytearray(row.tobytes()), row.astype(np.int64), 5])
+    assert batch.error.tolist() == ["", "", "non_hex", "non_hex"]
+    assert batch["icao"][:2].tolist() == [0x406B90, 0x406B90]

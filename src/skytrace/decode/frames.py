@@ -66,6 +66,19 @@ def _from_sequence(messages: Sequence[bytes | bytearray | memoryview | str]) -> 
     return _from_items(messages)
 
 
+def _buffer_bytes(item: object) -> bytes | None:
+    """The bytes of anything with a byte buffer (bytes, bytearray, a uint8 array row)."""
+    if isinstance(item, bytes):
+        return item
+    try:
+        view = memoryview(item)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+    if view.itemsize != 1:
+        return None  # e.g. an int64 array: its bytes are not the message
+    return view.tobytes()
+
+
 def _from_items(messages: Sequence[bytes | bytearray | memoryview | str]) -> Frames:
     """One item at a time: every kind of item, every kind of damage labelled."""
     n = len(messages)
@@ -86,14 +99,15 @@ def _from_items(messages: Sequence[bytes | bytearray | memoryview | str]) -> Fra
                 error[i] = ERR_ODD_HEX
                 continue
             raw = bytes.fromhex(text)
-        elif isinstance(msg, bytes | bytearray | memoryview):
-            raw = bytes(msg)
+        else:
+            raw_or_none = _buffer_bytes(msg)
+            if raw_or_none is None:
+                error[i] = ERR_NON_HEX  # neither text nor bytes
+                continue
+            raw = raw_or_none
             if not raw:
                 error[i] = ERR_EMPTY
                 continue
-        else:
-            error[i] = ERR_NON_HEX
-            continue
         size = len(raw)
         if size > 14:
             # Too long to hold: keep the length so the row is labelled wrong_length.
