@@ -1,10 +1,10 @@
 """Turning what callers hand to ``decode_batch`` into one (N, 14) uint8 array and lengths.
 
 Accepted: a ``skytrace.model.FrameBatch``; a ``(payload, lengths)`` tuple of numpy arrays;
-a 2-D uint8 array (N, 7) or (N, 14); a sequence of ``bytes``/``bytearray``/``memoryview``
-or hex ``str`` (surrounding whitespace and AVR ``*...;`` / ``@timestamp...;`` framing are
-not accepted here: sources strip framing). Input that cannot be read becomes a row with
-length 0 and an error label, never an exception.
+a 2-D uint8 array (N, 7) or (N, 14); a sequence whose items are ``bytes`` (or anything with
+a byte buffer: ``bytearray``, ``memoryview``, a uint8 array row) or hex ``str`` (whitespace
+around it is ignored; AVR ``*...;`` framing is not: sources strip framing). An item that
+cannot be read becomes a row with an error label, never an exception.
 
 Pure; thread-safe.
 """
