@@ -20,11 +20,13 @@ Algorithm (escaped streams): a run of k consecutive 0x1a bytes holds floor(k / 2
 bytes, and when k is odd its last byte starts a frame. So frame starts are found for a whole
 chunk at once (flatnonzero, run lengths, parity); each record's bytes are gathered as one row
 of a (frames, 21) matrix with sliding-window row indexing, and only the few rows that hold an
-escaped byte are unescaped (a stable argsort that moves the second byte of each pair out);
-counter, signal and message are then columns of that matrix. A frame is
-accepted when its start is followed by at least the bytes its type needs before the next
-start; the bytes of a shorter ("torn") frame, of an unknown type and between frames are
-garbage, counted in ``BeastCounters`` by reason. The unfinished frame at the end of a chunk
+escaped byte are unescaped (the second byte of each pair is dropped and the rest moved left);
+counter, signal and message are then columns of that matrix. ``BeastParser.feed_many`` does
+this for many streams in one pass (streams joined with a 0x00 byte so no run of 0x1a spans
+two, each stream's end a frame boundary). A frame is accepted when its start is followed by
+at least the bytes its type needs before the next start; the bytes of a shorter ("torn")
+frame, of an unknown type and between frames are garbage, counted in ``BeastCounters`` by
+reason. The unfinished frame at the end of a chunk
 (and the last 0x1a of an odd trailing run, which may start a frame or be half of a pair) is
 kept for the next ``feed``; at most one frame is held.
 
@@ -361,8 +363,8 @@ def _parse_streams(
     _count(
         parsers,
         garbage=garbage,
-        unknown=np.bincount(sid, active & ~known, minlength=k),
-        torn=np.bincount(sid, active & known & ~complete, minlength=k),
+        unknown=_per_stream(sid, active & ~known, k),
+        torn=_per_stream(sid, active & known & ~complete, k),
     )
     keep = np.flatnonzero(complete)
     if keep.size == 0:
@@ -371,10 +373,10 @@ def _parse_streams(
     records = _rows(a, k_raw + 2, _RECORD_BYTES)
     if dropped.size:
         # Records with escaped bytes before the next boundary: unescape those rows only.
-        nxt_raw = np.empty(starts_raw.size, np.int64)
-        nxt_raw[:-1] = starts_raw[1:]
-        nxt_raw = np.where(last_in, s_end[sid], nxt_raw)
-        esc = np.flatnonzero(np.searchsorted(dropped, nxt_raw[keep]) > d_before[keep])
+        d_next = np.empty(starts_raw.size, np.int64)  # escapes before the next boundary
+        d_next[:-1] = d_before[1:]
+        d_next[last_in] = np.searchsorted(dropped, s_end[sid[last_in]])
+        esc = np.flatnonzero(d_next[keep] > d_before[keep])
         if esc.size:
             records[esc] = _unescape_rows(_rows(a, k_raw[esc] + 2, 2 * _RECORD_BYTES))
     k_types = types[keep]
@@ -385,6 +387,15 @@ def _parse_streams(
         p.uuid = raw.tobytes().replace(b"\x1a\x1a", b"\x1a")[: int(gap[i])]
         p.counters.uuid_frames += 1
     return _records_to_batch(parsers, records, k_types, sid[keep], now_s)
+
+
+def _per_stream(
+    sid: npt.NDArray[np.intp], mask: npt.NDArray[np.bool_], k: int
+) -> npt.NDArray[np.int64]:
+    """How many rows of each stream ``mask`` selects."""
+    if k == 1:
+        return np.array([np.count_nonzero(mask)], np.int64)
+    return np.bincount(sid[mask], minlength=k).astype(np.int64)
 
 
 def _count(
@@ -412,7 +423,7 @@ def _records_to_batch(
     ``sid`` = index of the parser they came from) -> one batch of frames. Status, position
     and receiver-id records update their parser."""
     k = len(parsers)
-    status = np.bincount(sid, types == TYPE_STATUS, minlength=k)
+    status = _per_stream(sid, types == TYPE_STATUS, k)
     for i, p in enumerate(parsers):
         p.counters.status_frames += int(status[i])
     for r in np.flatnonzero(types == TYPE_POSITION).tolist():
@@ -424,7 +435,7 @@ def _records_to_batch(
     fidx = np.flatnonzero(_MSG_LEN[types] > 0)
     m = int(fidx.size)
     all_frames = m == records.shape[0]
-    receivers = _receiver_column(parsers, records, types, sid, fidx)
+    receivers, with_ids = _receiver_column(parsers, records, types, sid, fidx)
     if m == 0:
         return FrameBatch.empty(0)
     rec = records if all_frames else records[fidx]
@@ -437,8 +448,10 @@ def _records_to_batch(
     length = _MSG_LEN[ft]
     # A short record's row ran into whatever followed it: clear those bytes.
     payload[:, 7:] *= (length == 14)[:, None]
-    payload[:, 2:7] *= (length >= 7)[:, None]
-    kind = np.where(ft == TYPE_MODE_AC, FrameKind.MODE_AC, FrameKind.MODE_S).astype(np.uint8)
+    mode_ac = ft == TYPE_MODE_AC
+    if mode_ac.any():
+        payload[mode_ac, 2:7] = 0
+    kind = np.where(mode_ac, FrameKind.MODE_AC, FrameKind.MODE_S).astype(np.uint8)
     mlat = ticks == MLAT_MAGIC_TICKS
     kind[mlat] = FrameKind.MLAT
     batch = FrameBatch(
@@ -451,16 +464,20 @@ def _records_to_batch(
         payload=payload,
     )
     n_frames = np.bincount(fsid, minlength=k)
-    n_mlat = np.bincount(fsid, mlat, minlength=k)
+    n_mlat = _per_stream(fsid, mlat, k)
     for i, p in enumerate(parsers):
         p.counters.frames += int(n_frames[i])
         p.counters.mlat_frames += int(n_mlat[i])
     names: dict[int, str] = {}
-    pairs = np.unique((fsid.astype(np.uint64) << np.uint64(32)) | receivers.astype(np.uint64))
-    for v in pairs.tolist():
-        name = parsers[v >> 32]._name_of(v & 0xFFFFFFFF)
+    if with_ids:
+        pairs = np.unique((fsid.astype(np.uint64) << np.uint64(32)) | receivers.astype(np.uint64))
+        owners = [(v >> 32, v & 0xFFFFFFFF) for v in pairs.tolist()]
+    else:  # every frame carries its parser's own receiver
+        owners = [(i, parsers[i]._default_index()) for i in np.flatnonzero(n_frames).tolist()]
+    for i, rcv in owners:
+        name = parsers[i]._name_of(rcv)
         if name is not None:
-            names[v & 0xFFFFFFFF] = name
+            names[rcv] = name
     batch.receivers = names
     return batch
 
@@ -471,18 +488,19 @@ def _receiver_column(
     types: npt.NDArray[np.uint8],
     sid: npt.NDArray[np.intp],
     fidx: npt.NDArray[np.intp],
-) -> npt.NDArray[np.uint32]:
+) -> tuple[npt.NDArray[np.uint32], bool]:
     """Receiver index per frame: the last readsb id before it in its own stream (or carried
-    over from an earlier feed), else its parser's own receiver."""
+    over from an earlier feed), else its parser's own receiver. The flag says whether any
+    frame got a readsb id."""
     defaults = np.fromiter((p._default_index() for p in parsers), np.uint32, len(parsers))
     out = defaults[sid[fidx]]
     is_id = types == TYPE_RECEIVER_ID
     carried = [p._current_id for p in parsers]
-    n_ids = np.bincount(sid, is_id, minlength=len(parsers))
+    if not is_id.any() and all(c is None for c in carried):
+        return out, False
+    n_ids = _per_stream(sid, is_id, len(parsers))
     for i, p in enumerate(parsers):
         p.counters.receiver_id_frames += int(n_ids[i])
-    if not is_id.any() and all(c is None for c in carried):
-        return out
     ids = np.zeros(types.size, np.uint64)
     ids[is_id] = records[is_id, :8].copy().view(">u8").ravel()
     last = np.maximum.accumulate(np.where(is_id, np.arange(types.size), -1))
@@ -503,8 +521,8 @@ def _receiver_column(
         parsers[int(sid[r])]._current_id = int(ids[r])
     registries = {id(p.registry): p.registry for p in parsers if p.registry is not None}
     if not registries or not have.any():
-        return out
+        return out, False
     registry = next(iter(registries.values()))
     index_of = {int(v): registry.index_for(f"{int(v):016x}") for v in np.unique(frame_ids[have])}
     out[have] = np.fromiter((index_of[int(v)] for v in frame_ids[have]), np.uint32)
-    return out
+    return out, True
