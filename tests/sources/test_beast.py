@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skytrace.model import FrameKind
 from skytrace.sources.beast import MLAT_MAGIC_TICKS, BeastParser, signal_byte_to_dbfs
@@ -293,3 +295,37 @@ def test_feed_many_equals_feeding_each_stream_alone(sample: bytes) -> None:
     assert got[f"{0x1A1A:016x}"] == [msg] * 3
     assert [p.counters for p in many] == [p.counters for p in alone]
     assert [p.pending_bytes for p in many] == [p.pending_bytes for p in alone]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.binary(min_size=7, max_size=7).map(lambda m: beast_frame(m, 7, 9)),
+                st.binary(min_size=14, max_size=14).map(lambda m: beast_frame(m)),
+                st.binary(max_size=12),  # garbage, 0x1a bytes allowed
+            ),
+            max_size=12,
+        ).map(b"".join),
+        min_size=1,
+        max_size=5,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_feed_many_matches_single_streams_on_arbitrary_input(
+    streams: list[bytes], rnd: random.Random
+) -> None:
+    many = [BeastParser(receiver=i + 1) for i in range(len(streams))]
+    alone = [BeastParser(receiver=i + 1) for i in range(len(streams))]
+    cut = [rnd.randrange(len(s) + 1) for s in streams]
+    got, want = [], []
+    for part in (0, 1):
+        chunks = [s[:c] if part == 0 else s[c:] for s, c in zip(streams, cut, strict=True)]
+        b = BeastParser.feed_many(many, chunks, 0.0)
+        got += [(int(b.receiver[i]), b.message_bytes(i)) for i in range(len(b))]
+        for p, chunk in zip(alone, chunks, strict=True):
+            b = p.feed(chunk, 0.0)
+            want += [(int(b.receiver[i]), b.message_bytes(i)) for i in range(len(b))]
+    assert sorted(got, key=lambda x: x[0]) == sorted(want, key=lambda x: x[0])
+    assert [p.counters for p in many] == [p.counters for p in alone]
