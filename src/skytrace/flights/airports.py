@@ -410,8 +410,13 @@ class RunwayFitChoice:
         starts = np.searchsorted(pi, np.arange(n))
         ends = np.searchsorted(pi, np.arange(n), side="right")
         out: list[Choice] = []
-        for k in range(n):
-            a, b = int(starts[k]), int(ends[k])
+        infos: dict[str, Any] = {}
+        code_l = codes.tolist()
+        dist_l = np.round(dist, 2).tolist()
+        score_l = np.round(score, 3).tolist()
+        elev_l = fields.elevation_ft[ai].tolist()
+        alt_l = points.altitude_ft.tolist()
+        for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
             if a == b:
                 out.append(Choice(None, math.nan, math.nan, "", 0.0, ()))
                 continue
@@ -419,15 +424,16 @@ class RunwayFitChoice:
             runner_up = float(score[a + 1]) if b - a > 1 else 0.0
             conf = 0.85 * math.exp(-float(dist[a]) / self.confidence_scale_km)
             conf *= 1.0 - 0.5 * (runner_up / top if top > 0 else 1.0)
-            candidates = tuple(
-                (str(codes[j]), round(float(dist[j]), 2), round(float(score[j]), 3))
-                for j in range(a, min(b, a + 5))
-            )
+            stop = min(b, a + 5)
+            candidates = tuple(zip(code_l[a:stop], dist_l[a:stop], score_l[a:stop], strict=True))
+            code = code_l[a]
+            if code not in infos:
+                infos[code] = airports.get(code)
             out.append(
                 Choice(
-                    airports.get(str(codes[a])),
+                    infos[code],
                     float(dist[a]),
-                    float(points.altitude_ft[k]) - float(fields.elevation_ft[ai[a]]),
+                    alt_l[k] - elev_l[a],
                     "",
                     round(max(0.0, min(1.0, conf)), 3),
                     candidates,

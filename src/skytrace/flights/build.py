@@ -24,7 +24,7 @@ from skytrace.errors import SkytraceError
 from skytrace.flights import events as ev
 from skytrace.flights.airports import Choice, InferredPoints
 from skytrace.flights.columns import Cols
-from skytrace.flights.geo import haversine_km
+from skytrace.flights.geo import distance_km, haversine_km
 from skytrace.flights.record import Context, at_event, flight_id, inferred_call, observed_call
 from skytrace.model import AircraftIdentity, AirportCall, Event, EventKind, Flight, Source
 
@@ -263,9 +263,9 @@ def build_flights(
                     ident_cache[key] = None
             ident = ident_cache[key]
         if departure is not None and arrival is not None and departure.icao and arrival.icao:
-            gc = float(haversine_km(departure.lat, departure.lon, arrival.lat, arrival.lon))
+            gc = distance_km(departure.lat, departure.lon, arrival.lat, arrival.lon)
         else:
-            gc = float(haversine_km(lat[f_a], lon[f_a], lat[l_a], lon[l_a]))
+            gc = distance_km(float(lat[f_a]), float(lon[f_a]), float(lat[l_a]), float(lon[l_a]))
         mix = sorted(
             ((int(c[j]), v) for v, c in src_counts.items() if c[j] > 0), key=lambda x: (-x[0], x[1])
         )

@@ -7,6 +7,7 @@ thread-safe.
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import numpy as np
@@ -17,6 +18,7 @@ __all__ = [
     "angle_diff_deg",
     "bearing_deg",
     "compass_word",
+    "distance_km",
     "haversine_km",
     "local_xy_m",
 ]
@@ -36,6 +38,14 @@ def haversine_km(
     dl = np.radians(np.asarray(lon2, np.float64) - np.asarray(lon1, np.float64))
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``haversine_km`` for one pair of points, without numpy overhead."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
 
 
 def bearing_deg(
