@@ -140,7 +140,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=4 << 20,
         metavar="N",
-        help="pause a feeder with more than N bytes of frames waiting",
+        help="pause reading a feeder with more than N bytes waiting (default 4 MiB)",
     )
     feeders.add_argument(
         "--clock-time",
@@ -203,6 +203,8 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
     for name in ("idle_timeout", "batch_interval", "stats_interval"):
         if not getattr(args, name) > 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    if args.max_buffer_bytes < 1024:
+        raise UsageError("--max-buffer-bytes must be at least 1024")
     if not 0 < args.max_garbage_ratio <= 1:
         raise UsageError("--max-garbage-ratio must be in (0, 1]")
     if args.duration is not None and not args.duration > 0:
