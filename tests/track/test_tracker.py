@@ -143,9 +143,13 @@ def test_address_parity_replies_need_a_confirmed_address_or_strong_signal() -> N
     tracker.ingest(frames, decoded, 0.0)
     assert tracker.aircraft(0x123456) is None
     assert tracker.stats.unconfirmed_address == 1
-    frames.signal_dbfs[:] = -2.0  # strong: a close aircraft, not noise
+    frames.signal_dbfs[:] = -2.0  # strong: a close aircraft, not noise ...
     tracker.ingest(frames, decoded, 1.0)
+    assert tracker.aircraft(0x123456) is None  # ... once could be a corrupted reply
+    frames.time_s[:] = 5.0
+    tracker.ingest(frames, decoded, 5.0)  # the same address strong again: an aircraft
     assert tracker.aircraft(0x123456).squawk == "1000"
+    assert tracker.stats.unconfirmed_address == 2
     run(tracker, [h.identification(ICAO, "AFR12"), h.identity_reply(ICAO, "4521")], [2.0, 3.0])
     state = tracker.aircraft(ICAO)
     assert state.squawk == "4521" and state.source == Source.ADSB

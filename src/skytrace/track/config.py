@@ -58,7 +58,10 @@ class TrackerConfig:
     reference and the confirmation chain starts again (the old reference may be the bad one)."""
     strong_signal_dbfs: float = -6.0
     """Address/parity replies (DF0/4/5/16/20/21) of an unconfirmed address are accepted only
-    at or above this signal level (a strong, close reply is unlikely to be noise)."""
+    at or above this signal level (a strong, close reply is unlikely to be noise) ..."""
+    strong_signal_repeat_s: float = 30.0
+    """... and only once the same address was heard strong twice within this time (a single
+    corrupted reply carries a random address)."""
 
     # --- state lifetime
     position_stale_s: float = 60.0

@@ -99,6 +99,7 @@ class Tracker:
         self._state = StateColumns(self.config.initial_capacity, self.config.trail_max_points)
         self._pending: dict[int, list[Pending]] = {}
         self._dedup_carry = DedupCarry()
+        self._strong_seen: dict[int, float] = {}  # unknown address -> last strong reply time
         # receiver -> (lat, lon): its configured position, else the last position it heard
         self._receiver_fixed: dict[int, tuple[float, float]] = {}
         self._receiver_area: dict[int, tuple[float, float]] = {}
@@ -143,6 +144,8 @@ class Tracker:
         """Drop aircraft silent for ``aircraft_expire_s`` (LOST events); stale positions stop
         being references; lone candidates never confirmed within ``confirm_max_gap_s`` are
         rejected as ``unconfirmed`` (POSITION_REJECTED events)."""
+        horizon = now_s - self.config.strong_signal_repeat_s
+        self._strong_seen = {a: t for a, t in self._strong_seen.items() if t >= horizon}
         st = self._state
         live = st.live_slots()
         if live.size == 0:
@@ -274,8 +277,10 @@ class Tracker:
         slot = st.lookup(icao)
         unknown = slot < 0
         if unknown.any():
-            strong = np.isin(df, _PARITY_DFS) & (signal_dbfs >= cfg.strong_signal_dbfs)
-            creators = unknown & (verified | strong)
+            strong = unknown & np.isin(df, _PARITY_DFS) & (signal_dbfs >= cfg.strong_signal_dbfs)
+            creators = unknown & verified
+            if strong.any():
+                creators |= self._repeated_strong(icao, time_s, strong)
             if creators.any():
                 c_icao = icao[creators]
                 c_time = time_s[creators]
@@ -323,6 +328,26 @@ class Tracker:
             source=source,
             es=es,
         )
+
+    def _repeated_strong(
+        self,
+        icao: npt.NDArray[np.uint32],
+        time_s: npt.NDArray[np.float64],
+        strong: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.bool_]:
+        """Strong address/parity replies whose address was heard strong before, within
+        ``strong_signal_repeat_s``: those may create an aircraft. One corrupted reply yields a
+        random address; the same wrong address twice is very unlikely."""
+        window = self.config.strong_signal_repeat_s
+        rows = np.flatnonzero(strong)
+        ok = np.zeros(icao.size, bool)
+        seen = self._strong_seen
+        for r, a, t in zip(rows.tolist(), icao[rows].tolist(), time_s[rows].tolist(), strict=True):
+            before = seen.get(a)
+            if before is not None and 0.0 <= t - before <= window:
+                ok[r] = True
+            seen[a] = t
+        return ok
 
     def _update_counters(self, b: _Rows) -> None:
         col = self._state.col
