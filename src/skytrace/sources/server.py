@@ -20,7 +20,8 @@ the inboxes of all Beast feeders are parsed together in one vectorized pass
 two thousand; frames get their feeder's latest arrival time.
 
 Limits per connection (``ServerLimits``): more than ``max_buffer_bytes`` waiting in a feeder's
-inbox pauses reading from that feeder only (TCP pushes back on it) until the batch is made;
+inbox (or more than ``max_total_buffer_bytes`` in all inboxes) pauses reading from that
+feeder only (TCP pushes back on it) until the batch is made;
 more than ``max_garbage_ratio`` of its bytes being garbage once ``garbage_check_bytes`` have
 arrived drops the connection (its frames of that batch are not passed on); no data for
 ``idle_timeout_s`` drops it; beyond ``max_connections`` new connections are refused.
@@ -99,6 +100,7 @@ class PullTarget:
 @dataclass(slots=True)
 class ServerLimits:
     max_buffer_bytes: int = 4 << 20
+    max_total_buffer_bytes: int = 256 << 20  # all feeders together
     max_garbage_ratio: float = 0.5
     garbage_check_bytes: int = 16384
     idle_timeout_s: float = 300.0
@@ -388,7 +390,10 @@ class IngestServer:
         self._inbox_bytes += len(data)
         limits = self.config.limits
         if (
-            feeder.inbox_bytes > limits.max_buffer_bytes
+            (
+                feeder.inbox_bytes > limits.max_buffer_bytes
+                or self._inbox_bytes > limits.max_total_buffer_bytes
+            )
             and not feeder.paused
             and feeder.transport is not None
         ):
