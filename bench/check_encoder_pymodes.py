@@ -39,13 +39,23 @@ def _close(a: Any, b: float, tol: float, wrap: float = 0.0) -> bool:
     return abs(d) <= tol
 
 
-def report(kind: str, hexes: list[str], check: Check) -> None:
+def report(kind: str, hexes: list[str], check: Check, register: str = "") -> None:
+    """Count agreements; with ``register`` (e.g. "6,0"), replies pyModeS attributes to another
+    Comm-B register are counted apart: without context several registers can fit one MB."""
     bad: list[str] = []
+    other: dict[str, int] = {}
     for i, h in enumerate(hexes):
-        problems = check(pms.decode(h), i)
+        decoded = pms.decode(h)
+        if register and decoded.get("bds") != register:
+            key = str(decoded.get("bds"))
+            other[key] = other.get(key, 0) + 1
+            continue
+        problems = check(decoded, i)
         if problems:
             bad.append(f"{h}: {', '.join(problems)}")
-    print(f"{kind:22s} {len(hexes):6d} checked, {len(hexes) - len(bad):6d} agree")
+    n = len(hexes) - sum(other.values())
+    extra = "".join(f", {k} read as BDS {b}" for b, k in other.items())
+    print(f"{kind:22s} {n:6d} checked, {n - len(bad):6d} agree{extra}")
     for line in bad[:3]:
         print(f"    {line}")
 
@@ -145,6 +155,31 @@ def part1(n: int, rng: np.random.Generator) -> None:
             ([] if _close(d.get("true_track"), trk[i], 0.1, 360) else [f"track {d.get('bds')}"])
             + ([] if _close(d.get("groundspeed"), gs[i], 1.0) else ["groundspeed"])
         ),
+        register="5,0",
+    )
+    mcp = np.round(rng.uniform(1000, 41000, n) / 100) * 100
+    report(
+        "DF20 BDS 4,0",
+        hx(encode.commb_altitude(icao, alt, encode.bds40(mcp, mcp, qnh))),
+        lambda d, i: (
+            ([] if _close(d.get("selected_altitude_mcp"), mcp[i], 16) else [f"mcp {d.get('bds')}"])
+            + ([] if _close(d.get("baro_pressure_setting"), qnh[i], 0.05) else ["qnh"])
+        ),
+        register="4,0",
+    )
+    ias = rng.uniform(150, 330, n)
+    mach = rng.uniform(0.4, 0.82, n)
+    rate = np.round(rng.uniform(-2000, 2000, n) / 32) * 32
+    report(
+        "DF20 BDS 6,0",
+        hx(encode.commb_altitude(icao, alt, encode.bds60(trk, ias, mach, rate, rate))),
+        lambda d, i: (
+            ([] if _close(d.get("magnetic_heading"), trk[i], 0.1, 360) else [f"hdg {d.get('bds')}"])
+            + ([] if _close(d.get("indicated_airspeed"), ias[i], 0.5) else ["ias"])
+            + ([] if _close(d.get("mach"), mach[i], 0.002) else ["mach"])
+            + ([] if _close(d.get("baro_vertical_rate"), rate[i], 16) else ["baro rate"])
+        ),
+        register="6,0",
     )
 
 
