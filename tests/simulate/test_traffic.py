@@ -84,3 +84,14 @@ def test_cruise_traffic_moves_at_its_speed() -> None:
     wrapped = moved > 2 * expected  # a route that looped back to its origin in between
     assert np.all(np.abs(moved - expected)[~wrapped] < 0.05)
     assert len(np.unique(traffic.icao24)) == 50
+
+
+def test_turboprops_climb_less_steeply_and_stay_below_their_ceiling() -> None:
+    from dataclasses import replace
+
+    zkpy, uhww = SEED.airports["ZKPY"], SEED.airports["UHWW"]
+    jet = build_profile(KOR, zkpy, uhww)
+    prop = build_profile(replace(KOR, typecode="AT76", cruise_altitude_ft=31000), zkpy, uhww)
+    assert prop.altitude_ft.max() == 25000
+    assert prop.vertical_rate_fpm.max() < jet.vertical_rate_fpm.max()
+    assert prop.landing_s - prop.takeoff_s > jet.landing_s - jet.takeoff_s

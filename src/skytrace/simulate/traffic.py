@@ -7,8 +7,10 @@ legs: gate -> departure runway threshold -> runway end -> 12 km on runway headin
 final fix on the arrival runway's extended centreline -> threshold -> rollout end -> gate.
 Along that path (sampled every 100 m) the profile is:
   - taxi at 15 kt; takeoff roll accelerating at 2 m/s² to V2 (lift-off);
-  - climb with a gradient that falls with height, dh/ds = 800 ft/NM × (1 − 0.85·h/h_cruise),
-    so the vertical rate is ~2,500 fpm low and a few hundred fpm near the top;
+  - climb with a gradient that falls with height, dh/ds = G × (1 − 0.85·h/h_cruise) with G
+    the type's initial gradient (800 ft/NM for narrow-body jets, 650-700 for wide-bodies and
+    turboprops), so the vertical rate is ~2,000-3,000 fpm low and a few hundred near the top;
+    cruise level capped at the type's ceiling (turboprops FL250-270);
   - cruise at the type's true airspeed; descent on a 3° path (318 ft/NM) down to the
     threshold, so the aircraft crosses the threshold at field elevation;
   - airborne speed rises with height from V2 (or approach speed, on the way down) to cruise;
@@ -63,6 +65,8 @@ class Performance:
     v2_kt: float
     approach_kt: float
     category: int  # ADS-B emitter category in set A (3 = large, 5 = heavy, 2 = small)
+    climb_ft_per_nm: float = 800.0  # initial climb gradient (falls with height, see above)
+    ceiling_ft: float = 41000.0
 
 
 PERFORMANCE: Final = {
@@ -77,13 +81,13 @@ PERFORMANCE: Final = {
     "B738": Performance(455, 155, 142, 3),
     "B38M": Performance(455, 155, 142, 3),
     "B739": Performance(455, 155, 142, 3),
-    "A333": Performance(475, 160, 145, 5),
-    "A359": Performance(485, 160, 145, 5),
-    "B77W": Performance(490, 165, 150, 5),
-    "B789": Performance(488, 160, 148, 5),
+    "A333": Performance(475, 160, 145, 5, 650),
+    "A359": Performance(485, 160, 145, 5, 700),
+    "B77W": Performance(490, 165, 150, 5, 650),
+    "B789": Performance(488, 160, 148, 5, 700),
     "E190": Performance(440, 140, 130, 3),
-    "DH8D": Performance(300, 120, 115, 2),
-    "AT76": Performance(280, 115, 110, 2),
+    "DH8D": Performance(300, 120, 115, 2, 700, 27000),
+    "AT76": Performance(280, 115, 110, 2, 650, 25000),
 }
 DEFAULT_PERFORMANCE: Final = Performance(440, 145, 135, 3)
 
@@ -255,21 +259,22 @@ def build_profile(
     s_roll, s_thr, s_rollout = float(cum[1]), float(cum[5]), float(cum[6])
     v2_ms = perf.v2_kt * 0.514444
     s_lift = s_roll + min(v2_ms**2 / (2 * 2.0) / 1000.0, 0.9 * dep.length_km)
-    h_cruise_agl = max(flight.cruise_altitude_ft - origin.elevation_ft, 1000.0)
+    cruise_ft = min(flight.cruise_altitude_ft, perf.ceiling_ft)
+    h_cruise_agl = max(cruise_ft - origin.elevation_ft, 1000.0)
     k = 0.85 / h_cruise_agl
     climb_nm = np.maximum(s - s_lift, 0.0) / 1.852
-    h_climb = origin.elevation_ft + (1 - np.exp(-800.0 * k * climb_nm)) / k
+    h_climb = origin.elevation_ft + (1 - np.exp(-perf.climb_ft_per_nm * k * climb_nm)) / k
     h_desc = destination.elevation_ft + FT_PER_NM_GLIDE * np.maximum(s_thr - s, 0.0) / 1.852
     airborne = (s >= s_lift) & (s < s_thr)
     alt = np.where(
-        airborne, np.minimum(np.minimum(h_climb, flight.cruise_altitude_ft), h_desc), 0.0
+        airborne, np.minimum(np.minimum(h_climb, cruise_ft), h_desc), 0.0
     )
     alt = np.where(s < s_lift, origin.elevation_ft, alt)
     alt = np.where(s >= s_thr, destination.elevation_ft, alt)
 
     outbound = s < total / 2
     ref_elev = np.where(outbound, origin.elevation_ft, destination.elevation_ft)
-    frac = np.clip((alt - ref_elev) / max(flight.cruise_altitude_ft - ref_elev.min(), 1.0), 0, 1)
+    frac = np.clip((alt - ref_elev) / max(cruise_ft - ref_elev.min(), 1.0), 0, 1)
     v_low = np.where(outbound, perf.v2_kt, perf.approach_kt)
     speed = v_low + (perf.cruise_kt - v_low) * np.sqrt(frac)
     roll_x = np.maximum(s - s_roll, 0.0) * 1000.0
