@@ -119,3 +119,19 @@ def test_background_addresses_come_from_the_aircraft_database_when_loaded() -> N
     assert all(f.callsign.startswith("SHU") and f.typecode == "A319" for f in flights)
     without = background_flights(sc, np.random.default_rng(0))
     assert all(0x100000 <= f.icao24 <= 0x1FFFFF for f in without)
+
+
+def test_world_simulation_frames_arrive_in_order_across_batches() -> None:
+    from skytrace.simulate.build import world_simulation
+
+    sim = world_simulation(300, 100, seed=2, duration_s=20.0)
+    batches = list(sim.batches())
+    assert len(batches) == 20
+    frames = FrameBatch.concat(batches)
+    assert len(frames) > 5000
+    assert np.all(np.diff(frames.time_s) >= 0)
+    d = decode_batch(frames)
+    assert np.all(d.ok)
+    heard = set(np.unique(d["icao"][(d["df"] == 17) & d["crc_ok"] & ~d["crc_corrected"]]))
+    assert heard <= {int(a) for a in sim.generator.traffic.icao24}  # type: ignore[attr-defined]
+    assert len(heard) > 50

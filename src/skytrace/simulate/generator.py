@@ -143,7 +143,9 @@ class FrameGenerator:
         within = np.arange(rows.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
         seq = first[rows] + within
         jitter = self.rng.uniform(-self.jitter_s, self.jitter_s, rows.shape[0])
-        time_s = np.clip((seq - phase[rows]) / rate + jitter, t0, t0 + self.tick_s - 1e-6)
+        # Sent at least 4 ms before the tick ends: with propagation (< 3.4 ms for 1,000 km)
+        # every frame of this tick still arrives before any frame of the next one.
+        time_s = np.clip((seq - phase[rows]) / rate + jitter, t0, t0 + self.tick_s - 0.004)
         at = self.traffic.sample(st.aircraft[rows], time_s)
         return _Picked(rows, seq, time_s, at)
 

@@ -266,9 +266,7 @@ def build_profile(
     h_climb = origin.elevation_ft + (1 - np.exp(-perf.climb_ft_per_nm * k * climb_nm)) / k
     h_desc = destination.elevation_ft + FT_PER_NM_GLIDE * np.maximum(s_thr - s, 0.0) / 1.852
     airborne = (s >= s_lift) & (s < s_thr)
-    alt = np.where(
-        airborne, np.minimum(np.minimum(h_climb, cruise_ft), h_desc), 0.0
-    )
+    alt = np.where(airborne, np.minimum(np.minimum(h_climb, cruise_ft), h_desc), 0.0)
     alt = np.where(s < s_lift, origin.elevation_ft, alt)
     alt = np.where(s >= s_thr, destination.elevation_ft, alt)
 
