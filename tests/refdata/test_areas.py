@@ -154,3 +154,27 @@ def test_imported_countries_replace_bundled(tmp_path: Path) -> None:
     (tmp_path / "broken.npz").write_bytes(b"nope")
     with pytest.raises(RefdataError, match="import it again"):
         AreaIndex(tmp_path / "broken.npz").countries_at([0.0], [0.0])
+
+
+def test_topojson_rings_across_the_antimeridian_are_cut_again() -> None:
+    # An island from 179°E to 179°W (stitched across 180°) and a ring around the south pole.
+    topo = {
+        "type": "Topology",
+        "arcs": [
+            [[179.0, 60.0], [-179.0, 60.0], [-179.0, 61.0], [179.0, 61.0], [179.0, 60.0]],
+            [[-180.0, -70.0], [-90.0, -71.0], [0.0, -70.0], [90.0, -71.0], [179.0, -70.0],
+             [-180.0, -70.0]],
+        ],
+        "objects": {"x": {"type": "GeometryCollection", "geometries": [
+            {"type": "Polygon", "id": "1", "arcs": [[0]]},
+            {"type": "Polygon", "id": "2", "arcs": [[1]]},
+        ]}},
+    }  # fmt: skip
+    island, antarctica = (f.geometry for f in decode_topology(topo))
+    assert island.area == pytest.approx(2.0)  # not a band around the world
+    assert island.covers(shapely.Point(179.5, 60.5)) and island.covers(shapely.Point(-179.5, 60.5))
+    assert not island.covers(shapely.Point(0.0, 60.5))
+    assert antarctica.covers(shapely.Point(0.0, -89.0)) and antarctica.covers(
+        shapely.Point(120, -80)
+    )
+    assert not antarctica.covers(shapely.Point(0.0, -60.0))

@@ -87,4 +87,7 @@ def test_bundled_countries_10m_against_airport_countries(real_dir: Path) -> None
     ap = rd.airports
     codes = rd.areas.countries_at(ap.lat, ap.lon)
     agree = (codes == ap.country.astype(object)).mean()
-    assert agree > 0.97
+    assert agree > 0.985  # the rest: Puerto Rico coded US, French overseas, Crimea, coasts
+    # world-atlas stitches Russia across 180°: decoded naively it swallows Alaska
+    alaska = (ap.country == "US") & (ap.lon < -140) & (ap.lat > 55)
+    assert alaska.sum() > 100 and not (codes[alaska] == "RU").any()

@@ -52,12 +52,51 @@ def _ring(indexes: list[int], arcs: list[npt.NDArray[np.float64]]) -> npt.NDArra
     return np.concatenate(parts) if parts else np.empty((0, 2))
 
 
+def _unwrap(ring: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], int]:
+    """Longitudes made continuous (a step over 180° is a crossing of the antimeridian).
+
+    Returns the ring and its net turn in multiples of 360° (non-zero: it encircles a pole).
+    """
+    steps = np.diff(ring[:, 0])
+    turns = np.concatenate([[0], np.cumsum(-np.round(steps / 360.0))])
+    out = ring.copy()
+    out[:, 0] += 360.0 * turns
+    return out, int(turns[-1])
+
+
 def _polygon(rings: list[list[int]], arcs: list[npt.NDArray[np.float64]]) -> shapely.Geometry:
+    """A polygon from arc rings, split at the antimeridian where it crosses it.
+
+    world-atlas stitches Natural Earth's antimeridian cuts back together (Russia's Chukotka,
+    Fiji, Antarctica), so rings may step from 179.9° to -180°; planar shapely needs them
+    cut again. A ring that turns once around (Antarctica) is closed along its pole.
+    """
     coords = [_ring(r, arcs) for r in rings]
     coords = [c for c in coords if len(c) >= 4]
     if not coords:
         return shapely.Polygon()
-    return shapely.Polygon(coords[0], coords[1:])
+    shell, turns = _unwrap(coords[0])
+    if turns:
+        pole = -90.0 if shell[:, 1].mean() < 0 else 90.0
+        cap = np.array([[shell[-1, 0], pole], [shell[0, 0], pole], shell[0]])
+        shell = np.concatenate([shell, cap])
+    holes = []
+    lo, hi = shell[:, 0].min(), shell[:, 0].max()
+    for c in coords[1:]:
+        hole, _ = _unwrap(c)
+        centre = hole[:, 0].mean()
+        hole[:, 0] -= 360.0 * np.floor((centre - lo) / 360.0)  # into the shell's range
+        holes.append(hole)
+    polygon = shapely.Polygon(shell, holes)
+    if lo >= -180.0 - 1e-9 and hi <= 180.0 + 1e-9:
+        return polygon
+    parts = []
+    for shift in (-360.0, 0.0, 360.0):
+        window = shapely.box(-180.0 - shift, -90.0, 180.0 - shift, 90.0)
+        piece = shapely.intersection(shapely.make_valid(polygon), window)
+        if not piece.is_empty:
+            parts.append(shapely.transform(piece, lambda xy, s=shift: xy + np.array([s, 0.0])))
+    return shapely.union_all(parts) if parts else shapely.Polygon()  # parts are valid
 
 
 def decode_topology(topology: dict[str, Any], object_name: str | None = None) -> list[TopoFeature]:
@@ -79,7 +118,14 @@ def decode_topology(topology: dict[str, Any], object_name: str | None = None) ->
                 geom = _polygon(g["arcs"], arcs)
             elif g.get("type") == "MultiPolygon":
                 polys = [_polygon(p, arcs) for p in g["arcs"]]
-                geom = shapely.MultiPolygon([p for p in polys if not p.is_empty])
+                geom = shapely.MultiPolygon(
+                    [
+                        part
+                        for p in polys
+                        for part in shapely.get_parts(p)
+                        if part.geom_type == "Polygon" and not part.is_empty
+                    ]
+                )
             else:
                 continue
         except (IndexError, KeyError, TypeError, ValueError) as exc:
