@@ -195,6 +195,38 @@ def test_many_concurrent_feeders_each_arrive_whole(sample: bytes) -> None:
     assert all(msgs == expected for msgs in by_name.values())
 
 
+def test_a_feeder_with_too_much_waiting_is_paused_until_the_batch(sample: bytes) -> None:
+    got = Collector()
+
+    async def main() -> None:
+        cfg = config(batch_interval_s=30.0, batch_frames=10**9)  # no batch unless asked
+        cfg.limits.max_buffer_bytes = 2048
+        server = IngestServer(cfg, got)
+        port = (await server.start())["beast"]
+        _, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(sample * 50)
+        await wait_until(lambda: server.counters.paused == 1)
+        (feeder,) = server.feeders
+        assert feeder.paused and not feeder.transport.is_reading()
+        waiting = feeder.inbox_bytes
+        await asyncio.sleep(0.2)
+        assert feeder.inbox_bytes == waiting  # nothing more is read while paused
+        server.flush()
+        assert feeder.transport.is_reading()
+
+        def all_in() -> bool:
+            server.flush()  # batches only come when asked here
+            return len(got.messages()) >= 50 * 239
+
+        await wait_until(all_in)
+        w.close()
+        server.stop()
+        await server.run()
+
+    run(main)
+    assert got.messages() == sample_messages(sample) * 50
+
+
 def test_require_feeder_key_refuses_unknown_and_names_known(sample: bytes, tmp_path: Path) -> None:
     cfg_file = tmp_path / "feeders.toml"
     cfg_file.write_text(
