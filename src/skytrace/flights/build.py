@@ -229,30 +229,45 @@ def build_flights(
     ident_cache: dict[tuple[int, str], AircraftIdentity | None] = {}
     icao_col = cols["icao24"]
     out: list[tuple[Flight, list[Event]]] = []
+    # plain Python values per flight: indexing lists is much cheaper than numpy scalars
+    s_l, e_l, fa_l, la_l = s.tolist(), e.tolist(), fa.tolist(), la.tolist()
+    icao_l = icao_col[s].tolist()
+    t_first, t_last = t[s].tolist(), t[e - 1].tolist()
+    ends_ll = np.stack([lat[fa], lon[fa], lat[la], lon[la]], axis=1).tolist()
+    obs_to_l, obs_ld_l = obs_to.tolist(), obs_ld.tolist()
+    rate_to_l, rate_ld_l = rate_to.tolist(), rate_ld.tolist()
+    flown_l, max_alt_l, n_rx_l = flown.tolist(), max_alt.tolist(), n_rx.tolist()
+    cs_lo_l, cs_hi_l = cs_lo.tolist(), cs_hi.tolist()
+    cs_text = [c.decode("ascii", "replace").strip() for c in cs[cs_rows]]
+    counts_l = {v: c.tolist() for v, c in src_counts.items()}
+    labels = dict(zip(counts_l, _sources(np.asarray(list(counts_l))), strict=True))
+    gap_lo_l, gap_hi_l, em_lo_l, em_hi_l = (
+        gap_lo.tolist(),
+        gap_hi.tolist(),
+        em_lo.tolist(),
+        em_hi.tolist(),
+    )
+    needs_ga_l = needs_ga.tolist()
     for j in range(k_n):
-        a, b, f_a, l_a = int(s[j]), int(e[j]), int(fa[j]), int(la[j])
-        icao24 = int(icao_col[a])
-        if obs_to[j]:
+        a, b, f_a, l_a = s_l[j], e_l[j], fa_l[j], la_l[j]
+        icao24 = icao_l[j]
+        if obs_to_l[j]:
             departure, takeoff_s = observed_call(cols, ground, a, b, f_a, f_a - 1, ctx, "takeoff")
         else:
             departure, takeoff_s = inferred_call(
-                choices.get((j, "takeoff")), cols, f_a, float(rate_to[j]), ctx, "takeoff"
+                choices.get((j, "takeoff")), cols, f_a, rate_to_l[j], ctx, "takeoff"
             )
         arrival: AirportCall | None = None
         landing_s = math.nan
         if final:
-            if obs_ld[j]:
+            if obs_ld_l[j]:
                 arrival, landing_s = observed_call(cols, ground, a, b, l_a, l_a + 1, ctx, "landing")
             else:
                 arrival, landing_s = inferred_call(
-                    choices.get((j, "landing")), cols, l_a, float(rate_ld[j]), ctx, "landing"
+                    choices.get((j, "landing")), cols, l_a, rate_ld_l[j], ctx, "landing"
                 )
-        fid = flight_id(icao24, takeoff_s if takeoff_s == takeoff_s else float(t[a]))
-        callsigns = tuple(
-            dict.fromkeys(
-                c.decode("ascii", "replace").strip() for c in cs[cs_rows[cs_lo[j] : cs_hi[j]]]
-            )
-        )
+        fid = flight_id(icao24, takeoff_s if takeoff_s == takeoff_s else t_first[j])
+        callsigns = tuple(dict.fromkeys(cs_text[cs_lo_l[j] : cs_hi_l[j]]))
         ident = None
         if ctx.identities is not None:
             key = (icao24, callsigns[0] if callsigns else "")
@@ -265,17 +280,17 @@ def build_flights(
         if departure is not None and arrival is not None and departure.icao and arrival.icao:
             gc = distance_km(departure.lat, departure.lon, arrival.lat, arrival.lon)
         else:
-            gc = distance_km(float(lat[f_a]), float(lon[f_a]), float(lat[l_a]), float(lon[l_a]))
+            gc = distance_km(*ends_ll[j])
         mix = sorted(
-            ((int(c[j]), v) for v, c in src_counts.items() if c[j] > 0), key=lambda x: (-x[0], x[1])
+            ((c[j], v) for v, c in counts_l.items() if c[j] > 0), key=lambda x: (-x[0], x[1])
         )
-        gaps = gap_rows[gap_lo[j] : gap_hi[j]]
+        gaps = gap_rows[gap_lo_l[j] : gap_hi_l[j]].tolist()
         flight = Flight(
             flight_id=fid,
             icao24=icao24,
             status="closed" if final else "open",
-            first_seen_s=float(t[a]),
-            last_seen_s=float(t[b - 1]),
+            first_seen_s=t_first[j],
+            last_seen_s=t_last[j],
             departure=departure,
             arrival=arrival,
             takeoff_s=takeoff_s,
@@ -288,12 +303,12 @@ def build_flights(
             operator_icao=ident.operator_icao if ident else "",
             operator_name=ident.operator_name if ident else "",
             operator_source=ident.operator_source if ident else "unknown",
-            distance_flown_km=round(float(flown[j]), 3),
+            distance_flown_km=round(flown_l[j], 3),
             gc_distance_km=round(gc, 3),
-            max_altitude_ft=float(max_alt[j]),
+            max_altitude_ft=max_alt_l[j],
             n_positions=b - a,
-            n_receivers=int(n_rx[j]),
-            sources=tuple(_sources(np.asarray([v for _, v in mix]))),
+            n_receivers=n_rx_l[j],
+            sources=tuple(labels[v] for _, v in mix),
             gaps=tuple((float(t[g]), float(t[g + 1])) for g in gaps),
         )
         evs: list[Event] = []
@@ -304,16 +319,14 @@ def build_flights(
             code = arrival.icao if arrival is not None else ""
             evs.append(at_event(cols, l_a, EventKind.LANDING, code, fid, landing_s))
         for g in gaps:
-            evs.append(ev._event(cols, int(g), EventKind.COVERAGE_LOST, "", fid))
+            evs.append(ev._event(cols, g, EventKind.COVERAGE_LOST, "", fid))
             mins = (t[g + 1] - t[g]) / 60.0
-            evs.append(
-                ev._event(cols, int(g) + 1, EventKind.COVERAGE_REGAINED, f"{mins:.0f} min", fid)
-            )
-        for r in em_rows[em_lo[j] : em_hi[j]]:
+            evs.append(ev._event(cols, g + 1, EventKind.COVERAGE_REGAINED, f"{mins:.0f} min", fid))
+        for r in em_rows[em_lo_l[j] : em_hi_l[j]]:
             evs.append(
                 ev._event(cols, int(r), EventKind.EMERGENCY, sq[r].decode("ascii", "replace"), fid)
             )
-        if needs_ga[j]:
+        if needs_ga_l[j]:
             for x in ev.go_around_events(
                 cols[a:b], ground[a:b], dip[a:b], cfg.events, ctx.fields, ctx.icao_of, fid
             ):

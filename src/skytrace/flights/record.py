@@ -19,6 +19,7 @@ Units: feet, knots, ft/min, km, UTC epoch seconds. Pure; thread-safe.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,8 +56,10 @@ class Context:
 
 def flight_id(icao24: int, time_s: float) -> str:
     """``"7277cf-20230912-0214"``: address and takeoff (or first-seen) minute, UTC."""
-    t = datetime.fromtimestamp(time_s, UTC)
-    return f"{icao24:06x}-{t:%Y%m%d-%H%M}"
+    g = time.gmtime(math.floor(time_s))  # same minute as datetime.fromtimestamp(t, UTC)
+    return (
+        f"{icao24:06x}-{g.tm_year:04d}{g.tm_mon:02d}{g.tm_mday:02d}-{g.tm_hour:02d}{g.tm_min:02d}"
+    )
 
 
 def _hhmm(time_s: float) -> str:
