@@ -63,7 +63,12 @@ def test_status_lists_imports(data_dir: Path, capsys: pytest.CaptureFixture[str]
 def test_aircraft_command(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["aircraft", "7277CF", "--callsign", "KOR151", "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
-    for text in ("P-671", "A148 ANTONOV An-148", "North Korea", "Air Koryo"):
+    for text in (
+        "P-671",
+        "A148 ANTONOV An-148",
+        "North Korea",
+        "Air Koryo (KOR), from the callsign",
+    ):
         assert text in out
     assert main(["aircraft", "p-671", "--json", "--data-dir", str(data_dir)]) == 0
     record = json.loads(capsys.readouterr().out)

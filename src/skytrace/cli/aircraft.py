@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from skytrace.config import add_data_dir_argument, resolve_data_dir
@@ -21,6 +22,7 @@ from skytrace.errors import UsageError
 
 HELP = "who an aircraft is: registration, type, operator, country"
 _HEX = re.compile(r"^(0x)?[0-9A-Fa-f]{6}$")
+_SOURCE_WORDS = {"callsign": "callsign", "aircraft-db": "aircraft database"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,16 +75,20 @@ def run(args: argparse.Namespace) -> int:
     operator = identity.operator_name or identity.operator_icao
     if identity.operator_icao and identity.operator_name:
         operator = f"{identity.operator_name} ({identity.operator_icao})"
+    source_words = _SOURCE_WORDS.get(identity.operator_source, identity.operator_source)
     rows = [
         ("registration", identity.registration),
         ("type", " ".join(x for x in (identity.typecode, identity.type_description) if x)),
         ("class / wake", " / ".join(x for x in (identity.type_class, identity.wake_category) if x)),
         ("country", identity.country),
-        ("operator", f"{operator} [from {identity.operator_source}]" if operator else "unknown"),
+        (
+            "operator",
+            f"{operator}, from the {source_words}" if operator else "unknown",
+        ),
         ("flags", ", ".join(flags)),
     ]
     for name, value in rows:
-        table_out.add_row(name, value or "-")
+        table_out.add_row(name, escape(value or "-"))
     console.print(table_out)
     for note in notes:
         console.print(f"note: {note}")
