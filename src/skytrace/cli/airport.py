@@ -13,6 +13,7 @@ from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from skytrace.config import add_data_dir_argument, resolve_data_dir
@@ -72,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
         for col in ("icao", "iata", "name", "size", "longest rwy ft", "km"):
             table.add_column(col)
         for a, d in found:
-            table.add_row(a.icao, a.iata, a.name, a.size, _fmt(a.longest_runway_ft), f"{d:.1f}")
+            table.add_row(
+                a.icao, a.iata, escape(a.name), a.size, _fmt(a.longest_runway_ft), f"{d:.1f}"
+            )
         console.print(table)
         return 0
     if not args.code:
@@ -84,9 +87,11 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record, indent=2))
         return 0
     country = refdata.areas.country_name(info.country) or info.country
-    console.print(f"[bold]{info.icao}[/bold] {info.iata or ''}  {info.name}", highlight=False)
     console.print(
-        f"{info.city}, {country} · {info.lat:.4f}, {info.lon:.4f} · elevation "
+        f"[bold]{info.icao}[/bold] {info.iata or ''}  {escape(info.name)}", highlight=False
+    )
+    console.print(
+        f"{escape(info.city)}, {escape(country)} · {info.lat:.4f}, {info.lon:.4f} · elevation "
         f"{_fmt(info.elevation_ft)} ft · {info.tz} · size: {info.size}",
         highlight=False,
     )
@@ -101,10 +106,10 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(col)
     for r in info.runways:
         table.add_row(
-            r.name,
+            escape(r.name),
             _fmt(r.length_ft),
             _fmt(r.width_ft),
-            r.surface,
+            escape(r.surface),
             f"{_fmt(r.le_heading_deg, 1)} / {_fmt(r.he_heading_deg, 1)}",
             f"{_fmt(r.le_lat, 4)},{_fmt(r.le_lon, 4)} - {_fmt(r.he_lat, 4)},{_fmt(r.he_lon, 4)}",
         )
