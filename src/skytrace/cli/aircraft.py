@@ -20,6 +20,8 @@ from rich.table import Table
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "who an aircraft is: registration, type, operator, country"
 _HEX = re.compile(r"^(0x)?[0-9A-Fa-f]{6}$")
 _SOURCE_WORDS = {"callsign": "callsign", "aircraft-db": "aircraft database"}

@@ -19,6 +19,8 @@ from rich.table import Table
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 
+__all__ = ["HELP", "add_arguments", "parse_lat_lon", "run"]
+
 HELP = "an airport and its runways"
 
 

@@ -24,6 +24,8 @@ from skytrace.cli.airport import parse_lat_lon
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "which country and FIR a point lies in, or what flew in an area"
 _HISTORY = "skytrace.cli.area_history"
 

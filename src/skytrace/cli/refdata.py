@@ -18,6 +18,8 @@ from rich.table import Table
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "import and inspect reference data"
 _BAD_LINES_SHOWN = 10
 
