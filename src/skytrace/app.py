@@ -53,6 +53,10 @@ class Runtime:
     def process(self, frames: FrameBatch) -> FlightUpdate:
         return self.pipeline.process(frames)
 
+    def process_positions(self, positions: Any) -> FlightUpdate:
+        """Already-decoded positions (SBS-1, imports): flight detection and sinks only."""
+        return self.pipeline.process_positions(positions)
+
     def finish(self) -> FlightUpdate:
         return self.pipeline.finish()
 

@@ -109,18 +109,35 @@ class Pipeline:
             return FlightUpdate()
         self.now_s = max(self.now_s, float(frames.time_s.max()))
         decoded = self._decode(frames)
+        self.stats.decoded_ok += int(decoded.ok.sum())
         for fs in self.frame_sinks:
             fs.send_frames(frames, decoded)
         track = self.tracker.ingest(frames, decoded, self.now_s)
         events = list(track.events)
         events.extend(self.tracker.expire(self.now_s))
+        self.stats.frames += len(frames)
+        return self._positions_onward(track.positions, events)
+
+    def process_positions(self, positions: npt.NDArray[np.void]) -> FlightUpdate:
+        """Positions that arrive already decoded (SBS-1 feeds, imported tracks).
+
+        They skip decode and the tracker and go on to flight detection and the sinks,
+        exactly as the tracker's own positions do.
+        """
+        if len(positions) == 0:
+            return FlightUpdate()
+        self.now_s = max(self.now_s, float(positions["time_s"].max()))
+        return self._positions_onward(positions, [])
+
+    def _positions_onward(
+        self, positions: npt.NDArray[np.void], events: list[Event]
+    ) -> FlightUpdate:
         update = FlightUpdate()
         if self.flights is not None:
-            update = self.flights.update(track.positions, self.now_s)
+            update = self.flights.update(positions, self.now_s)
             events.extend(update.events)
-        self._emit(track.positions, update.flights, events)
-        self.stats.frames += len(frames)
-        self.stats.positions += len(track.positions)
+        self._emit(positions, update.flights, events)
+        self.stats.positions += len(positions)
         return update
 
     def finish(self) -> FlightUpdate:
