@@ -28,8 +28,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from rich.console import Console
 
 from skytrace.config import add_data_dir_argument, resolve_data_dir
@@ -256,10 +254,6 @@ async def _serve(args: argparse.Namespace, config: ServerConfig, data_dir: Path)
     options = RuntimeOptions(data_dir=store_dir, frame_sinks=[feeds], extra_sinks=[feeds])
     with open_runtime(store_dir, options) as rt:
 
-        def write_positions(positions: npt.NDArray[np.void]) -> None:
-            for sink in rt.pipeline.sinks:
-                sink.write(positions, [], [])
-
         def on_stats(server: IngestServer) -> None:
             write_receivers_json(data_dir / RECEIVERS_JSON, server.registry.stats(), time.time())
             if args.aircraft_json is not None:
@@ -268,7 +262,7 @@ async def _serve(args: argparse.Namespace, config: ServerConfig, data_dir: Path)
                 write_aircraft_json(args.aircraft_json, rt.tracker.snapshot(rt.now_s))
 
         server = IngestServer(
-            config, rt.process, write_positions=write_positions, on_stats=on_stats,
+            config, rt.process, write_positions=rt.process_positions, on_stats=on_stats,
             stats_interval_s=args.stats_interval,
         )  # fmt: skip
         ports = await server.start()
