@@ -64,3 +64,13 @@ def test_unknown_format_and_bad_addresses() -> None:
     for bad in ("127.0.0.1:x", ":30004", "host:70000"):
         with pytest.raises(UsageError):
             parse_host_port(bad)
+
+
+def test_pacer_rejects_a_negative_speed_and_never_waits_at_speed_zero() -> None:
+    from skytrace.simulate.output import Pacer
+
+    with pytest.raises(UsageError, match="--speed"):
+        Pacer(-1.0, 0.0)
+    pacer = Pacer(0.0, 0.0)
+    pacer.wait_until(1e9)  # as fast as possible: returns at once however far ahead
+    assert pacer.speed == 0.0
