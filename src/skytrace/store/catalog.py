@@ -39,6 +39,7 @@ __all__ = [
     "AIRCRAFT_COLUMNS",
     "EVENT_COLUMNS",
     "FLIGHT_COLUMNS",
+    "ID_DATE_RE",
     "RECEIVER_COLUMNS",
     "aircraft_table",
     "create_tables",
@@ -148,7 +149,7 @@ _ARROW_TYPES: Final = {
     "VARCHAR[]": pa.list_(pa.string()),
 }
 
-_ID_DATE_RE: Final = re.compile(r"^[0-9a-f]{6}-(\d{4})(\d{2})(\d{2})-")
+ID_DATE_RE: Final = re.compile(r"^[0-9a-f]{6}-(\d{4})(\d{2})(\d{2})-")
 
 
 def create_tables(con: Any) -> None:
@@ -179,7 +180,7 @@ def _table(columns: Sequence[tuple[str, str]], rows: list[dict[str, Any]]) -> pa
 
 def flight_day(flight_id: str, first_seen_s: float) -> str:
     """The snapshot partition of a flight: the date in its id (ids never change)."""
-    m = _ID_DATE_RE.match(flight_id)
+    m = ID_DATE_RE.match(flight_id)
     if m:
         return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
     import datetime as _dt

@@ -208,7 +208,12 @@ class StoreReader:
     # -- flights ---------------------------------------------------------------------------
 
     def flight(self, flight_id: str) -> Flight:
-        rows = self._rows(f"SELECT * FROM flights WHERE flight_id = {_sql_str(flight_id)}")
+        # The id names its day partition: read that one file when it is there.
+        day_file = self.layout.flights_snapshot / f"{catalog.flight_day(flight_id, 0.0)}.parquet"
+        source = "flights"
+        if catalog.ID_DATE_RE.match(flight_id) and day_file.exists():
+            source = f"read_parquet({self._files_sql([day_file])})"
+        rows = self._rows(f"SELECT * FROM {source} WHERE flight_id = {_sql_str(flight_id)}")
         if not rows:
             raise StoreError(f"unknown flight {flight_id!r}")
         return catalog.row_to_flight(rows[0])

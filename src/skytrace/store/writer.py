@@ -464,10 +464,11 @@ class Store:
         if aircraft:
             self._publish_table("aircraft")
 
-    def _copy_to(self, select: str, target: Path) -> None:
+    def _copy_to(self, select: str, target: Path, row_group_rows: int = 65_536) -> None:
         tmp = target.with_name(target.name + ".tmp")
         self._con.execute(
-            f"COPY ({select}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)"
+            f"COPY ({select}) TO '{tmp}' "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {row_group_rows})"
         )
         _fsync_file(tmp)
         os.replace(tmp, target)
@@ -475,7 +476,11 @@ class Store:
 
     def _publish_flight_day(self, day: str) -> None:
         target = self.layout.flights_snapshot / f"{day}.parquet"
-        self._copy_to(f"SELECT * FROM flights WHERE day = '{day}' ORDER BY departure_s", target)
+        # Sorted by id (= hex, then time) in small row groups: a look-up by id or by aircraft
+        # reads one row group; other filters scan the day anyway.
+        self._copy_to(
+            f"SELECT * FROM flights WHERE day = '{day}' ORDER BY flight_id", target, 16_384
+        )
 
     def _publish_table(self, name: str) -> None:
         self._copy_to(f"SELECT * FROM {name}", self.layout.snapshot / f"{name}.parquet")
