@@ -206,7 +206,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
+    if value is None or value != value:  # unknown (None or NaN)
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -236,7 +236,7 @@ def emit(
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(columns)
         for r in as_lists:
-            writer.writerow(["" if v is None else v for v in r])
+            writer.writerow(["" if v is None or v != v else v for v in r])  # v != v: NaN
         return
     from rich.console import Console
     from rich.table import Table
