@@ -148,3 +148,17 @@ def test_demo_never_imports_over_reference_data_the_directory_has(
     manifest = load_refdata(tmp_path).manifest()
     assert {"aircraft", "operators", "runways"} <= set(manifest)
     assert load_refdata(tmp_path).identify(0x7277CF, "KOR153").operator_name == "Air Koryo"
+
+
+def test_keep_running_serves_the_demo_data(
+    short_scenario: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "kept"
+    args = ["demo", "--scenario", str(short_scenario), "--data-dir", str(data_dir)]
+    args += ["--duration", "300", "--keep-running", "--serve-duration", "2", "--serve-any-port"]
+    assert main(args) == 0
+    out, err = capfd.readouterr()
+    assert "running the receiver server" in out
+    text = " ".join((out + err).split())  # rich wraps long lines
+    assert "beast-in 127.0.0.1:" in text and "stopped" in text
+    assert (data_dir / "receivers.json").is_file()

@@ -67,8 +67,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-running",
         action="store_true",
-        help="after playing, keep the process and its data directory until Ctrl-C",
+        help="after playing, run the receiver server on the demo's data until Ctrl-C",
     )
+    # For tests and scripts: how long --keep-running keeps the server up (default: until Ctrl-C).
+    parser.add_argument("--serve-duration", type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-any-port", action="store_true", help=argparse.SUPPRESS)
 
 
 class DemoResult:
@@ -217,6 +220,34 @@ def _print_facts(data_dir: Path, flight: Flight, console: Console) -> None:
     console.print(table)
 
 
+def _keep_running(
+    data_dir: Path, duration_s: float | None, any_port: bool, console: Console
+) -> None:
+    """Run ``skytrace serve`` on the demo's data directory (feeders in, Beast/AVR/SBS out)."""
+    from skytrace.cli.main import main
+
+    console.print(
+        "Keeping the data directory and running the receiver server on it (skytrace serve; "
+        "its ports are printed below; no web map in this build). Ctrl-C stops it."
+    )
+    argv = ["serve", "--data-dir", str(data_dir)]
+    if duration_s is not None:
+        argv += ["--duration", str(duration_s)]
+    if any_port:
+        for port in ("--beast-in", "--avr-in", "--beast-out", "--avr-out", "--sbs-out"):
+            argv += [port, "0"]
+    code = main(argv)
+    if code not in (0, 130):
+        console.print(f"[yellow]the server stopped with exit code {code}[/]")
+        if duration_s is None:
+            console.print("Keeping the data directory until Ctrl-C.")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                console.print("stopped")
+
+
 def run(args: argparse.Namespace) -> int:
     console = Console()
     path = Path(args.scenario) if args.scenario else builtin_scenario_path()
@@ -268,12 +299,7 @@ def run(args: argparse.Namespace) -> int:
         if featured:
             console.print(f"  skytrace facts {featured[0].flight_id}{where}", highlight=False)
         if args.keep_running:
-            console.print("Keeping the data directory until Ctrl-C (no server in this build).")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                console.print("stopped")
+            _keep_running(data_dir, args.serve_duration, args.serve_any_port, console)
         return 0
     finally:
         if temporary:
