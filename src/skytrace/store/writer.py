@@ -3,8 +3,9 @@
 ``Store.write`` only hands its arguments to a writer thread through a bounded queue (it blocks
 when the thread falls behind: back-pressure, never an unbounded backlog). The thread
 
-* buffers positions and writes them, every ``flush_interval_s`` or every ``max_buffer_rows``
-  rows, as one Parquet segment per UTC hour (temp file, fsync, rename: all or nothing);
+* buffers positions, drops (and counts) rows with a bad time or lat/lon, and writes them,
+  every ``flush_interval_s`` or every ``max_buffer_rows`` rows, as one ``.npy`` segment per
+  UTC hour (temp file, fsync, rename: all or nothing);
 * upserts flights (by ``flight_id``) and appends events, receivers and aircraft into the
   DuckDB catalog in one transaction per flush, then publishes the Parquet snapshots that
   readers query (see ``skytrace.store.catalog``);
@@ -13,7 +14,7 @@ when the thread falls behind: back-pressure, never an unbounded backlog). The th
   position hours older than ``retention_days`` before the newest position (data time, so that
   replaying old recordings does not delete them).
 
-Crash safety: a ``kill -9`` loses at most what was buffered since the last flush. On open the
+Crash safety: a ``kill -9`` loses at most what was handed over since the last flush. On open the
 store deletes temporaries and torn segments, compacts left-over segments and re-publishes every
 snapshot from the catalog (DuckDB's own WAL makes its commits durable).
 
