@@ -210,20 +210,21 @@ def build_flights(
             change = np.flatnonzero(same & (codes_at[1:] != codes_at[:-1]))
             for c in change:
                 a, b = int(samples[c]), int(samples[c + 1])
-                old = str(codes_at[c])
-                seg_codes = np.asarray(lookup(lat[a : b + 1], lon[a : b + 1]), dtype=object)
-                diff = np.flatnonzero(seg_codes != old)
-                i = a + int(diff[0]) if diff.size else b
-                new = str(seg_codes[i - a])
                 j = int(sid[a])
-                if old:
-                    area_found[j].append(
-                        ev._event(cols, i, EventKind.AREA_EXIT, f"{prefix}:{old}", "")
-                    )
-                if new:
-                    area_found[j].append(
-                        ev._event(cols, i, EventKind.AREA_ENTRY, f"{prefix}:{new}", "")
-                    )
+                # every crossing between the two samples, in order (a border can be crossed
+                # several times within one sample interval)
+                seg_codes = np.asarray(lookup(lat[a : b + 1], lon[a : b + 1]), dtype=object)
+                for i in np.flatnonzero(seg_codes[1:] != seg_codes[:-1]).tolist():
+                    old, new = str(seg_codes[i]), str(seg_codes[i + 1])
+                    row = a + i + 1
+                    if old:
+                        area_found[j].append(
+                            ev._event(cols, row, EventKind.AREA_EXIT, f"{prefix}:{old}", "")
+                        )
+                    if new:
+                        area_found[j].append(
+                            ev._event(cols, row, EventKind.AREA_ENTRY, f"{prefix}:{new}", "")
+                        )
 
     # -- per flight: assemble --------------------------------------------------------------
     ident_cache: dict[tuple[int, str], AircraftIdentity | None] = {}

@@ -118,9 +118,6 @@ def _call(choice: Choice, method: str, evidence: str) -> AirportCall:
     )
 
 
-_NONE = Choice(None, math.nan, math.nan, "", 0.0, ())
-
-
 def observed_call(
     cols: Cols,
     ground: npt.NDArray[np.bool_],
