@@ -279,3 +279,20 @@ def test_busy_open_hour_is_compacted_early_and_again_when_it_closes(
     with open_reader(tmp_path) as reader:
         _, [(n,)] = reader.sql("SELECT count(*) FROM positions")
     assert n == min(1000, len(in_hour)) + 1
+
+
+def test_sort_rows_orders_by_address_then_time_either_way() -> None:
+    from skytrace.store.positions import sort_rows
+
+    rng = np.random.default_rng(5)
+    for n_aircraft in (50, 70_000):  # the radix path and the 64-bit key fallback
+        rows = empty_positions(100_000)
+        rows["icao24"] = rng.integers(0, 0xFFFFFF, n_aircraft)[rng.integers(0, n_aircraft, 100_000)]
+        rows["time_s"] = 1.7e9 + np.sort(rng.uniform(0, 3600, 100_000))
+        rows["time_s"][::7] += rng.uniform(-5, 5, len(rows[::7]))  # not quite in order
+        rows["lat"] = np.arange(100_000)  # a payload to follow its row
+        got = sort_rows(rows)
+        want = rows[np.lexsort((np.round(rows["time_s"] * 1000), rows["icao24"]))]
+        assert np.array_equal(got["icao24"], want["icao24"])
+        assert np.array_equal(got["time_s"], want["time_s"])
+        assert np.array_equal(got["lat"], want["lat"])

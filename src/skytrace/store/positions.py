@@ -77,7 +77,7 @@ __all__ = [
 
 HOUR_S: Final = 3600
 ROW_GROUP_ROWS: Final = 65_536  # small groups: a one-aircraft read prunes to one or two
-SORTED_ZSTD_LEVEL: Final = 6
+SORTED_ZSTD_LEVEL: Final = 5  # 6 saves 0.05 byte/position for 18% more CPU
 
 # (parquet column, POSITION_DTYPE field, stored resolution; 0 = as float32)
 _FLOAT_COLUMNS: Final = (
@@ -396,13 +396,27 @@ def _addresses(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint32]:
 
 
 def sort_rows(rows: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
-    """Rows sorted by address then time, with one uint64 key (faster than a two-key sort)."""
+    """Rows sorted by address then time (stable).
+
+    Positions arrive nearly in time order, so a stable sort by time (timsort: close to one
+    pass) followed by a stable radix sort of a 16-bit address rank costs half of one argsort
+    of a 64-bit (address, time) key; more than 65,535 aircraft in one hour falls back to that.
+    """
     if len(rows) == 0:
         return rows
     ms = np.round(rows["time_s"] * 1000.0).astype(np.int64)
-    offset = (ms - ms.min()).astype(np.uint64)  # < 2**34 ms (198 days) within one hour's file
-    key = (rows["icao24"].astype(np.uint64) << np.uint64(34)) | offset
-    order = np.argsort(key, kind="stable")
+    encoded = pa.array(rows["icao24"]).dictionary_encode()
+    addresses = encoded.dictionary.to_numpy(zero_copy_only=False)
+    if len(addresses) <= 0xFFFF:
+        rank = np.empty(len(addresses), np.uint16)
+        rank[np.argsort(addresses)] = np.arange(len(addresses), dtype=np.uint16)
+        by_time = np.argsort(ms, kind="stable")
+        row_rank = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+        order = by_time[np.argsort(row_rank[by_time], kind="stable")]
+    else:
+        offset = (ms - ms.min()).astype(np.uint64)  # < 2**34 ms (198 days) in one file
+        key = (rows["icao24"].astype(np.uint64) << np.uint64(34)) | offset
+        order = np.argsort(key, kind="stable")
     return _take_rows(rows, order)
 
 
