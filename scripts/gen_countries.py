@@ -12,8 +12,9 @@ measured from the simplified coastline rather than from the legal baselines (whi
 bays and follow outer islands), then all land is subtracted. Buffering is done tile by tile
 (10° x 10°) in a local sinusoidal projection centred on the tile (x = (lon - lon0) cos lat,
 y = lat, in degrees of latitude), so distances are right to a few percent; the belt is not
-computed poleward of 80°. Where two countries' belts overlap (straits under 24 NM) the
-country listed first in the source keeps the overlap — import the maritime set
+computed poleward of 80°. Where two countries' belts overlap (straits under 24 NM) each
+keeps the side nearer its own coast (an approximate median line: Voronoi cells of the
+coasts' vertices) — import the maritime set
 (``skytrace refdata import countries-maritime-10m.tgz --kind countries``) for real limits.
 
 Features without an ISO numeric id (Kosovo, Somaliland, ...) are coded as in ``NO_ID``;
@@ -133,6 +134,71 @@ def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.multipolygons(parts) if parts else shapely.Polygon()
 
 
+def median_split(
+    overlap: shapely.Geometry, land_a: shapely.Geometry, land_b: shapely.Geometry, margin_deg: float
+) -> shapely.Geometry:
+    """The part of ``overlap`` nearer to ``land_a``'s coast than to ``land_b``'s.
+
+    The equidistance (median) line is approximated by the Voronoi cells of both coasts'
+    vertices near the overlap, in coordinates scaled by cos(latitude) so that cells are
+    metric; cells of ``land_a``'s vertices form its side.
+    """
+    zone = shapely.buffer(overlap, margin_deg)
+    lat0 = math.radians((zone.bounds[1] + zone.bounds[3]) / 2)
+    scale = np.array([math.cos(lat0), 1.0])
+    coasts = []
+    for land in (land_a, land_b):
+        coast = shapely.intersection(shapely.boundary(land), zone)
+        coasts.append(shapely.get_coordinates(shapely.segmentize(coast, margin_deg / 8)))
+    if len(coasts[0]) == 0:
+        return shapely.Polygon()
+    if len(coasts[1]) == 0:
+        return overlap
+    pts = np.concatenate(coasts) * scale
+    owner = np.concatenate([np.zeros(len(coasts[0]), bool), np.ones(len(coasts[1]), bool)])
+    pts, first = np.unique(np.round(pts, 7), axis=0, return_index=True)
+    owner = owner[first]
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), ordered=True))
+    if len(cells) != len(pts):
+        raise ValueError("Voronoi cells do not match the coast points")
+    side_a = shapely.transform(shapely.union_all(cells[~owner]), lambda xy: xy / scale)
+    return polygonal(shapely.intersection(overlap, side_a))
+
+
+def split_overlaps(
+    belts: list[shapely.Geometry],
+    lands: list[shapely.Geometry],
+    sea_km: float,
+    tolerance_deg: float = 0.02,
+) -> None:
+    """Where two countries' belts overlap, give each the side nearer its own coast (in place).
+
+    A pair that cannot be split (degenerate geometry) keeps its overlap; the layer then gives
+    it to the country listed first.
+    """
+    tree = shapely.STRtree(np.array(belts, dtype=object))
+    margin = 2 * sea_km / KM_PER_DEG
+    left, right = tree.query(np.array(belts, dtype=object), predicate="intersects")
+    for a, b in zip(left, right, strict=True):
+        if a >= b:
+            continue
+        overlap = polygonal(shapely.intersection(belts[a], belts[b]))
+        if overlap.is_empty or overlap.area < 1e-8:
+            continue
+        try:
+            side_a = median_split(overlap, lands[a], lands[b], margin)
+            side_a = polygonal(
+                shapely.intersection(
+                    overlap, shapely.simplify(side_a, tolerance_deg, preserve_topology=True)
+                )
+            )
+            side_b = polygonal(shapely.difference(overlap, side_a))
+            belts[a] = polygonal(shapely.difference(belts[a], side_b))
+            belts[b] = polygonal(shapely.difference(belts[b], side_a))
+        except (shapely.errors.GEOSException, ValueError):
+            continue
+
+
 def build_layer(
     countries: list[tuple[str, shapely.Geometry]],
     land_tolerance_deg: float = 0.01,
@@ -146,24 +212,19 @@ def build_layer(
     ]
     land_geoms = np.array([g for _, g in land], dtype=object)
     land_tree = shapely.STRtree(land_geoms)
-    seas: list[tuple[str, shapely.Geometry]] = []
-    sea_bounds: list[tuple[float, float, float, float]] = []
-    for code, g in land:
-        belt = buffer_km(g, sea_km)
-        if belt.is_empty:
-            continue
-        # Only land and earlier belts near this belt matter: subtract those, one by one.
-        for k in land_tree.query(belt):
+    belts: list[shapely.Geometry] = []
+    for _, g in land:
+        # Simplify before any cut, so that the cuts (coasts, median lines) stay shared
+        # exactly between neighbours: simplifying afterwards would open slivers between them.
+        belt = polygonal(
+            shapely.simplify(buffer_km(g, sea_km), sea_tolerance_deg, preserve_topology=True)
+        )
+        # Only land near this belt matters: subtract it, piece by piece.
+        for k in land_tree.query(belt) if not belt.is_empty else []:
             belt = polygonal(shapely.difference(belt, land_geoms[k]))
-        x0, y0, x1, y1 = belt.bounds
-        for (_, other), (a0, b0, a1, b1) in zip(seas, sea_bounds, strict=True):
-            if a0 <= x1 and x0 <= a1 and b0 <= y1 and y0 <= b1 and not belt.is_empty:
-                belt = polygonal(shapely.difference(belt, other))
-        belt = polygonal(shapely.simplify(belt, sea_tolerance_deg, preserve_topology=True))
-        if belt.is_empty:
-            continue
-        seas.append((code, belt))
-        sea_bounds.append(belt.bounds)
+        belts.append(belt)
+    split_overlaps(belts, [g for _, g in land], sea_km, sea_tolerance_deg)
+    seas = [(code, belt) for (code, _), belt in zip(land, belts, strict=True) if not belt.is_empty]
     items = [(LayerEntry(c, codes.name(c) or c, "land"), g) for c, g in land]
     items += [(LayerEntry(c, codes.name(c) or c, "sea"), g) for c, g in seas]
     return PolygonLayer.build(items)

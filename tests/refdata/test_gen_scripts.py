@@ -9,6 +9,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+import shapely
 
 from skytrace.refdata.addresses import AddressBlocks
 from skytrace.refdata.layers import PolygonLayer
@@ -74,3 +75,14 @@ def test_gen_countries_builds_land_and_a_12nm_sea_belt(tmp_path: Path) -> None:
     entries = layer.entry_index_many(lats, lons)
     kinds = [layer.entries[e].kind if e >= 0 else "" for e in entries]
     assert kinds == ["land", "sea", "", "sea", ""]
+
+
+def test_gen_countries_splits_a_narrow_strait_along_the_median_line(tmp_path: Path) -> None:
+    gen = _script("gen_countries")
+    # Two 1° islands at 0°N, 0.3° (33 km) apart: their 12 NM belts overlap in the strait.
+    a = shapely.box(0.0, 0.0, 1.0, 1.0)
+    b = shapely.box(1.3, 0.0, 2.3, 1.0)
+    layer = gen.build_layer([("AA", a), ("BB", b)])
+    lons = np.array([1.05, 1.12, 1.18, 1.25])
+    codes = list(layer.codes_at(np.full(4, 0.5), lons))
+    assert codes == ["AA", "AA", "BB", "BB"]
