@@ -28,7 +28,12 @@ from skytrace.flights.build import build_flights
 from skytrace.flights.columns import Cols
 from skytrace.flights.config import FlightConfig
 from skytrace.flights.record import Context
-from skytrace.flights.segment import CLOSED_BY_END, landing_like_timeout_s, segment
+from skytrace.flights.segment import (
+    CLOSED_BY_END,
+    classify_ground,
+    landing_like_timeout_s,
+    segment,
+)
 from skytrace.model import POSITION_DTYPE, Event, Flight, IdentityLookup
 from skytrace.pipeline import FlightUpdate
 
@@ -100,6 +105,18 @@ class _Aircraft:
     sent_s: float = -np.inf  # data time the open record was last sent
     emitted: set[tuple[str, float, str]] = field(default_factory=set)
     deadline_s: float = np.inf  # close the open piece if no row comes before this
+    deadline_exact: bool = True  # False: deadline_s is a lower bound, to be refined
+    pending: list[npt.NDArray[np.void]] = field(default_factory=list)  # airborne rows to append
+    t_last: float = -np.inf
+
+    def consolidate(self) -> None:
+        """Append the pending rows (all airborne) to the buffer."""
+        if self.pending:
+            n_new = sum(len(p) for p in self.pending)
+            self.rows = np.concatenate([self.rows, *self.pending])
+            if self.ground is not None:
+                self.ground = np.concatenate([self.ground, np.zeros(n_new, np.bool_)])
+            self.pending = []
 
 
 class FlightDetector:
@@ -131,8 +148,25 @@ class FlightDetector:
             for part in np.split(rows, cuts):
                 self._feed(int(part["icao24"][0]), part, out)
         for icao24 in [k for k, ac in self._aircraft.items() if now_s >= ac.deadline_s]:
+            ac = self._aircraft[icao24]
+            if not ac.deadline_exact:
+                ac.consolidate()
+                self._set_deadline(ac)
+                if now_s < ac.deadline_s:
+                    continue
             self._close(icao24, out)
         return out
+
+    def _set_deadline(self, ac: _Aircraft) -> None:
+        ac.deadline_exact = True
+        if len(ac.rows) == 0:
+            ac.deadline_s = ac.t_last  # nothing left open: forget the aircraft
+            return
+        last = ac.rows[-1:]
+        ground = bool(ac.ground[-1]) if ac.ground is not None else bool(last["onground"][0])
+        ac.deadline_s = float(last["time_s"][0]) + landing_like_timeout_s(
+            last, ground, self._ctx.config, self._ctx.fields
+        )
 
     def close_all(self, now_s: float) -> FlightUpdate:
         """End of input: close every open flight."""
@@ -146,6 +180,7 @@ class FlightDetector:
         ac = self._aircraft.get(icao24)
         if ac is None or ac.flight is None:
             return None
+        ac.consolidate()
         cols = Cols.from_rows(ac.rows)
         segs, ground = segment(cols, self._ctx.config, self._ctx.fields, ac.ground)
         ((flight, _),) = build_flights(cols, ground, segs[-1:], self._ctx, final=False)
@@ -158,16 +193,33 @@ class FlightDetector:
         ac = self._aircraft.get(icao24)
         if ac is None:
             ac = self._aircraft[icao24] = _Aircraft(rows=np.zeros(0, POSITION_DTYPE))
-        buf = np.concatenate([ac.rows, new.astype(POSITION_DTYPE, copy=False)])
-        if len(ac.rows) and new["time_s"][0] < ac.rows["time_s"][-1]:
-            buf = buf[np.argsort(buf["time_s"], kind="stable")]
-            ac.ground = None
+        new = new.astype(POSITION_DTYPE, copy=False)
+        g_new = classify_ground(new, ctx.config, ctx.fields)
+        t_new = new["time_s"]
+        # Fast path: airborne rows that continue an open flight without a long gap cannot
+        # cut it (cuts need ground rows or a splitting gap): keep them for later.
+        if (
+            ac.flight is not None
+            and not g_new.any()
+            and t_new[0] >= ac.t_last
+            and float(np.max(np.diff(t_new, prepend=ac.t_last)))
+            < ctx.config.segmentation.min_stop_gap_s
+            and float(t_new[-1]) - ac.sent_s < ctx.config.live_refresh_s
+        ):
+            ac.pending.append(new)
+            ac.t_last = float(t_new[-1])
+            ac.deadline_s = ac.t_last + ctx.config.segmentation.min_stop_gap_s
+            ac.deadline_exact = False
+            return
+        ac.consolidate()
+        buf = np.concatenate([ac.rows, new])
         ground_known = ac.ground
-        if ground_known is not None:
-            from skytrace.flights.segment import classify_ground
-
+        if len(ac.rows) and t_new[0] < ac.rows["time_s"][-1]:
+            buf = buf[np.argsort(buf["time_s"], kind="stable")]
+            ground_known = None
+        elif ground_known is not None or len(ac.rows) == 0:
             ground_known = np.concatenate(
-                [ground_known, classify_ground(new, ctx.config, ctx.fields)]
+                [ground_known if ground_known is not None else np.zeros(0, np.bool_), g_new]
             )
         cols = Cols.from_rows(buf)
         segs, ground = segment(cols, ctx.config, ctx.fields, ground_known)
@@ -185,9 +237,8 @@ class FlightDetector:
             keep_from = p + int(np.searchsorted(t[p:], t[-1] - ctx.config.segmentation.max_taxi_s))
         ac.rows, ac.ground = buf[keep_from:], ground[keep_from:]
         assert last["closed_by"] == CLOSED_BY_END
-        ac.deadline_s = float(buf["time_s"][-1]) + landing_like_timeout_s(
-            buf[-1:], bool(ground[-1]), ctx.config, ctx.fields
-        )
+        ac.t_last = float(buf["time_s"][-1])
+        self._set_deadline(ac)
         if last["qualified"]:
             t_last = float(buf["time_s"][-1])
             if ac.flight is None or t_last - ac.sent_s >= ctx.config.live_refresh_s:
@@ -197,6 +248,7 @@ class FlightDetector:
 
     def _close(self, icao24: int, out: FlightUpdate) -> None:
         ac = self._aircraft.pop(icao24)
+        ac.consolidate()
         if len(ac.rows) == 0:
             return
         cols = Cols.from_rows(ac.rows)
