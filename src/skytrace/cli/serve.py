@@ -32,6 +32,7 @@ from rich.console import Console
 
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
+from skytrace.fileio import write_text_atomic
 from skytrace.outputs.feeds import Broadcaster, FeedOutputs
 from skytrace.sources.receivers import RECEIVERS_JSON, write_receivers_json
 from skytrace.sources.server import (
@@ -279,7 +280,7 @@ async def _serve(args: argparse.Namespace, config: ServerConfig, data_dir: Path)
         listing = ", ".join(f"{k} {config.bind}:{v}" for k, v in sorted(ports.items()))
         err.print(f"skytrace serve: {listing}; pulling {len(config.pull)}; stats in {data_dir}")
         if args.ports_json is not None:
-            args.ports_json.write_text(json.dumps(ports))
+            write_text_atomic(args.ports_json, json.dumps(ports))
         if threading.current_thread() is threading.main_thread():
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):

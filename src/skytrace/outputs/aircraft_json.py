@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
 from skytrace.errors import UsageError
+from skytrace.fileio import write_text_atomic
 
 __all__ = ["DOCUMENT_KEYS", "write_aircraft_json"]
 
@@ -38,15 +38,5 @@ def write_aircraft_json(path: str | os.PathLike[str], document: dict[str, Any]) 
     if not target.parent.is_dir():
         raise UsageError(f"cannot write {target}: directory {target.parent} does not exist")
     text = json.dumps(document, separators=(",", ":"), allow_nan=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(target, text)
     return target

@@ -20,16 +20,13 @@ sees half a file; two concurrent importers of the same kind: the last one wins.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
 from skytrace.errors import RefdataError
+from skytrace.fileio import atomic_path
 
 __all__ = [
     "ManifestEntry",
@@ -85,19 +82,3 @@ def write_manifest_entry(data_dir: Path, entry: ManifestEntry) -> None:
         tmp.write_text(
             json.dumps({k: asdict(v) for k, v in sorted(entries.items())}, indent=2), "utf-8"
         )
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``; renamed onto it when the block ends without error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        tmp.chmod(0o644)  # mkstemp makes 0600; stored data is as readable as any other file
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from skytrace.errors import SourceError
+from skytrace.fileio import write_text_atomic
 from skytrace.model import ReceiverStats
 
 __all__ = [
@@ -146,15 +145,7 @@ def write_receivers_json(path: Path, stats: list[ReceiverStats], now_s: float) -
             for s in stats
         ],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".receivers.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(doc, indent=1))
 
 
 def _json_value(v: object) -> object:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from skytrace.errors import StoreError, StoreLockedError
+from skytrace.fileio import write_text_atomic
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -79,9 +80,7 @@ def check_version(layout: StoreLayout, *, create: bool) -> None:
     if not path.exists():
         if not create:
             return
-        tmp = path.with_name("VERSION.tmp")
-        tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
         return
     try:
         version = int(json.loads(path.read_text())["schema_version"])
