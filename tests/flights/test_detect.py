@@ -345,3 +345,16 @@ def test_live_flight_times_out_after_a_landing_like_gap() -> None:
     up = det.update(rows[:0], last + 900 + 30)
     assert [f.status for f in up.flights] == ["closed"]
     assert up.flights[0].arrival.icao == "UHWW" and up.flights[0].arrival.method == "inferred"
+
+
+def test_input_order_does_not_matter() -> None:
+    k1, _ = koryo()
+    k2, _ = g.fly(0x3C6444, g.route(rwy("LFBO", "14R"), rwy("EHAM", "36L")), T0 + 600)
+    by_time = g.merge(k1, k2)
+    shuffled = by_time[np.random.default_rng(5).permutation(len(by_time))]
+    by_aircraft = np.concatenate([k1, k2])
+    want, _ = detect_flights(by_time, airports=fakes.airports())
+    assert len(want) == 2
+    for rows in (shuffled, by_aircraft):
+        got, _ = detect_flights(rows, airports=fakes.airports())
+        assert [repr(f) for f in got] == [repr(f) for f in want]

@@ -2,9 +2,9 @@
 
 ``Cols`` wraps a dict of equally long numpy columns (the fields of POSITION_DTYPE that flight
 detection reads). ``cols["lat"]`` is a column; ``cols[idx]`` (int array, slice or mask) is a
-new ``Cols`` of those rows. Gathering a few columns by an index is much cheaper than
-gathering whole 64-byte position records, which is what sorting 10 M positions by
-(icao24, time) would otherwise do. Pure; no shared state.
+new ``Cols`` of those rows, so code written for record arrays works on either. Reordering
+positions (by icao24, time) gathers the records once as raw bytes, which is cheaper than
+gathering each field or indexing a structured array. Pure; no shared state.
 """
 
 from __future__ import annotations
@@ -47,9 +47,13 @@ class Cols:
         cls, rows: npt.NDArray[np.void], order: npt.NDArray[np.intp] | None = None
     ) -> Cols:
         """Views of the fields of ``rows`` (gathered by ``order`` when given)."""
-        if order is None:
-            return cls({f: rows[f] for f in FIELDS})
-        return cls({f: rows[f][order] for f in FIELDS})
+        if order is not None and rows.dtype.names is not None:
+            # gather whole records as raw bytes once (one pass), then take field views
+            raw = rows.view(np.dtype((np.void, rows.dtype.itemsize)))
+            rows = raw[order].view(rows.dtype)
+        elif order is not None:
+            rows = rows[order]
+        return cls({f: rows[f] for f in FIELDS})
 
     def __len__(self) -> int:
         return self._n
