@@ -24,12 +24,21 @@ clipped to its range. Pure and thread-safe.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.encode.fields import ac12_code, callsign_code, cpr_encode, squawk_code
+from skytrace.encode.fields import (
+    F64,
+    U64,
+    ac12_code,
+    as_f64,
+    as_u64,
+    callsign_code,
+    cpr_encode,
+    squawk_code,
+)
 from skytrace.encode.frames import Messages, assemble_long
 
 __all__ = [
@@ -43,18 +52,6 @@ __all__ = [
     "target_state",
 ]
 
-# numpy's stubs type shifts of uint64 arrays as signed; any integer array is fine here.
-U64 = npt.NDArray[np.integer[Any]]
-F64 = npt.NDArray[np.float64]
-
-
-def _u(values: npt.ArrayLike) -> U64:
-    return np.asarray(values, np.uint64)
-
-
-def _f(values: npt.ArrayLike) -> F64:
-    return np.asarray(values, np.float64)
-
 
 def _quantize(values: F64, step: float, offset: float, max_code: int) -> U64:
     """Code (value / step) + offset, rounded and clipped to 1..max_code; NaN -> 0."""
@@ -63,7 +60,7 @@ def _quantize(values: F64, step: float, offset: float, max_code: int) -> U64:
 
 
 def _df17(icao24: npt.ArrayLike, me: U64, ca: npt.ArrayLike) -> Messages:
-    low27 = (_u(ca) << 24) | (_u(icao24) & 0xFFFFFF)
+    low27 = (as_u64(ca) << 24) | (as_u64(icao24) & 0xFFFFFF)
     return assemble_long(17, low27, me, 0)
 
 
@@ -76,7 +73,7 @@ def identification(
     ca: npt.ArrayLike = 5,
 ) -> Messages:
     """TC 1-4: callsign and emitter category (TC 4 with category 3 = a large jet, 'A3')."""
-    me = (_u(typecode) << 51) | (_u(category) << 48) | callsign_code(callsign)
+    me = (as_u64(typecode) << 51) | (as_u64(category) << 48) | callsign_code(callsign)
     return _df17(icao24, me, ca)
 
 
@@ -94,16 +91,16 @@ def airborne_position(
     ca: npt.ArrayLike = 5,
 ) -> Messages:
     """TC 9-18: barometric altitude (25 ft) and a CPR position, even (odd=False) or odd."""
-    alt = _f(altitude_ft)
+    alt = as_f64(altitude_ft)
     alt_code = np.where(np.isnan(alt), 0, ac12_code(np.nan_to_num(alt)))
     odd_b = np.asarray(odd, np.bool_)
     yz, xz = cpr_encode(lat_deg, lon_deg, odd_b)
     me = (
-        (_u(typecode) << 51)
-        | (_u(surveillance_status) << 49)
-        | (_u(nic_b) << 48)
+        (as_u64(typecode) << 51)
+        | (as_u64(surveillance_status) << 49)
+        | (as_u64(nic_b) << 48)
         | (alt_code.astype(np.uint64) << 36)
-        | (_u(time_sync) << 35)
+        | (as_u64(time_sync) << 35)
         | (odd_b.astype(np.uint64) << 34)
         | (yz << 17)
         | xz
@@ -148,14 +145,14 @@ def surface_position(
     ca: npt.ArrayLike = 4,
 ) -> Messages:
     """TC 5-8: movement (non-linear speed steps), ground track (360/128 deg) and surface CPR."""
-    trk = _f(track_deg)
+    trk = as_f64(track_deg)
     trk_code = np.where(np.isnan(trk), 0, np.rint(np.nan_to_num(trk) / (360.0 / 128)) % 128)
     status = (~np.isnan(trk)).astype(np.uint64)
     odd_b = np.asarray(odd, np.bool_)
     yz, xz = cpr_encode(lat_deg, lon_deg, odd_b, surface=True)
     me = (
-        (_u(typecode) << 51)
-        | (_movement_code(_f(groundspeed_kt)) << 44)
+        (as_u64(typecode) << 51)
+        | (_movement_code(as_f64(groundspeed_kt)) << 44)
         | (status << 43)
         | (trk_code.astype(np.uint64) << 36)
         | (odd_b.astype(np.uint64) << 34)
@@ -187,19 +184,19 @@ def airborne_velocity(
 
     Bit 36 (vertical-rate source) is 1 for barometric, 0 for GNSS, as DO-260B defines it.
     """
-    gs = _f(groundspeed_kt)
-    trk = np.radians(_f(track_deg))
+    gs = as_f64(groundspeed_kt)
+    trk = np.radians(as_f64(track_deg))
     v_ew = gs * np.sin(trk)
     v_ns = gs * np.cos(trk)
     s_ew, c_ew = _signed_magnitude(v_ew, 1.0, 1023)
     s_ns, c_ns = _signed_magnitude(v_ns, 1.0, 1023)
-    s_vr, c_vr = _signed_magnitude(_f(vertical_rate_fpm), 64.0, 511)
-    s_dif, c_dif = _signed_magnitude(_f(gnss_minus_baro_ft), 25.0, 127)
+    s_vr, c_vr = _signed_magnitude(as_f64(vertical_rate_fpm), 64.0, 511)
+    s_dif, c_dif = _signed_magnitude(as_f64(gnss_minus_baro_ft), 25.0, 127)
     me = (
         (np.uint64(19) << 51)
         | (np.uint64(1) << 48)
         | (np.asarray(ifr_capable, np.bool_).astype(np.uint64) << 46)
-        | (_u(nac_v) << 43)
+        | (as_u64(nac_v) << 43)
         | (s_ew << 42)
         | (c_ew << 32)
         | (s_ns << 31)
@@ -225,7 +222,7 @@ def aircraft_status(
     me = (
         (np.uint64(28) << 51)
         | (np.uint64(1) << 48)
-        | (_u(emergency) << 45)
+        | (as_u64(emergency) << 45)
         | (squawk_code(squawk) << 32)
     )
     return _df17(icao24, me, ca)
@@ -250,9 +247,9 @@ def target_state(
     ca: npt.ArrayLike = 5,
 ) -> Messages:
     """TC 29 subtype 1 (version 2): selected altitude, QNH, selected heading, autopilot modes."""
-    alt_code = _quantize(_f(selected_altitude_ft), 32.0, 1.0, 2047)
-    qnh_code = _quantize(_f(baro_setting_hpa) - 800.0, 0.8, 1.0, 511)
-    hdg = _f(selected_heading_deg)
+    alt_code = _quantize(as_f64(selected_altitude_ft), 32.0, 1.0, 2047)
+    qnh_code = _quantize(as_f64(baro_setting_hpa) - 800.0, 0.8, 1.0, 511)
+    hdg = as_f64(selected_heading_deg)
     hdg_status = (~np.isnan(hdg)).astype(np.uint64)
     hdg_code = (np.rint(np.nan_to_num(hdg) / (360.0 / 512)) % 512).astype(np.uint64)
     hdg_code = np.where(hdg_status == 1, hdg_code, 0).astype(np.uint64)
@@ -268,9 +265,9 @@ def target_state(
         | (qnh_code << 27)
         | (hdg_status << 26)
         | (hdg_code << 17)
-        | (_u(nac_p) << 13)
+        | (as_u64(nac_p) << 13)
         | flag(nic_baro, 12)
-        | (_u(sil) << 10)
+        | (as_u64(sil) << 10)
         | flag(True, 9)  # the mode bits below are valid
         | flag(autopilot, 8)
         | flag(vnav, 7)
@@ -303,15 +300,15 @@ def operational_status(
     """
     me = (
         (np.uint64(31) << 51)
-        | (_u(capability) << 32)
-        | (_u(operational_mode) << 16)
-        | (_u(version) << 13)
-        | (_u(nic_a) << 12)
-        | (_u(nac_p) << 8)
-        | (_u(gva) << 6)
-        | (_u(sil) << 4)
-        | (_u(nic_baro) << 3)
-        | (_u(hrd) << 2)
-        | (_u(sil_supplement) << 1)
+        | (as_u64(capability) << 32)
+        | (as_u64(operational_mode) << 16)
+        | (as_u64(version) << 13)
+        | (as_u64(nic_a) << 12)
+        | (as_u64(nac_p) << 8)
+        | (as_u64(gva) << 6)
+        | (as_u64(sil) << 4)
+        | (as_u64(nic_baro) << 3)
+        | (as_u64(hrd) << 2)
+        | (as_u64(sil_supplement) << 1)
     )
     return _df17(icao24, me, ca)

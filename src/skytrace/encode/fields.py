@@ -43,6 +43,18 @@ __all__ = [
 
 # numpy's stubs type shifts of uint64 arrays as signed; any integer array is fine here.
 U64 = npt.NDArray[np.integer[Any]]
+F64 = npt.NDArray[np.float64]
+
+
+def as_u64(values: npt.ArrayLike) -> U64:
+    """Field values as a uint64 array, the type every bit field is assembled in."""
+    return np.asarray(values, np.uint64)
+
+
+def as_f64(values: npt.ArrayLike) -> F64:
+    """Physical values (ft, kt, degrees) as a float64 array before quantization."""
+    return np.asarray(values, np.float64)
+
 
 ALTITUDE_MIN_FT: Final = -1000.0
 ALTITUDE_MAX_FT: Final = -1000.0 + 25.0 * 2047  # 50,175 ft: the top of the 25 ft (Q = 1) coding

@@ -17,18 +17,14 @@ padded like ``FrameBatch.payload``, and the length column (7 or 14). Pure and th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.encode.fields import crc24
+from skytrace.encode.fields import U64, crc24
 from skytrace.model import MAX_FRAME_BYTES
 
 __all__ = ["Messages", "assemble_long", "assemble_short"]
-
-# numpy's stubs type shifts of uint64 arrays as signed; any integer array is fine here.
-U64 = npt.NDArray[np.integer[Any]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.encode.fields import ac13_code, callsign_code, squawk_code
+from skytrace.encode.fields import F64, U64, ac13_code, as_f64, as_u64, callsign_code, squawk_code
 from skytrace.encode.frames import Messages, assemble_long, assemble_short
 
 __all__ = [
@@ -46,35 +46,23 @@ __all__ = [
     "surveillance_identity",
 ]
 
-# numpy's stubs type shifts of uint64 arrays as signed; any integer array is fine here.
-U64 = npt.NDArray[np.integer[Any]]
-F64 = npt.NDArray[np.float64]
-
-
-def _u(values: npt.ArrayLike) -> U64:
-    return np.asarray(values, np.uint64)
-
-
-def _f(values: npt.ArrayLike) -> F64:
-    return np.asarray(values, np.float64)
-
 
 def all_call(
     icao24: npt.ArrayLike, *, ca: npt.ArrayLike = 5, interrogator: npt.ArrayLike = 0
 ) -> Messages:
     """DF11: the acquisition squitter (interrogator 0) or an all-call reply to an II code."""
-    low27 = (_u(ca) << 24) | (_u(icao24) & 0xFFFFFF)
+    low27 = (as_u64(ca) << 24) | (as_u64(icao24) & 0xFFFFFF)
     return assemble_short(11, low27, np.asarray(interrogator, np.uint32) & 0x7F)
 
 
 def _ac_field(altitude_ft: npt.ArrayLike) -> U64:
-    alt = _f(altitude_ft)
+    alt = as_f64(altitude_ft)
     return np.where(np.isnan(alt), 0, ac13_code(np.nan_to_num(alt))).astype(np.uint64)
 
 
 def _surveillance_low27(flight_status: npt.ArrayLike, code13: U64) -> U64:
     # DR and UM stay 0: no downlink request, no utility message.
-    return (_u(flight_status) << 24) | code13
+    return (as_u64(flight_status) << 24) | code13
 
 
 def surveillance_altitude(
@@ -149,9 +137,9 @@ def bds40(
     baro_setting_hpa: npt.ArrayLike = np.nan,
 ) -> U64:
     """BDS 4,0 selected vertical intention: selected altitudes (16 ft) and QNH (0.1 hPa)."""
-    s_mcp, mcp = _field(_f(mcp_altitude_ft), 16.0, 12)
-    s_fms, fms = _field(_f(fms_altitude_ft), 16.0, 12)
-    s_baro, baro = _field(_f(baro_setting_hpa) - 800.0, 0.1, 12)
+    s_mcp, mcp = _field(as_f64(mcp_altitude_ft), 16.0, 12)
+    s_fms, fms = _field(as_f64(fms_altitude_ft), 16.0, 12)
+    s_baro, baro = _field(as_f64(baro_setting_hpa) - 800.0, 0.1, 12)
     return (s_mcp << 55) | (mcp << 43) | (s_fms << 42) | (fms << 30) | (s_baro << 29) | (baro << 17)
 
 
@@ -163,11 +151,11 @@ def bds50(
     tas_kt: npt.ArrayLike,
 ) -> U64:
     """BDS 5,0 track and turn report."""
-    s_roll, roll = _field(_f(roll_deg), 45.0 / 256, 10, signed=True)
-    s_trk, trk = _field(_signed_angle(_f(track_deg)), 90.0 / 512, 11, signed=True)
-    s_gs, gs = _field(_f(groundspeed_kt), 2.0, 10)
-    s_rate, rate = _field(_f(track_rate_deg_s), 8.0 / 256, 10, signed=True)
-    s_tas, tas = _field(_f(tas_kt), 2.0, 10)
+    s_roll, roll = _field(as_f64(roll_deg), 45.0 / 256, 10, signed=True)
+    s_trk, trk = _field(_signed_angle(as_f64(track_deg)), 90.0 / 512, 11, signed=True)
+    s_gs, gs = _field(as_f64(groundspeed_kt), 2.0, 10)
+    s_rate, rate = _field(as_f64(track_rate_deg_s), 8.0 / 256, 10, signed=True)
+    s_tas, tas = _field(as_f64(tas_kt), 2.0, 10)
     return (
         (s_roll << 55)
         | (roll << 45)
@@ -190,11 +178,11 @@ def bds60(
     inertial_rate_fpm: npt.ArrayLike,
 ) -> U64:
     """BDS 6,0 heading and speed report (magnetic heading, IAS, Mach, vertical rates)."""
-    s_hdg, hdg = _field(_signed_angle(_f(heading_deg)), 90.0 / 512, 11, signed=True)
-    s_ias, ias = _field(_f(ias_kt), 1.0, 10)
-    s_mach, mach_c = _field(_f(mach), 2.048 / 512, 10)
-    s_baro, baro = _field(_f(baro_rate_fpm), 32.0, 10, signed=True)
-    s_ivv, ivv = _field(_f(inertial_rate_fpm), 32.0, 10, signed=True)
+    s_hdg, hdg = _field(_signed_angle(as_f64(heading_deg)), 90.0 / 512, 11, signed=True)
+    s_ias, ias = _field(as_f64(ias_kt), 1.0, 10)
+    s_mach, mach_c = _field(as_f64(mach), 2.048 / 512, 10)
+    s_baro, baro = _field(as_f64(baro_rate_fpm), 32.0, 10, signed=True)
+    s_ivv, ivv = _field(as_f64(inertial_rate_fpm), 32.0, 10, signed=True)
     return (
         (s_hdg << 55)
         | (hdg << 44)
