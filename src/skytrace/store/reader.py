@@ -150,7 +150,7 @@ class StoreReader:
     def refresh(self) -> None:
         """Re-list the published files and rebuild the views over them."""
         lay = self.layout
-        flights = sorted(lay.flights_snapshot.glob("*.parquet"))
+        flights = sorted(lay.flights_snapshot.rglob("*.parquet"))
         events = pos.scan_hour(0, lay.events_snapshot).live if lay.events_snapshot.is_dir() else []
         views = {
             "flights": self._view("flights", flights, catalog.FLIGHT_COLUMNS),
@@ -208,11 +208,11 @@ class StoreReader:
     # -- flights ---------------------------------------------------------------------------
 
     def flight(self, flight_id: str) -> Flight:
-        # The id names its day partition: read that one file when it is there.
-        day_file = self.layout.flights_snapshot / f"{catalog.flight_day(flight_id, 0.0)}.parquet"
+        # The id names its partition: read that one file when it is there.
+        part = self.layout.flights_snapshot / f"{catalog.flight_part(flight_id, 0.0)}.parquet"
         source = "flights"
-        if catalog.ID_DATE_RE.match(flight_id) and day_file.exists():
-            source = f"read_parquet({self._files_sql([day_file])})"
+        if catalog.ID_DATE_RE.match(flight_id) and part.exists():
+            source = f"read_parquet({self._files_sql([part])})"
         rows = self._rows(f"SELECT * FROM {source} WHERE flight_id = {_sql_str(flight_id)}")
         if not rows:
             raise StoreError(f"unknown flight {flight_id!r}")

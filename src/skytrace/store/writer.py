@@ -455,9 +455,9 @@ class Store:
         except BaseException:
             con.rollback()
             raise
-        days = sorted({catalog.flight_day(f.flight_id, f.first_seen_s) for f in flights})
-        for day in days:
-            self._publish_flight_day(day)
+        parts = sorted({catalog.flight_part(f.flight_id, f.first_seen_s) for f in flights})
+        for part in parts:
+            self._publish_flight_part(part)
         if events:
             self._publish_events(catalog.events_table(events))
         if receivers:
@@ -475,12 +475,13 @@ class Store:
         os.replace(tmp, target)
         pos.fsync_dir(target.parent)
 
-    def _publish_flight_day(self, day: str) -> None:
-        target = self.layout.flights_snapshot / f"{day}.parquet"
+    def _publish_flight_part(self, part: str) -> None:
+        target = self.layout.flights_snapshot / f"{part}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
         # Sorted by id (= hex, then time) in small row groups: a look-up by id or by aircraft
         # reads one row group; other filters scan the day anyway.
         self._copy_to(
-            f"SELECT * FROM flights WHERE day = '{day}' ORDER BY flight_id", target, 16_384
+            f"SELECT * FROM flights WHERE part = '{part}' ORDER BY flight_id", target, 16_384
         )
 
     def _publish_table(self, name: str) -> None:
@@ -517,12 +518,12 @@ class Store:
         """Startup: republish every snapshot from the catalog (a crash may have cut one)."""
         for stale in self.layout.snapshot.rglob("*.tmp"):
             stale.unlink()
-        days = [r[0] for r in self._con.execute("SELECT DISTINCT day FROM flights").fetchall()]
-        for day in days:
-            self._publish_flight_day(day)
-        known = {f"{d}.parquet" for d in days}
-        for f in self.layout.flights_snapshot.glob("*.parquet"):
-            if f.name not in known:
+        parts = [r[0] for r in self._con.execute("SELECT DISTINCT part FROM flights").fetchall()]
+        for part in parts:
+            self._publish_flight_part(part)
+        known = {self.layout.flights_snapshot / f"{p}.parquet" for p in parts}
+        for f in self.layout.flights_snapshot.rglob("*.parquet"):
+            if f not in known:
                 f.unlink()
         self._publish_all_events()
         self._publish_table("receivers")
