@@ -20,10 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skytrace.model import FrameBatch
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.model import Event, Flight, FrameBatch, IdentityLookup, ReceiverStats
 from skytrace.pipeline import FlightUpdate, Pipeline, Sink
 
-__all__ = ["Runtime", "RuntimeOptions", "open_runtime"]
+__all__ = ["AircraftCatalog", "Runtime", "RuntimeOptions", "open_runtime"]
 
 
 @dataclass(slots=True)
@@ -59,6 +62,44 @@ class Runtime:
 
     def finish(self) -> FlightUpdate:
         return self.pipeline.finish()
+
+    def record_receivers(self, stats: Sequence[ReceiverStats]) -> None:
+        """Keep the receivers' statistics in the store's ``receivers`` table (if any)."""
+        if self.store is not None and stats:
+            self.store.upsert_receivers(stats)
+
+
+class AircraftCatalog:
+    """Sink that keeps the store's ``aircraft`` table: who every aircraft seen is.
+
+    An aircraft is looked up in the reference data when it is first seen, and once more when
+    its first callsign arrives (the callsign's ICAO designator names the operator). Only new
+    addresses and new callsigns reach the lookup, so the cost per batch is a ``np.unique``.
+    """
+
+    def __init__(self, store: Any, identities: IdentityLookup) -> None:
+        self._store = store
+        self._identities = identities
+        self._callsign: dict[int, str] = {}  # address -> callsign its identity was made with
+
+    def write(
+        self,
+        positions: npt.NDArray[np.void],
+        flights: Sequence[Flight],
+        events: Sequence[Event],
+    ) -> None:
+        if len(positions) == 0:
+            return
+        pairs = np.unique(positions[["icao24", "callsign"]])
+        changed = []
+        for icao24, raw in zip(pairs["icao24"].tolist(), pairs["callsign"].tolist(), strict=True):
+            callsign = raw.decode("ascii", "replace").strip()
+            known = self._callsign.get(icao24)
+            if known is None or (not known and callsign):
+                self._callsign[icao24] = callsign
+                changed.append(self._identities.identify(icao24, callsign))
+        if changed:
+            self._store.upsert_aircraft(changed)
 
 
 @contextmanager
@@ -101,6 +142,8 @@ def open_runtime(
 
         store = Store.open(opts.data_dir)
         sinks.append(store)
+        if refdata is not None:
+            sinks.append(AircraftCatalog(store, refdata))
     sinks.extend(opts.extra_sinks)
 
     pipeline = Pipeline(tracker, detector, sinks=sinks, frame_sinks=opts.frame_sinks)

@@ -38,7 +38,7 @@ from rich.table import Table
 
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
-from skytrace.model import Event, Flight, FrameBatch
+from skytrace.model import Event, Flight, FrameBatch, ReceiverStats
 from skytrace.sources.files import FORMATS, FileReader
 
 HELP = "feed recorded files through the live pipeline"
@@ -149,8 +149,10 @@ def run(args: argparse.Namespace) -> int:
     with open_runtime(data_dir, options) as rt:
         snapshots = _Snapshots(args.aircraft_json, rt)
         for reader in readers:
-            summary.frames += _replay_file(reader, rt, args.speed, snapshots, err)
+            frames = _replay_file(reader, rt, args.speed, snapshots, err)
+            summary.frames += frames
             summary.bad_lines += reader.counters.bad_lines
+            rt.record_receivers([_file_receiver(reader, frames)])
             for line, reason in reader.counters.bad_line_numbers[:5]:
                 where = f"line {line}" if line >= 0 else "frame"
                 err.print(f"[yellow]{reader.path.name}: bad {where}: {reason}[/]")
@@ -159,6 +161,18 @@ def run(args: argparse.Namespace) -> int:
     summary.elapsed_s = time.perf_counter() - started
     _print_summary(summary, args.json)
     return 0
+
+
+def _file_receiver(reader: FileReader, frames: int) -> ReceiverStats:
+    """A recorded file is one receiver in the store's ``receivers`` table."""
+    return ReceiverStats(
+        receiver=reader.receiver,
+        name=reader.receiver_name,
+        frames=frames,
+        bad_frames=reader.counters.bad_lines,
+        bytes_in=reader.size_bytes,
+        address=str(reader.path),
+    )
 
 
 class _Snapshots:

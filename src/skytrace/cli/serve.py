@@ -256,7 +256,9 @@ async def _serve(args: argparse.Namespace, config: ServerConfig, data_dir: Path)
     with open_runtime(store_dir, options) as rt:
 
         def on_stats(server: IngestServer) -> None:
-            write_receivers_json(data_dir / RECEIVERS_JSON, server.registry.stats(), time.time())
+            stats = server.registry.stats()
+            write_receivers_json(data_dir / RECEIVERS_JSON, stats, time.time())
+            rt.record_receivers(stats)
             if args.aircraft_json is not None:
                 from skytrace.outputs.aircraft_json import write_aircraft_json
 
