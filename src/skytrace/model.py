@@ -266,6 +266,8 @@ class ReceiverStats:
     clock_rate_hz: float = float("nan")
     clock_offset_s: float = float("nan")
     address: str = ""  # peer address of the connection, "" for files
+    connected: bool = False  # a connection from or to this receiver is open now
+    garbage_bytes: int = 0  # bytes that were not part of any valid frame
 
 
 class EventKind(enum.StrEnum):

@@ -79,6 +79,8 @@ def test_serve_feeds_beast_and_sbs_out_and_writes_receiver_stats(
     doc = json.loads(capsys.readouterr().out)
     (feeder_stats,) = [r for r in doc["receivers"] if r["frames"] > 0]
     assert feeder_stats["frames"] == 239 and feeder_stats["bad_frames"] == 0
+    assert feeder_stats["garbage_bytes"] == 0
+    assert feeder_stats["connected"] is False  # the feeder hung up before the last snapshot
     assert feeder_stats["bytes_in"] == len(sample)  # the KEY line is not frame traffic
     assert abs(feeder_stats["clock_rate_hz"] / 12e6 - 1) < 2e-3
     assert main(["receivers", "--data-dir", str(data_dir)]) == 0

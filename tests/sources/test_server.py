@@ -151,7 +151,11 @@ def test_good_feeder_arrives_whole_while_hostile_feeders_are_dropped(sample: byt
         stats = {s.name: s for s in server.registry.stats()}
         good_stats = [s for s in stats.values() if s.frames == len(expected)]
         assert len(good_stats) == 1 and good_stats[0].bad_frames == 0
+        assert good_stats[0].garbage_bytes == 0
         assert sum(s.bad_frames for s in stats.values()) > 0
+        assert sum(s.garbage_bytes for s in stats.values()) > 0  # the hostile ones' junk
+        hostile = [s for s in stats.values() if s.garbage_bytes > 0]
+        assert hostile and not any(s.connected for s in hostile)  # dropped, not just counted
         server.stop()
         await server.run()
 

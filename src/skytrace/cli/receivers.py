@@ -21,7 +21,7 @@ from rich.table import Table
 
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.sources.clock import NOMINAL_RATE_HZ
-from skytrace.sources.receivers import RECEIVERS_JSON, read_receivers_json
+from skytrace.sources.receivers import RECEIVERS_JSON, json_value, read_receivers_json
 
 HELP = "per-receiver statistics of a running server or a store"
 
@@ -37,21 +37,19 @@ def _when(time_s: float) -> str:
     return datetime.fromtimestamp(time_s, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _json_value(v: object) -> object:
-    return None if isinstance(v, float) and math.isnan(v) else v
-
-
 def run(args: argparse.Namespace) -> int:
     path = resolve_data_dir(args.data_dir) / RECEIVERS_JSON
     written_s, stats = read_receivers_json(path)
     if args.json:
-        rows = [{k: _json_value(v) for k, v in asdict(s).items()} for s in stats]
+        rows = [{k: json_value(v) for k, v in asdict(s).items()} for s in stats]
         print(json.dumps({"written": written_s, "receivers": rows}))
         return 0
     age = time.time() - written_s
     table = Table(title=f"receivers (written {_when(written_s)} UTC, {age:,.0f} s ago)")
-    for col in ("#", "name", "address", "frames", "frames/s", "bad", "MB in", "connected since",
-                "last frame", "lat", "lon", "clock ppm", "clock offset s"):  # fmt: skip
+    columns = ("#", "name", "address", "now", "frames", "frames/s", "bad", "junk KB",
+               "MB in", "connected since", "last frame", "lat", "lon", "clock ppm",
+               "clock offset s")  # fmt: skip
+    for col in columns:
         table.add_column(col, justify="left" if col in ("name", "address") else "right")
     for s in stats:
         ppm = (s.clock_rate_hz / NOMINAL_RATE_HZ - 1) * 1e6
@@ -59,9 +57,11 @@ def run(args: argparse.Namespace) -> int:
             str(s.receiver),
             s.name,
             s.address or "-",
+            "connected" if s.connected else "-",
             f"{s.frames:,}",
             f"{s.frames_per_s:,.1f}",
             f"{s.bad_frames:,}",
+            f"{s.garbage_bytes / 1e3:,.1f}",
             f"{s.bytes_in / 1e6:,.2f}",
             _when(s.connected_since_s),
             _when(s.last_frame_s),

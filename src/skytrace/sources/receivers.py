@@ -32,6 +32,7 @@ __all__ = [
     "RECEIVERS_JSON",
     "ReceiverCounters",
     "ReceiverRegistry",
+    "json_value",
     "read_receivers_json",
     "write_receivers_json",
 ]
@@ -102,6 +103,8 @@ class ReceiverCounters:
             clock_rate_hz=self.clock_rate_hz,
             clock_offset_s=self.clock_offset_s,
             address=self.address,
+            connected=self.connected,
+            garbage_bytes=self.garbage_bytes,
         )
 
 
@@ -137,18 +140,13 @@ def write_receivers_json(path: Path, stats: list[ReceiverStats], now_s: float) -
     """Write receiver statistics atomically (temp file in the same folder + rename)."""
     doc = {
         "now": now_s,
-        "receivers": [
-            {
-                k: (None if isinstance(v, float) and math.isnan(v) else v)
-                for k, v in asdict(s).items()
-            }
-            for s in stats
-        ],
+        "receivers": [{k: json_value(v) for k, v in asdict(s).items()} for s in stats],
     }
     write_text_atomic(path, json.dumps(doc, indent=1))
 
 
-def _json_value(v: object) -> object:
+def json_value(v: object) -> object:
+    """JSON has no NaN: an unknown (NaN) number is written as null."""
     return None if isinstance(v, float) and math.isnan(v) else v
 
 
