@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from skytrace.model import POSITION_DTYPE, Event, Flight, FrameBatch
+
+if TYPE_CHECKING:
+    from skytrace.track.receivers import ReceiverLists
 
 __all__ = [
     "FlightDetectorLike",
@@ -41,6 +44,9 @@ class TrackOutput:
 
     positions: npt.NDArray[np.void]  # rows of skytrace.model.POSITION_DTYPE, time-ordered
     events: list[Event] = field(default_factory=list)
+    # receiver indices that heard the message of each position (aligned 1:1 with positions);
+    # None when the producer does not know them
+    receivers: ReceiverLists | None = None
 
 
 @dataclass(slots=True)

@@ -9,7 +9,8 @@ columns cost a few hundred bytes each. ``StateColumns`` owns:
 - the free list of slots released by expiry.
 
 Column names carry units like the rest of skytrace. Float columns use NaN for unknown, integer
-columns a sentinel given in the spec. Not thread-safe: owned by one Tracker.
+columns a sentinel given in the spec. A dtype with a shape (``"(8,)u4"``) makes a 2-D column
+(capacity x 8): the per-aircraft receiver table. Not thread-safe: owned by one Tracker.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["COLUMN_SPECS", "StateColumns"]
+__all__ = ["COLUMN_SPECS", "RECEIVER_SLOTS", "StateColumns"]
 
 _NAN: Final = float("nan")
+RECEIVER_SLOTS: Final = 8  # receivers remembered per aircraft (8 x 12 bytes)
 
 # name -> (dtype, fill value for an empty slot)
 COLUMN_SPECS: Final[dict[str, tuple[str, object]]] = {
@@ -34,6 +36,10 @@ COLUMN_SPECS: Final[dict[str, tuple[str, object]]] = {
     "source": ("u1", 5),  # Source of the aircraft (best recent), MODE_S until better
     "rssi_dbfs": ("f4", _NAN),
     "n_receivers": ("u2", 0),
+    # receivers that heard the aircraft recently: RECEIVER_SLOTS (receiver, last heard) pairs,
+    # NaN time = empty entry (see receivers.merge_recent)
+    "recv_id": (f"({RECEIVER_SLOTS},)u4", 0),
+    "recv_time_s": (f"({RECEIVER_SLOTS},)f8", _NAN),
     # identity / transponder
     "callsign": ("S8", b""),
     "callsign_time_s": ("f8", _NAN),

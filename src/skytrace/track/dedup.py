@@ -5,13 +5,18 @@ uint64 words, length folded in). Rows are ordered by (key, arrival time); a row 
 the previous row when it has the same key, arrived within ``window_s`` of it and came from a
 *different* receiver (one receiver hearing the same bytes twice is a real repeat: DF11
 squitters and unchanged velocity messages repeat verbatim). Copies are folded into the first
-(earliest) row of their run, which keeps the earliest time, the strongest signal and the count
-of receivers that heard it. The same receiver with the same 12 MHz timestamp is the same
-frame delivered twice (two connections of one feeder): a copy too.
+(earliest) row of their run, which keeps the earliest time, the strongest signal and the list
+of receivers that heard it (``receivers``: CSR aligned with ``keep``, strongest signal first,
+each receiver once; built from the same sorted runs with two more sorts of the multi-receiver
+rows only). The same receiver with the same 12 MHz timestamp is the same frame delivered twice
+(two connections of one feeder): a copy too.
 
 Live batches (~100 ms) are shorter than the window, so the copies of one reply often arrive in
 two batches: ``DedupCarry`` keeps the keys of the last ``window_s`` of rows, and a row whose
-run starts with a carried row was already handed on: it is dropped as a copy.
+run starts with a carried row was already handed on: it is dropped as a copy. Cross-batch
+limit of the receiver lists: such a late copy's receiver cannot join the list of the message
+already handed on (nor can a copy's from an earlier batch join a message kept now); its row is
+reported in ``late_rows`` so that the aircraft's receiver table still learns of it.
 
 Pure functions on arrays plus the carry value the caller keeps; thread-safe.
 """
@@ -24,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from skytrace.model import FrameBatch
+from skytrace.track.receivers import ReceiverLists
 
 __all__ = ["DedupCarry", "DedupResult", "deduplicate"]
 
@@ -44,10 +50,22 @@ class DedupResult:
     """Which rows survive and what the copies add to them (arrays aligned with ``keep``)."""
 
     keep: npt.NDArray[np.intp]  # row indices of kept messages, in input order
-    n_receivers: npt.NDArray[np.uint16]  # receivers that heard each kept message
+    n_receivers: npt.NDArray[np.uint16]  # distinct receivers that heard each kept message
     signal_dbfs: npt.NDArray[np.float32]  # strongest signal of each kept message
     duplicates: int  # rows folded into another (or into one of an earlier batch)
     carry: DedupCarry  # hand to the next call
+    # receivers of each kept message (CSR aligned with keep): the receiver indices of the
+    # copies in this batch, strongest signal first (no signal last, ties by index), each
+    # once. Copies in other batches are not in it (see the module docstring).
+    receiver_offsets: npt.NDArray[np.int64]
+    receiver_ids: npt.NDArray[np.uint32]
+    # rows dropped as copies of a message handed on in an earlier batch
+    late_rows: npt.NDArray[np.intp]
+
+    @property
+    def receivers(self) -> ReceiverLists:
+        """``receiver_offsets`` / ``receiver_ids`` as one record."""
+        return ReceiverLists(self.receiver_offsets, self.receiver_ids)
 
 
 def _words(frames: FrameBatch, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.uint64]:
@@ -80,6 +98,9 @@ def deduplicate(
             signal_dbfs=frames.signal_dbfs[rows],
             duplicates=0,
             carry=_carry(frames, rows, time_s, window_s, carry, None),
+            receiver_offsets=np.arange(n + 1, dtype=np.int64),
+            receiver_ids=receivers.astype(np.uint32),
+            late_rows=np.empty(0, np.intp),
         )
     words = _words(frames, rows)
     w0 = np.concatenate([carry.w0, words[:, 0]])
@@ -100,8 +121,7 @@ def deduplicate(
     starts = np.flatnonzero(~same)
     carried = order < m  # rows of earlier batches (already handed on)
     fresh_start = ~carried[starts]
-    # counts and signal over the copies of this batch only
-    n_recv = np.add.reduceat(~carried, starts).astype(np.uint16)
+    # signal over the copies of this batch only
     sig = np.concatenate([np.full(m, np.nan, np.float32), frames.signal_dbfs[rows]])[order]
     sig_filled = np.where(np.isnan(sig), -np.inf, sig)
     best = np.maximum.reduceat(sig_filled, starts).astype(np.float32)
@@ -109,13 +129,46 @@ def deduplicate(
     kept = order[starts[fresh_start]] - m
     back = np.argsort(kept, kind="stable")  # back to input (time) order
     keep = rows[kept[back]]
+    # receiver lists: each sorted row's group -> output position of its kept message
+    group = np.cumsum(~same) - 1
+    out_of_group = np.full(starts.size, -1, np.int64)
+    out_of_group[np.flatnonzero(fresh_start)[back]] = np.arange(keep.size)
+    g_out = out_of_group[group]
+    member = ~carried & (g_out >= 0)
+    late = ~carried & (g_out < 0)
+    offsets, ids = _receiver_lists(g_out[member], r[member], sig_filled[member], keep.size)
     return DedupResult(
         keep=keep,
-        n_receivers=n_recv[fresh_start][back],
+        n_receivers=np.diff(offsets).astype(np.uint16),
         signal_dbfs=best[fresh_start][back],
         duplicates=int(n - keep.size),
         carry=_carry(frames, rows, time_s, window_s, carry, words),
+        receiver_offsets=offsets,
+        receiver_ids=ids,
+        late_rows=np.sort(rows[order[late] - m]),
     )
+
+
+def _receiver_lists(
+    msg: npt.NDArray[np.int64],
+    receiver: npt.NDArray[np.uint32],
+    signal: npt.NDArray[np.float32],
+    n_msgs: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
+    """CSR of the distinct receivers of each message, strongest signal first.
+
+    ``signal`` is -inf where unknown (sorted last); one receiver's copies keep the strongest.
+    """
+    # one entry per (message, receiver): its strongest copy
+    by_recv = np.lexsort((-signal, receiver, msg))
+    msg, receiver, signal = msg[by_recv], receiver[by_recv], signal[by_recv]
+    first = np.ones(msg.size, bool)
+    first[1:] = (msg[1:] != msg[:-1]) | (receiver[1:] != receiver[:-1])
+    msg, receiver, signal = msg[first], receiver[first], signal[first]
+    by_signal = np.lexsort((receiver, -signal, msg))
+    offsets = np.zeros(n_msgs + 1, np.int64)
+    np.cumsum(np.bincount(msg, minlength=n_msgs), out=offsets[1:])
+    return offsets, receiver[by_signal].astype(np.uint32)
 
 
 def _carry(

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from skytrace.model import Source
 from skytrace.track.config import TrackerConfig
 from skytrace.track.positions import Candidates, RejectReason, check_one, check_pairs, run_starts
+from skytrace.track.receivers import ReceiverLists
 
 __all__ = ["Acceptance", "Pending", "Rejection", "accept"]
 
@@ -43,6 +44,8 @@ class Pending:
 
     fix: _Fix
     row: np.void  # its POSITION_DTYPE row, emitted once confirmed
+    # receivers that heard its message, handed on with the row
+    receivers: npt.NDArray[np.uint32] = field(default_factory=lambda: np.empty(0, np.uint32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ class Acceptance:
 
     accepted: npt.NDArray[np.intp]  # candidate indices accepted (sorted)
     released: list[np.void] = field(default_factory=list)  # pending rows of earlier batches
+    released_receivers: list[npt.NDArray[np.uint32]] = field(default_factory=list)  # aligned
     rejected: list[Rejection] = field(default_factory=list)
     # slots whose reference the fold decided: slot -> (reference fix or None, rejections in row)
     fold_refs: dict[int, tuple[_Fix | None, int]] = field(default_factory=dict)
@@ -72,8 +76,13 @@ def accept(
     rows: npt.NDArray[np.void],
     col: dict[str, npt.NDArray[Any]],
     pending: dict[int, list[Pending]],
+    receivers: ReceiverLists | None = None,
 ) -> Acceptance:
-    """Decide which candidates become positions (see the module docstring)."""
+    """Decide which candidates become positions (see the module docstring).
+
+    ``receivers`` (aligned with the candidates) travel with pending candidates so that a
+    position confirmed in a later batch is handed on with its receivers
+    (``released_receivers``)."""
     m = cand.slot.size
     if m == 0:
         return Acceptance(accepted=np.empty(0, np.intp))
@@ -162,11 +171,13 @@ def accept(
                     for w in waiting_list:
                         result.rejected.append(_rejection(s, w.fix, RejectReason.UNCONFIRMED))
                     waiting_list = []
-            waiting_list.append(Pending(cur, rows[j]))
+            heard = receivers.of(j) if receivers is not None else np.empty(0, np.uint32)
+            waiting_list.append(Pending(cur, rows[j], heard))
             if len(waiting_list) >= need:
                 # every pending one is confirmed; those of this batch are candidates j' <= j
                 for w in waiting_list[:-1]:
                     result.released.append(w.row)
+                    result.released_receivers.append(w.receivers)
                 extra.append(j)
                 ref = cur
                 run = 0

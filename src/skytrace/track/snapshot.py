@@ -9,7 +9,8 @@ columns. ``build_document`` makes the document readsb writes (``{"now", "message
 A field is left out when unknown or not refreshed within ``field_stale_s`` (position:
 ``position_stale_s``), as readsb does. With reference data, ``r`` (registration), ``t`` (ICAO
 type), ``desc``, ``ownOp`` and ``dbFlags`` are added. ``receivers`` is the number of
-receivers that heard the latest message (a skytrace addition).
+receivers that heard the latest message and ``receiver_ids`` the receiver indices that heard
+the aircraft within ``position_stale_s``, ascending (skytrace additions).
 
 Pure functions of the state passed in; not thread-safe against a concurrent ``ingest``.
 """
@@ -94,6 +95,9 @@ class AircraftState:
     typecode: str = ""
     type_description: str = ""
     operator_name: str = ""
+    # receiver indices that heard it recently (within position_stale_s of the last ingest or
+    # expire), ascending
+    receivers: tuple[int, ...] = ()
 
 
 def _hex(icao24: int) -> str:
@@ -120,7 +124,7 @@ def aircraft_state(
     st: StateColumns, slot: int, identities: IdentityLookup | None = None
 ) -> AircraftState:
     """The record of the aircraft in ``slot``."""
-    c = {name: arr[slot].item() for name, arr in st.col.items()}
+    c = {name: arr[slot].item() for name, arr in st.col.items() if arr.ndim == 1}
     callsign = _text(c["callsign"])
     ident = identities.identify(c["icao24"], callsign) if identities is not None else None
     squawk = int(c["squawk"])
@@ -169,6 +173,9 @@ def aircraft_state(
         typecode=ident.typecode if ident else "",
         type_description=ident.type_description if ident else "",
         operator_name=ident.operator_name if ident else "",
+        receivers=tuple(
+            sorted(st.col["recv_id"][slot][~np.isnan(st.col["recv_time_s"][slot])].tolist())
+        ),
     )
 
 
@@ -265,6 +272,11 @@ def build_document(
     put("seen", np.ones(slots.size, bool), np.round(np.maximum(now_s - c["last_seen_s"], 0.0), 1))
     put("rssi", ~np.isnan(c["rssi_dbfs"]), np.round(c["rssi_dbfs"].astype(np.float64), 1))
     put("receivers", np.ones(slots.size, bool), c["n_receivers"].astype(np.int64))
+    recent = c["recv_time_s"] >= now_s - cfg.position_stale_s
+    ids = np.where(recent, c["recv_id"].astype(np.int64), -1)
+    ids.sort(axis=1)
+    for i, row in enumerate(ids.tolist()):
+        docs[i]["receiver_ids"] = [r for r in row if r >= 0]
     for ac in docs:
         ac.setdefault("mlat", [])
         ac.setdefault("tisb", [])

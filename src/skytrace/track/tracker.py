@@ -11,7 +11,8 @@ Per batch (``ingest``), in this order, each step on whole columns:
 4. rows sorted once by (slot, time); per-aircraft counters, signal, source;
 5. events from transitions (squawk 7500/7600/7700, ES emergency, IDENT, callsign);
 6. positions: pairing + CPR (``positions.resolve``), plausibility (``plausibility.accept``);
-7. state columns updated with the last value of each field per aircraft; trail appended.
+7. state columns updated with the last value of each field per aircraft; trail appended;
+   the receivers of the batch's messages merged into each aircraft's receiver table.
 
 State lives in numpy columns indexed by slot (``columns.StateColumns``); records
 (``AircraftState``) and the aircraft.json document are built on demand (``snapshot``).
@@ -51,6 +52,7 @@ from skytrace.track.positions import (
     resolve,
     run_starts,
 )
+from skytrace.track.receivers import ReceiverLists, merge_recent
 
 __all__ = ["AirportFinder", "Tracker", "TrackerStats"]
 
@@ -120,7 +122,7 @@ class Tracker:
             raise UsageError(f"decoded batch has {len(decoded)} rows for {n} frames")
         self.stats.frames += n
         if n == 0:
-            return TrackOutput(empty_positions(0), [])
+            return TrackOutput(empty_positions(0), [], receivers=ReceiverLists.empty())
         decoded = _CachedColumns(decoded)
         rows = self._usable_rows(frames, decoded)
         dd = deduplicate(frames, rows, self.config.dedup_window_s, self._dedup_carry)
@@ -129,16 +131,20 @@ class Tracker:
         rows = dd.keep
         events: list[Event] = []
         b = self._accept_addresses(frames, decoded, rows, dd.n_receivers, dd.signal_dbfs, events)
+        if b is not None:
+            self._update_receivers(b, dd.receivers, now_s)
+        if dd.late_rows.size:
+            self._update_late_receivers(frames, decoded, dd.late_rows, now_s)
         if b is None:
             events.sort(key=lambda e: e.time_s)
-            return TrackOutput(empty_positions(0), events)
+            return TrackOutput(empty_positions(0), events, receivers=ReceiverLists.empty())
         self.stats.messages += int(b.slot.size)
         self._update_counters(b)
         self._transition_events(b, decoded, events)
-        positions = self._positions(b, decoded, events)
+        positions, receivers = self._positions(b, decoded, events, dd.receivers)
         self._update_fields(b, decoded)
         events.sort(key=lambda e: e.time_s)
-        return TrackOutput(positions, events)
+        return TrackOutput(positions, events, receivers=receivers)
 
     def expire(self, now_s: float) -> list[Event]:
         """Drop aircraft silent for ``aircraft_expire_s`` (LOST events); stale positions stop
@@ -155,6 +161,11 @@ class Tracker:
             now_s - col["pos_time_s"][live] > self.config.position_stale_s
         )
         col["pos_valid"][live[stale_pos]] = False
+        heard = col["recv_time_s"][live]
+        old = heard < now_s - self.config.position_stale_s
+        if old.any():
+            heard[old] = np.nan
+            col["recv_time_s"][live] = heard
         gone = live[now_s - col["last_seen_s"][live] > self.config.aircraft_expire_s]
         events = [
             Event(
@@ -263,11 +274,7 @@ class Tracker:
     ) -> _Rows | None:
         st = self._state
         cfg = self.config
-        icao = decoded["icao"][rows].astype(np.uint32)
-        df = decoded["df"][rows]
-        if "non_icao_address" in decoded:
-            anon = decoded["non_icao_address"][rows] & (df == 18)
-            icao = np.where(anon, icao | _NON_ICAO_FLAG, icao).astype(np.uint32)
+        icao, df = _addresses(decoded, rows)
         verified = (
             decoded["icao_verified"][rows]
             & decoded["crc_ok"][rows]
@@ -327,6 +334,7 @@ class Tracker:
             receiver=frames.receiver[di],
             source=source,
             es=es,
+            msg=order,
         )
 
     def _repeated_strong(
@@ -348,6 +356,40 @@ class Tracker:
                 ok[r] = True
             seen[a] = t
         return ok
+
+    def _update_receivers(self, b: _Rows, lists: ReceiverLists, now_s: float) -> None:
+        """Merge the receivers of the batch's messages into each aircraft's table."""
+        col = self._state.col
+        if lists.ids.size == lists.offsets.size - 1:
+            # one receiver per message (one feed, or no copies): no expansion needed
+            slot, time_s, recv = b.slot, b.time_s, lists.ids[b.msg]
+        else:
+            mine = lists.take(b.msg)
+            per = mine.lengths()
+            slot, time_s, recv = np.repeat(b.slot, per), np.repeat(b.time_s, per), mine.ids
+        stale_before = now_s - self.config.position_stale_s
+        merge_recent(
+            col["recv_id"], col["recv_time_s"], slot, recv, time_s, stale_before, presorted=True
+        )
+
+    def _update_late_receivers(
+        self, frames: FrameBatch, decoded: Any, late: npt.NDArray[np.intp], now_s: float
+    ) -> None:
+        """Copies of messages handed on in an earlier batch still tell who hears the aircraft."""
+        icao, _ = _addresses(decoded, late)
+        slot = self._state.lookup(icao)
+        ok = slot >= 0
+        if not ok.any():
+            return
+        col = self._state.col
+        merge_recent(
+            col["recv_id"],
+            col["recv_time_s"],
+            slot[ok],
+            frames.receiver[late[ok]],
+            frames.time_s[late[ok]],
+            now_s - self.config.position_stale_s,
+        )
 
     def _update_counters(self, b: _Rows) -> None:
         col = self._state.col
@@ -430,14 +472,17 @@ class Tracker:
             altitude_ft=float(col["alt_baro_ft"][s]),
         )
 
-    def _positions(self, b: _Rows, decoded: Any, events: list[Event]) -> npt.NDArray[np.void]:
+    def _positions(
+        self, b: _Rows, decoded: Any, events: list[Event], lists: ReceiverLists
+    ) -> tuple[npt.NDArray[np.void], ReceiverLists]:
+        """Accepted positions, time-ordered, and the receivers of each one's message."""
         cfg = self.config
         st = self._state
         col = st.col
         fmt_all = decoded["cpr_format"][b.di]
         is_pos = fmt_all >= 0
         if not is_pos.any():
-            return empty_positions(0)
+            return empty_positions(0), ReceiverLists.empty()
         p = np.flatnonzero(is_pos)
         pdi = b.di[p]
         gs = decoded["groundspeed_kt"]
@@ -464,7 +509,8 @@ class Tracker:
             self._reject(b, r, why, events)
 
         rows = self._position_rows(b, decoded, cand)
-        acc = accept(cfg, cand, rows, col, self._pending)
+        cand_recv = lists.take(b.msg[cand.row])
+        acc = accept(cfg, cand, rows, col, self._pending, cand_recv)
         for rej in acc.rejected:
             self.stats.rejected[rej.reason.value] += 1
             events.append(
@@ -479,19 +525,24 @@ class Tracker:
                 )
             )
         out = rows[acc.accepted]
+        out_recv = cand_recv.take(acc.accepted)
         if acc.released:
             out = np.concatenate([np.array(acc.released, POSITION_DTYPE), out])
+            released = ReceiverLists.from_lists(acc.released_receivers)
+            out_recv = ReceiverLists.concat([released, out_recv])
         self._update_references(cand, acc, prow)
         self._append_trail(out)
         if out.size:
-            out = out[np.argsort(out["time_s"], kind="stable")]
+            order = np.argsort(out["time_s"], kind="stable")
+            out = out[order]
+            out_recv = out_recv.take(order)
             # the receiver's area for first surface fixes: the last position it heard
             acc_recv = cand.receiver[acc.accepted]
             for recv in np.unique(acc_recv).tolist():
                 last = int(acc.accepted[np.flatnonzero(acc_recv == recv)[-1]])
                 self._receiver_area[int(recv)] = (float(cand.lat[last]), float(cand.lon[last]))
         self.stats.positions += int(out.size)
-        return out
+        return out, out_recv
 
     def _reject(self, b: _Rows, r: int, why: RejectReason, events: list[Event]) -> None:
         self.stats.rejected[why.value] += 1
@@ -700,6 +751,7 @@ class _Rows:
     receiver: npt.NDArray[np.uint32]
     source: npt.NDArray[np.uint8]
     es: npt.NDArray[np.bool_]
+    msg: npt.NDArray[np.intp]  # index of the row's message in the DedupResult (its receivers)
 
 
 class _CachedColumns:
@@ -738,6 +790,18 @@ class _CachedColumns:
     @property
     def filled_names(self) -> tuple[str, ...] | None:
         return getattr(self._decoded, "filled_names", None)
+
+
+def _addresses(
+    decoded: Any, rows: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[Any]]:
+    """(address, DF) of ``rows``; non-ICAO DF18 addresses get bit 24 set."""
+    icao = decoded["icao"][rows].astype(np.uint32)
+    df = decoded["df"][rows]
+    if "non_icao_address" in decoded:
+        anon = decoded["non_icao_address"][rows] & (df == 18)
+        icao = np.where(anon, icao | _NON_ICAO_FLAG, icao).astype(np.uint32)
+    return icao, df
 
 
 def _filled(decoded: Any) -> frozenset[str]:
