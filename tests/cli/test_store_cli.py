@@ -202,6 +202,12 @@ def test_area_bad_shapes(data_dir: Path, capsys, extra: list[str], message: str)
     assert code == 2 and message in err
 
 
+def test_sql_explain_of_a_select_is_allowed(data_dir: Path, capsys) -> None:
+    code, out, _ = run(capsys, "sql", "EXPLAIN SELECT count(*) FROM flights", "--csv",
+                       "--data-dir", str(data_dir))  # fmt: skip
+    assert code == 0 and "explain_key" in out.splitlines()[0]
+
+
 def test_sql_reads_every_table(data_dir: Path, capsys) -> None:
     for table, expected in (
         ("positions", "1618"),
@@ -233,6 +239,8 @@ def test_sql_reads_every_table(data_dir: Path, capsys) -> None:
         ("SELECT * FROM read_csv('/etc/passwd')", "refused"),
         ("SELECT * FROM read_parquet('/tmp/*.parquet')", "refused"),
         ("SELECT 1; SELECT 2", "exactly one"),
+        ("EXPLAIN ANALYZE COPY (SELECT 1) TO 'x.csv'", "may be explained"),
+        ("explain analyse DELETE FROM flights", "may be explained"),
         ("SELEC oops", "SQL error"),
         ("SELECT nope FROM flights", "SQL error"),
     ],

@@ -15,6 +15,7 @@ of files (a reader opened long ago does not see hours created since).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -443,6 +444,15 @@ class StoreReader:
         if len(statements) != 1:
             raise UsageError(f"give exactly one SQL statement (got {len(statements)})")
         kind = statements[0].type.name
+        if kind == "EXPLAIN":
+            # EXPLAIN ANALYZE runs its statement: what it explains must be read-only too.
+            inner = re.sub(r"^\s*explain\s+(analy[sz]e\s+)?", "", query, flags=re.IGNORECASE)
+            try:
+                inner_kinds = [st.type.name for st in self._con.extract_statements(inner)]
+            except duckdb.Error as exc:
+                raise UsageError(f"SQL error: {exc}") from exc
+            if inner_kinds != ["SELECT"]:
+                raise UsageError("only read-only queries (SELECT) may be explained")
         if kind not in _ALLOWED_SQL:
             raise UsageError(
                 f"only read-only queries (SELECT) are allowed; this is a {kind} statement"
