@@ -6,7 +6,6 @@ facts taken from OurAirports (public domain). Countries and FIRs are simple boxe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import airportsdata
@@ -15,39 +14,8 @@ import numpy as np
 from skytrace.errors import RefdataError
 from skytrace.flights.geo import bearing_deg, haversine_km
 from skytrace.model import AircraftIdentity
-
-
-@dataclass(frozen=True)
-class Runway:
-    airport_icao: str
-    le_ident: str
-    he_ident: str
-    le_lat: float
-    le_lon: float
-    he_lat: float
-    he_lon: float
-    length_ft: float
-    width_ft: float
-    le_heading_deg: float = float("nan")
-    he_heading_deg: float = float("nan")
-    surface: str = "ASP"
-    le_elevation_ft: float = float("nan")
-    he_elevation_ft: float = float("nan")
-
-
-@dataclass(frozen=True)
-class AirportInfo:
-    icao: str
-    iata: str
-    name: str
-    city: str
-    country: str
-    lat: float
-    lon: float
-    elevation_ft: float
-    tz: str = "UTC"
-    runways: tuple[Runway, ...] = field(default_factory=tuple)
-
+from skytrace.refdata.airports import AirportInfo
+from skytrace.refdata.runways import Runway
 
 RUNWAYS = {
     "EHAM": [
@@ -83,7 +51,10 @@ def runway(
     width: float,
 ) -> Runway:
     h = float(bearing_deg(la1, lo1, la2, lo2))
-    return Runway(icao, le, he, la1, lo1, la2, lo2, length, width, h, (h + 180) % 360)
+    nan = float("nan")
+    return Runway(
+        icao, le, he, la1, lo1, la2, lo2, h, (h + 180) % 360, length, width, "ASP", nan, nan
+    )
 
 
 class FakeAirports:

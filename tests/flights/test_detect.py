@@ -192,6 +192,7 @@ def test_landing_beside_a_helipad_and_a_strip_goes_to_the_big_airport() -> None:
         43.3990,
         132.1560,
         40.0,
+        tz="Asia/Vladivostok",
         runways=(fakes.runway("XHEL", "H1", "", 43.3990, 132.1560, 43.3991, 132.1561, 60, 60),),
     )
     strip = fakes.AirportInfo(
@@ -203,6 +204,7 @@ def test_landing_beside_a_helipad_and_a_strip_goes_to_the_big_airport() -> None:
         43.4100,
         132.1500,
         40.0,
+        tz="Asia/Vladivostok",
         runways=(fakes.runway("XSTR", "09", "27", 43.4100, 132.1460, 43.4100, 132.1540, 2000, 60),),
     )
     ap = fakes.FakeAirports([heli, strip])

@@ -22,7 +22,6 @@ x exp(-distance / scale) x (1 - 0.5 x runner-up score / best score). Pure; threa
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,38 +32,11 @@ from skytrace.flights.geo import angle_diff_deg, bearing_deg, haversine_km, loca
 
 __all__ = [
     "AirportChoice",
-    "AirportInfoLike",
     "AirportsLike",
     "Choice",
     "FieldIndex",
     "RunwayFitChoice",
-    "RunwayLike",
 ]
-
-
-class RunwayLike(Protocol):
-    le_ident: str
-    he_ident: str
-    le_lat: float
-    le_lon: float
-    he_lat: float
-    he_lon: float
-    le_heading_deg: float
-    he_heading_deg: float
-    length_ft: float
-    width_ft: float
-
-
-class AirportInfoLike(Protocol):
-    icao: str
-    iata: str
-    name: str
-    lat: float
-    lon: float
-    elevation_ft: float
-
-    @property
-    def runways(self) -> Sequence[Any]: ...
 
 
 class AirportsLike(Protocol):
@@ -79,7 +51,7 @@ class AirportsLike(Protocol):
 class Choice:
     """The outcome of an airport choice (kept inside flights; AirportCall is built from it)."""
 
-    airport: Any | None  # AirportInfoLike
+    airport: Any | None  # skytrace.refdata.airports.AirportInfo
     distance_km: float
     height_above_field_ft: float
     runway: str

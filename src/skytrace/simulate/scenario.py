@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from skytrace.errors import SimulationError
+from skytrace.refdata.runways import Runway
 
 __all__ = [
     "AircraftSpec",
@@ -41,7 +42,6 @@ __all__ = [
     "FlightSpec",
     "OperatorSpec",
     "ReceiverSpec",
-    "RunwaySpec",
     "Scenario",
     "builtin_scenario_path",
     "load_scenario",
@@ -62,19 +62,6 @@ class ReceiverSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class RunwaySpec:
-    le_ident: str
-    he_ident: str
-    le_lat: float
-    le_lon: float
-    he_lat: float
-    he_lon: float
-    le_heading_deg: float
-    he_heading_deg: float
-    length_ft: float
-
-
-@dataclass(frozen=True, slots=True)
 class AirportSpec:
     icao: str
     name: str
@@ -82,7 +69,7 @@ class AirportSpec:
     lat: float
     lon: float
     elevation_ft: float
-    runways: tuple[RunwaySpec, ...]
+    runways: tuple[Runway, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +296,8 @@ class _Reader:
         for j, r in enumerate(t.get("runways", [])):
             w = f"{where}.runways[{j}]"
             runways.append(
-                RunwaySpec(
+                Runway(
+                    airport_icao=icao,
                     le_ident=self.text(r, "le_ident", w),
                     he_ident=self.text(r, "he_ident", w),
                     le_lat=self.number(r, "le_lat", w, lo=-90, hi=90),
@@ -319,6 +307,10 @@ class _Reader:
                     le_heading_deg=self.number(r, "le_heading_deg", w, lo=0, hi=360),
                     he_heading_deg=self.number(r, "he_heading_deg", w, lo=0, hi=360),
                     length_ft=self.number(r, "length_ft", w, lo=500, hi=20000),
+                    width_ft=math.nan,  # not needed to fly or to fit a runway
+                    surface="",
+                    le_elevation_ft=math.nan,  # the field elevation stands in
+                    he_elevation_ft=math.nan,
                 )
             )
         if not runways:

@@ -36,7 +36,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.simulate.scenario import AirportSpec, FlightSpec, RunwaySpec
+from skytrace.refdata.runways import Runway
+from skytrace.simulate.scenario import AirportSpec, FlightSpec
 
 __all__ = [
     "PERFORMANCE",
@@ -172,7 +173,7 @@ class _RunwayEnd:
     length_km: float
 
 
-def _runway_ends(runways: tuple[RunwaySpec, ...]) -> list[_RunwayEnd]:
+def _runway_ends(runways: tuple[Runway, ...]) -> list[_RunwayEnd]:
     ends = []
     for r in runways:
         length = r.length_ft * 0.0003048
