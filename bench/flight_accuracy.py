@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from skytrace.flights import detect_flights  # noqa: E402
-from skytrace.flights.geo import haversine_km  # noqa: E402
+from skytrace.geo import haversine_km  # noqa: E402
 from skytrace.refdata import load_refdata  # noqa: E402
 from worldgen import DAY_START_S, make_world, positions_between  # noqa: E402
 

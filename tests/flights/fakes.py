@@ -12,7 +12,7 @@ import airportsdata
 import numpy as np
 
 from skytrace.errors import RefdataError
-from skytrace.flights.geo import bearing_deg, haversine_km
+from skytrace.geo import bearing_deg, haversine_km
 from skytrace.model import AircraftIdentity
 from skytrace.refdata.airports import AirportInfo
 from skytrace.refdata.runways import Runway

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.flights.geo import bearing_deg, haversine_km
+from skytrace.geo import bearing_deg, haversine_km
 from skytrace.model import Source, empty_positions
 
 KT_M_S = 1852.0 / 3600.0

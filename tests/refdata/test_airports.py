@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from skytrace.errors import RefdataError
-from skytrace.refdata.airports import Airports, haversine_km
+from skytrace.geo import haversine_km
+from skytrace.refdata.airports import Airports
 from skytrace.refdata.runways import RunwayColumns, read_runways
 from tests.refdata.fixtures import RUNWAYS_HEADER, RUNWAYS_ROWS, write_text
 

@@ -6,10 +6,10 @@ import numpy as np
 
 from skytrace.decode import decode_batch
 from skytrace.decode.cpr import airborne_local
+from skytrace.geo import haversine_km
 from skytrace.model import FrameBatch
 from skytrace.simulate.build import Simulation
 from skytrace.simulate.scenario import parse_scenario
-from skytrace.simulate.traffic import gc_distance_km
 
 from .test_scenario import GOOD
 
@@ -90,7 +90,7 @@ def test_encoded_positions_are_where_the_traffic_model_put_the_aircraft() -> Non
         d["cpr_lat"][rows], d["cpr_lon"][rows], d["cpr_format"][rows] == 1, truth.lat, truth.lon
     )
     assert np.all(ok)
-    err_km = gc_distance_km(lat, lon, truth.lat, truth.lon)
+    err_km = haversine_km(lat, lon, truth.lat, truth.lon)
     assert np.percentile(err_km, 99) < 0.6
     assert np.all(np.abs(d["altitude_ft"][rows] - truth.altitude_ft) < 100)
 

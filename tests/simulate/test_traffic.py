@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from skytrace.geo import haversine_km
 from skytrace.simulate.radio import ReceiverNetwork, horizon_km
 from skytrace.simulate.scenario import builtin_scenario_path, load_scenario
 from skytrace.simulate.traffic import (
     CruiseTraffic,
     ScenarioTraffic,
     build_profile,
-    gc_distance_km,
 )
 
 SEED = load_scenario(builtin_scenario_path())
@@ -24,8 +24,8 @@ def test_seed_flight_profile_is_gate_to_gate_in_about_an_hour() -> None:
     assert p.takeoff_s == KOR.takeoff_s
     assert 50 * 60 < p.landing_s - p.takeoff_s < 70 * 60
     assert p.onground[0] and p.onground[-1]
-    assert gc_distance_km(p.lat[0], p.lon[0], zkpy.lat, zkpy.lon) < 3.0
-    assert gc_distance_km(p.lat[-1], p.lon[-1], uhww.lat, uhww.lon) < 3.0
+    assert haversine_km(p.lat[0], p.lon[0], zkpy.lat, zkpy.lon) < 3.0
+    assert haversine_km(p.lat[-1], p.lon[-1], uhww.lat, uhww.lon) < 3.0
     assert p.altitude_ft.max() == KOR.cruise_altitude_ft
     air = ~p.onground
     assert np.all(np.abs(p.vertical_rate_fpm[air]) < 4000)
@@ -45,7 +45,7 @@ def test_scenario_traffic_state_interpolates_all_flights() -> None:
     before = traffic.state(KOR.takeoff_s - 3600)
     assert len(before) == 0
     later = traffic.state(KOR.takeoff_s + 1810)
-    moved = gc_distance_km(st.lat[0], st.lon[0], later.lat[0], later.lon[0])
+    moved = haversine_km(st.lat[0], st.lon[0], later.lat[0], later.lon[0])
     assert abs(moved - st.groundspeed_kt[0] * 1.852 / 360) < 0.2
 
 
@@ -79,7 +79,7 @@ def test_cruise_traffic_moves_at_its_speed() -> None:
     lon = np.array([132.1, 126.4, 128.9, 135.2])
     traffic = CruiseTraffic(50, lat, lon, rng, 0.0)
     a, b = traffic.state(100.0), traffic.state(110.0)
-    moved = gc_distance_km(a.lat, a.lon, b.lat, b.lon)
+    moved = haversine_km(a.lat, a.lon, b.lat, b.lon)
     expected = a.groundspeed_kt * 1.852 / 360
     wrapped = moved > 2 * expected  # a route that looped back to its origin in between
     assert np.all(np.abs(moved - expected)[~wrapped] < 0.05)

@@ -45,8 +45,9 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from skytrace.geo import NM_KM, haversine_km
+
 __all__ = [
-    "EARTH_RADIUS_NM",
     "airborne_global",
     "airborne_local",
     "distance_nm",
@@ -62,7 +63,6 @@ BoolArray = NDArray[np.bool_]
 Decoded = tuple[FloatArray, FloatArray, BoolArray]
 
 #: Mean Earth radius used for reference distances (6371.0088 km).
-EARTH_RADIUS_NM: Final = 6371.0088 / 1.852
 
 _CPR_SCALE: Final = float(1 << 17)  # 17-bit fields: value / 2**17 is the fraction of a zone
 _HALF: Final = 1 << 16  # 0.5 in units of 2**-17, for integer floor(x + 0.5)
@@ -181,17 +181,8 @@ def pair_within(t_even_s: ArrayLike, t_odd_s: ArrayLike, max_s: float = 10.0) ->
 def distance_nm(
     lat1_deg: ArrayLike, lon1_deg: ArrayLike, lat2_deg: ArrayLike, lon2_deg: ArrayLike
 ) -> FloatArray:
-    """Great-circle (haversine) distance in NM on a sphere of radius ``EARTH_RADIUS_NM``."""
-    lat1 = np.radians(np.asarray(lat1_deg, dtype=np.float64))
-    lat2 = np.radians(np.asarray(lat2_deg, dtype=np.float64))
-    dlat = lat2 - lat1
-    dlon = np.radians(
-        np.asarray(lon2_deg, dtype=np.float64) - np.asarray(lon1_deg, dtype=np.float64)
-    )
-    h = np.sin(dlat / 2.0) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2.0) ** 2
-    return np.asarray(
-        2.0 * EARTH_RADIUS_NM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))), dtype=np.float64
-    )
+    """Great-circle (haversine) distance in NM (``skytrace.geo``'s sphere)."""
+    return np.asarray(haversine_km(lat1_deg, lon1_deg, lat2_deg, lon2_deg) / NM_KM, np.float64)
 
 
 def _raw(values: ArrayLike) -> IntArray:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.flights.geo import angle_diff_deg, bearing_deg, haversine_km, local_xy_m
+from skytrace.geo import angle_diff_deg, bearing_deg, haversine_km, local_xy_m
 
 __all__ = [
     "AirportChoice",

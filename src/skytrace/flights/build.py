@@ -24,8 +24,8 @@ from skytrace.errors import SkytraceError
 from skytrace.flights import events as ev
 from skytrace.flights.airports import Choice, InferredPoints
 from skytrace.flights.columns import Cols
-from skytrace.flights.geo import distance_km, haversine_km
 from skytrace.flights.record import Context, at_event, flight_id, inferred_call, observed_call
+from skytrace.geo import distance_km, haversine_km
 from skytrace.model import AircraftIdentity, AirportCall, Event, EventKind, Flight, Source
 
 __all__ = ["build_flights"]

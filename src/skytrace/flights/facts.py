@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.flights.geo import bearing_deg, compass_word, haversine_km
+from skytrace.flights.geo import compass_word
+from skytrace.geo import bearing_deg, haversine_km
 from skytrace.model import AirportCall, Event, EventKind, Flight, Source
 
 __all__ = ["Evidence", "FlightFacts", "describe"]

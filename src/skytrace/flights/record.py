@@ -31,6 +31,7 @@ from skytrace.flights.airports import Choice, FieldIndex
 from skytrace.flights.columns import Cols
 from skytrace.flights.config import FlightConfig
 from skytrace.flights.geo import compass_word
+from skytrace.geo import bearing_one_deg
 from skytrace.model import AirportCall, Event, EventKind, IdentityLookup
 
 __all__ = ["Context", "at_event", "flight_id", "inferred_call", "observed_call"]
@@ -75,15 +76,6 @@ def _minutes(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
     return f"{seconds / 60.0:.0f} min"
-
-
-def _bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """geo.bearing_deg for one pair of points, without numpy overhead."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    y = math.sin(dl) * math.cos(p2)
-    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return math.degrees(math.atan2(y, x)) % 360.0
 
 
 def _call(choice: Choice, method: str, evidence: str) -> AirportCall:
@@ -207,7 +199,7 @@ def inferred_call(
     t_edge = float(cols["time_s"][edge])
     time_s = t_edge - elapsed_s if phase == "takeoff" else t_edge + elapsed_s
     a = choice.airport
-    direction = compass_word(_bearing(float(a.lat), float(a.lon), lat, lon))
+    direction = compass_word(bearing_one_deg(float(a.lat), float(a.lon), lat, lon))
     verb = "climbing" if phase == "takeoff" else "descending"
     rate_txt = f"{abs(rate):,.0f} ft/min" if rate == rate else "an unknown rate"
     when = "earlier" if phase == "takeoff" else "later"

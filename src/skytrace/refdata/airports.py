@@ -35,25 +35,14 @@ import numpy as np
 import numpy.typing as npt
 
 from skytrace.errors import RefdataError
+from skytrace.geo import EARTH_RADIUS_KM, haversine_km
 from skytrace.refdata.runways import Runway, RunwayColumns
 
-__all__ = ["EARTH_RADIUS_KM", "AirportInfo", "Airports", "haversine_km"]
+__all__ = ["AirportInfo", "Airports"]
 
-EARTH_RADIUS_KM: Final = 6371.0088
 _KM_PER_DEG_LAT: Final = math.pi * EARTH_RADIUS_KM / 180.0
 _HELI_NAME = re.compile(r"heli(port|pad|platform|deck)|seaplane|water aerodrome", re.IGNORECASE)
 SIZE_NAMES: Final = ("heliport", "small", "medium", "large")
-
-
-def haversine_km(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Great-circle distance in km (vectorized, broadcasting)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(np.asarray(lon2, np.float64) - np.asarray(lon1, np.float64))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
 
 
 @dataclass(frozen=True, slots=True)

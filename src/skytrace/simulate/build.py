@@ -17,11 +17,12 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from skytrace.geo import haversine_km
 from skytrace.model import FrameBatch
 from skytrace.simulate.generator import FrameGenerator
 from skytrace.simulate.radio import ReceiverNetwork
 from skytrace.simulate.scenario import FlightSpec, ReceiverSpec, Scenario, _airport_table
-from skytrace.simulate.traffic import CruiseTraffic, ScenarioTraffic, gc_distance_km
+from skytrace.simulate.traffic import CruiseTraffic, ScenarioTraffic
 
 __all__ = ["AircraftDatabase", "Simulation", "background_flights", "world_simulation"]
 
@@ -64,7 +65,7 @@ def background_flights(
         tries += 1
         a, b = rng.choice(len(codes), 2, replace=False)
         origin, dest = scenario.airports[codes[a]], scenario.airports[codes[b]]
-        dist = float(gc_distance_km(origin.lat, origin.lon, dest.lat, dest.lon))
+        dist = float(haversine_km(origin.lat, origin.lon, dest.lat, dest.lon))
         if dist < 150.0:
             continue
         op = bg.operators[int(rng.integers(len(bg.operators)))]

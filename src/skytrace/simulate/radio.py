@@ -22,8 +22,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from skytrace.geo import haversine_km
 from skytrace.simulate.scenario import ReceiverSpec
-from skytrace.simulate.traffic import gc_distance_km
 
 __all__ = ["Pairs", "ReceiverNetwork", "horizon_km"]
 
@@ -97,7 +97,7 @@ class ReceiverNetwork:
         ac = np.repeat(np.arange(n), counts)
         offsets = np.arange(ac.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
         rx = self._by_lat[np.repeat(lo, counts) + offsets]
-        dist = gc_distance_km(lat[ac], lon[ac], self.lat[rx], self.lon[rx])
+        dist = haversine_km(lat[ac], lon[ac], self.lat[rx], self.lon[rx])
         limit = np.minimum(horizon_km(self.altitude_m[rx], alt_m[ac]), self.max_range_km[rx])
         keep = dist <= limit
         ac, rx, dist = ac[keep], rx[keep], dist[keep]

@@ -36,6 +36,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from skytrace.geo import bearing_deg, destination_point, haversine_km
 from skytrace.refdata.runways import Runway
 from skytrace.simulate.scenario import AirportSpec, FlightSpec
 
@@ -48,13 +49,9 @@ __all__ = [
     "ScenarioTraffic",
     "TrafficState",
     "build_profile",
-    "destination_point",
-    "gc_distance_km",
-    "initial_bearing_deg",
 ]
 
 F64 = npt.NDArray[np.float64]
-EARTH_RADIUS_KM: Final = 6371.0088
 KT_TO_KM_S: Final = 1.852 / 3600.0
 FT_PER_NM_GLIDE: Final = 318.0  # 3° glide path
 TAXI_KT: Final = 15.0
@@ -127,37 +124,6 @@ class TrafficState:
         return int(self.aircraft.shape[0])
 
 
-def gc_distance_km(
-    lat1: F64 | float, lon1: F64 | float, lat2: F64 | float, lon2: F64 | float
-) -> F64:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1))), np.float64)
-
-
-def initial_bearing_deg(
-    lat1: F64 | float, lon1: F64 | float, lat2: F64 | float, lon2: F64 | float
-) -> F64:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    y = np.sin(dl) * np.cos(p2)
-    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
-    return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0, np.float64)
-
-
-def destination_point(
-    lat: F64 | float, lon: F64 | float, bearing_deg: F64 | float, distance_km: F64 | float
-) -> tuple[F64, F64]:
-    p1, l1 = np.radians(lat), np.radians(lon)
-    b = np.radians(bearing_deg)
-    d = np.asarray(distance_km) / EARTH_RADIUS_KM
-    p2 = np.arcsin(np.sin(p1) * np.cos(d) + np.cos(p1) * np.sin(d) * np.cos(b))
-    l2 = l1 + np.arctan2(np.sin(b) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2))
-    lon2 = (np.degrees(l2) + 180.0) % 360.0 - 180.0
-    return np.asarray(np.degrees(p2), np.float64), np.asarray(lon2, np.float64)
-
-
 def _angle_diff(a: float, b: float) -> float:
     return abs((a - b + 180.0) % 360.0 - 180.0)
 
@@ -227,7 +193,7 @@ def build_profile(
 ) -> FlightProfile:
     """The gate-to-gate trajectory of one flight (see the module docstring for the model)."""
     perf = PERFORMANCE.get(flight.typecode, DEFAULT_PERFORMANCE)
-    course = float(initial_bearing_deg(origin.lat, origin.lon, destination.lat, destination.lon))
+    course = float(bearing_deg(origin.lat, origin.lon, destination.lat, destination.lon))
     dep = _choose_runway(origin, flight.departure_runway, course)
     arr = _choose_runway(destination, flight.arrival_runway, course)
     gate_dep = destination_point(dep.lat, dep.lon, dep.heading_deg - 90.0, 0.6)
@@ -249,8 +215,8 @@ def build_profile(
     ]
     wlat = np.array([w[0] for w in wps])
     wlon = np.array([w[1] for w in wps])
-    leg_km = gc_distance_km(wlat[:-1], wlon[:-1], wlat[1:], wlon[1:])
-    leg_brg = initial_bearing_deg(wlat[:-1], wlon[:-1], wlat[1:], wlon[1:])
+    leg_km = haversine_km(wlat[:-1], wlon[:-1], wlat[1:], wlon[1:])
+    leg_brg = bearing_deg(wlat[:-1], wlon[:-1], wlat[1:], wlon[1:])
     cum = np.concatenate([[0.0], np.cumsum(leg_km)])
     total = float(cum[-1])
     s = np.unique(np.concatenate([np.arange(0.0, total, step_km), cum]))
@@ -289,7 +255,7 @@ def build_profile(
     t = np.concatenate([[0.0], np.cumsum(np.diff(s) / (v_mid * KT_TO_KM_S))])
     t_lift = float(np.interp(s_lift, s, t))
     t = t + (flight.takeoff_s - t_lift)
-    track = np.concatenate([initial_bearing_deg(lat[:-1], lon[:-1], lat[1:], lon[1:]), [0.0]])
+    track = np.concatenate([bearing_deg(lat[:-1], lon[:-1], lat[1:], lon[1:]), [0.0]])
     track[-1] = track[-2]
     vr = np.concatenate([np.diff(alt) / np.maximum(np.diff(t), 1e-6) * 60.0, [0.0]])
     onground = (s < s_lift) | (s >= s_thr)
@@ -421,9 +387,9 @@ class CruiseTraffic:
         b = rng.integers(0, len(airport_lat), n)
         b = np.where(a == b, (b + 1) % len(airport_lat), b)
         self.lat0, self.lon0 = airport_lat[a], airport_lon[a]
-        dist = gc_distance_km(self.lat0, self.lon0, airport_lat[b], airport_lon[b])
+        dist = haversine_km(self.lat0, self.lon0, airport_lat[b], airport_lon[b])
         self.route_km = np.maximum(dist, 200.0)
-        self.bearing = initial_bearing_deg(self.lat0, self.lon0, airport_lat[b], airport_lon[b])
+        self.bearing = bearing_deg(self.lat0, self.lon0, airport_lat[b], airport_lon[b])
         self.flown0_km = rng.uniform(0, 1, n) * self.route_km
         self.speed_kt = rng.uniform(380, 500, n)
         self.altitude_ft = np.round(rng.uniform(24000, 41000, n) / 1000) * 1000
@@ -457,7 +423,7 @@ class CruiseTraffic:
             lon=lon,
             altitude_ft=self.altitude_ft[a],
             groundspeed_kt=speed,
-            track_deg=initial_bearing_deg(lat, lon, ahead_lat, ahead_lon),
+            track_deg=bearing_deg(lat, lon, ahead_lat, ahead_lon),
             vertical_rate_fpm=np.zeros(n),
             onground=np.zeros(n, bool),
         )
