@@ -131,12 +131,14 @@ def merge_recent(
         end = np.ones(s.size, bool)
         end[:-1] = (s[1:] != s[:-1]) | (r[1:] != r[:-1])
     s, r, t = s[end], r[end], t[end]
-    touched = np.unique(s)
+    new_slot = np.ones(s.size, bool)
+    new_slot[1:] = s[1:] != s[:-1]
+    touched = s[new_slot]  # s is sorted by slot
     k = table_id.shape[1]
     tt = table_time_s[touched]
     tt[~(tt >= stale_before_s)] = np.nan  # stale (and empty) entries drop out
     ti = table_id[touched]
-    row = np.searchsorted(touched, s)  # table row of each pair
+    row = np.cumsum(new_slot) - 1  # table row of each pair
     match = (ti[row] == r[:, None]) & ~np.isnan(tt[row])
     hit = match.any(axis=1)
     if hit.any():

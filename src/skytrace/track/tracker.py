@@ -131,10 +131,7 @@ class Tracker:
         rows = dd.keep
         events: list[Event] = []
         b = self._accept_addresses(frames, decoded, rows, dd.n_receivers, dd.signal_dbfs, events)
-        if b is not None:
-            self._update_receivers(b, dd.receivers, now_s)
-        if dd.late_rows.size:
-            self._update_late_receivers(frames, decoded, dd.late_rows, now_s)
+        self._update_receivers(b, dd.receivers, frames, decoded, dd.late_rows, now_s)
         if b is None:
             events.sort(key=lambda e: e.time_s)
             return TrackOutput(empty_positions(0), events, receivers=ReceiverLists.empty())
@@ -357,38 +354,48 @@ class Tracker:
             seen[a] = t
         return ok
 
-    def _update_receivers(self, b: _Rows, lists: ReceiverLists, now_s: float) -> None:
-        """Merge the receivers of the batch's messages into each aircraft's table."""
-        col = self._state.col
-        if lists.ids.size == lists.offsets.size - 1:
-            # one receiver per message (one feed, or no copies): no expansion needed
-            slot, time_s, recv = b.slot, b.time_s, lists.ids[b.msg]
-        else:
-            mine = lists.take(b.msg)
-            per = mine.lengths()
-            slot, time_s, recv = np.repeat(b.slot, per), np.repeat(b.time_s, per), mine.ids
-        stale_before = now_s - self.config.position_stale_s
-        merge_recent(
-            col["recv_id"], col["recv_time_s"], slot, recv, time_s, stale_before, presorted=True
-        )
-
-    def _update_late_receivers(
-        self, frames: FrameBatch, decoded: Any, late: npt.NDArray[np.intp], now_s: float
+    def _update_receivers(
+        self,
+        b: _Rows | None,
+        lists: ReceiverLists,
+        frames: FrameBatch,
+        decoded: Any,
+        late: npt.NDArray[np.intp],
+        now_s: float,
     ) -> None:
-        """Copies of messages handed on in an earlier batch still tell who hears the aircraft."""
-        icao, _ = _addresses(decoded, late)
-        slot = self._state.lookup(icao)
-        ok = slot >= 0
-        if not ok.any():
+        """Merge the receivers of the batch's messages into each aircraft's table, and those
+        of copies of messages handed on in an earlier batch (they still tell who hears it)."""
+        slots, times, recvs = [], [], []
+        if b is not None:
+            if lists.ids.size == lists.offsets.size - 1:
+                # one receiver per message (one feed, or no copies): no expansion needed
+                slots.append(b.slot)
+                times.append(b.time_s)
+                recvs.append(lists.ids[b.msg])
+            else:
+                mine = lists.take(b.msg)
+                per = mine.lengths()
+                slots.append(np.repeat(b.slot, per))
+                times.append(np.repeat(b.time_s, per))
+                recvs.append(mine.ids)
+        if late.size:
+            icao, _ = _addresses(decoded, late)
+            slot = self._state.lookup(icao)
+            ok = slot >= 0
+            slots.append(slot[ok])
+            times.append(frames.time_s[late[ok]])
+            recvs.append(frames.receiver[late[ok]])
+        if not slots:
             return
         col = self._state.col
         merge_recent(
             col["recv_id"],
             col["recv_time_s"],
-            slot[ok],
-            frames.receiver[late[ok]],
-            frames.time_s[late[ok]],
+            np.concatenate(slots) if len(slots) > 1 else slots[0],
+            np.concatenate(recvs) if len(recvs) > 1 else recvs[0],
+            np.concatenate(times) if len(times) > 1 else times[0],
             now_s - self.config.position_stale_s,
+            presorted=len(slots) == 1 and b is not None,  # b's rows: by (slot, time)
         )
 
     def _update_counters(self, b: _Rows) -> None:
