@@ -158,17 +158,25 @@ def _receiver_lists(
     """CSR of the distinct receivers of each message, strongest signal first.
 
     ``signal`` is -inf where unknown (sorted last); one receiver's copies keep the strongest.
+    Sorted as (message, -signal, receiver) with stable integer sorts (a 3-key ``lexsort``
+    costs twice as much on live-sized batches): -signal as an order-preserving uint32 key.
     """
-    # one entry per (message, receiver): its strongest copy
-    by_recv = np.lexsort((-signal, receiver, msg))
-    msg, receiver, signal = msg[by_recv], receiver[by_recv], signal[by_recv]
-    first = np.ones(msg.size, bool)
-    first[1:] = (msg[1:] != msg[:-1]) | (receiver[1:] != receiver[:-1])
-    msg, receiver, signal = msg[first], receiver[first], signal[first]
-    by_signal = np.lexsort((receiver, -signal, msg))
+    bits = (-signal).astype(np.float32).view(np.uint32).astype(np.int64)
+    sig_key = np.where(bits >= 1 << 31, (1 << 32) - 1 - bits, bits | (1 << 31))
+    by_recv = np.argsort(receiver, kind="stable")
+    order = by_recv[np.argsort((msg[by_recv] << 32) | sig_key[by_recv], kind="stable")]
+    msg, receiver = msg[order], receiver[order]
+    # each receiver once: the first (strongest) of its copies of a message
+    pair = (msg << 32) | receiver.astype(np.int64)
+    by_pair = np.argsort(pair, kind="stable")
+    sorted_pair = pair[by_pair]
+    repeat = np.zeros(pair.size, bool)
+    repeat[by_pair[1:]] = sorted_pair[1:] == sorted_pair[:-1]
+    if repeat.any():
+        msg, receiver = msg[~repeat], receiver[~repeat]
     offsets = np.zeros(n_msgs + 1, np.int64)
     np.cumsum(np.bincount(msg, minlength=n_msgs), out=offsets[1:])
-    return offsets, receiver[by_signal].astype(np.uint32)
+    return offsets, receiver.astype(np.uint32)
 
 
 def _carry(
