@@ -22,8 +22,8 @@ import numpy as np
 import pyModeS
 
 from skytrace.decode import decode_batch
+from skytrace.geo import haversine_km
 from skytrace.track import Tracker
-from skytrace.track.positions import haversine_km
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))

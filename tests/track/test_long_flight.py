@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from skytrace.decode import decode_batch
+from skytrace.geo import haversine_km
 from skytrace.model import EventKind
 from skytrace.track import Tracker
-from skytrace.track.positions import haversine_km
 from tests.track import helpers as h
 
 pytestmark = pytest.mark.conformance

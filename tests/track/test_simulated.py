@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from skytrace.decode import decode_batch
+from skytrace.geo import haversine_km
 from skytrace.simulate.build import Simulation
 from skytrace.simulate.scenario import builtin_scenario_path, load_scenario
 from skytrace.track import Tracker
-from skytrace.track.positions import haversine_km
 from tests.track import helpers as h
 
 KOR151 = 0x7277CF

@@ -7,9 +7,9 @@ import pytest
 
 from skytrace.decode import cpr
 from skytrace.errors import UsageError
+from skytrace.geo import haversine_km
 from skytrace.model import EventKind, FrameBatch, FrameKind, Source
 from skytrace.track import RejectReason, Tracker, TrackerConfig
-from skytrace.track.positions import haversine_km
 from tests.track import helpers as h
 
 ICAO = 0x40621D

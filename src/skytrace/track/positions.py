@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from skytrace.decode import cpr
+from skytrace.geo import distance_km, haversine_km
 from skytrace.model import Source
 from skytrace.track.config import TrackerConfig
 
@@ -46,11 +47,9 @@ __all__ = [
     "RejectReason",
     "check_pairs",
     "ffill_index",
-    "haversine_km",
 ]
 
 _KT_TO_KM_S: Final = 1.852 / 3600.0
-_EARTH_RADIUS_KM: Final = 6371.0088
 
 
 class AirportFinder(Protocol):
@@ -71,32 +70,6 @@ class RejectReason(StrEnum):
     SPEED = "speed"  # farther from the previous position than the speed allows
     ALTITUDE_JUMP = "altitude_jump"  # altitude changed faster than any aircraft climbs
     UNCONFIRMED = "unconfirmed"  # a first position no later decode agreed with
-
-
-def haversine_km(
-    lat1: npt.NDArray[np.float64],
-    lon1: npt.NDArray[np.float64],
-    lat2: npt.NDArray[np.float64],
-    lon2: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    """Great-circle distance in km (spherical earth)."""
-    p1 = np.radians(lat1)
-    p2 = np.radians(lat2)
-    h = (
-        np.sin((p2 - p1) * 0.5) ** 2
-        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) * 0.5) ** 2
-    )
-    return np.asarray(2.0 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0))))
-
-
-def _haversine_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1 = math.radians(lat1)
-    p2 = math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) * 0.5) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) * 0.5) ** 2
-    )
-    return 2.0 * _EARTH_RADIUS_KM * math.asin(math.sqrt(min(h, 1.0)))
 
 
 def ffill_index(
@@ -196,7 +169,7 @@ def check_one(
     allowed_km = cfg.position_tolerance_km + limit_kt * _KT_TO_KM_S * dt
     if mlat0 or mlat1:
         allowed_km += cfg.mlat_tolerance_km
-    if _haversine_scalar(lat0, lon0, lat1, lon1) > allowed_km:
+    if distance_km(lat0, lon0, lat1, lon1) > allowed_km:
         return RejectReason.SPEED
     if abs(alt1 - alt0) > cfg.altitude_tolerance_ft + cfg.max_vertical_rate_fpm * dt / 60.0:
         return RejectReason.ALTITUDE_JUMP
