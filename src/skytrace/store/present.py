@@ -42,7 +42,7 @@ __all__ = [
 
 FLIGHT_COLUMNS = (
     "flight_id", "hex", "callsign", "registration", "type", "operator", "from", "to",
-    "takeoff", "landing", "duration", "status",
+    "takeoff", "landing", "duration", "first_seen", "last_seen", "status",
 )  # fmt: skip
 POSITION_COLUMNS = (
     "timestamp", "icao24", "latitude", "longitude", "altitude", "geoaltitude", "groundspeed",
@@ -107,15 +107,18 @@ def iso(time_s: float) -> str:
     return text.replace("+00:00", "Z")
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, *, both_ends: bool = True) -> str:
+    """ "1 h 04 min"; "seen 1 h 18 min" when it spans sightings, not takeoff to landing."""
     if math.isnan(seconds) or seconds < 0:
         return ""
     minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+    text = f"{minutes // 60} h {minutes % 60:02d} min"
+    return text if both_ends else f"seen {text}"
 
 
 def flight_row(f: Flight) -> dict[str, Any]:
     """The short row of a flight for tables and CSV."""
+    both_ends = not (math.isnan(f.takeoff_s) or math.isnan(f.landing_s))
     return {
         "flight_id": f.flight_id,
         "hex": f.hex,
@@ -125,9 +128,13 @@ def flight_row(f: Flight) -> dict[str, Any]:
         "operator": f.operator_icao or f.operator_name,
         "from": f.departure.icao if f.departure else "",
         "to": f.arrival.icao if f.arrival else "",
-        "takeoff": iso(f.takeoff_s if not math.isnan(f.takeoff_s) else f.first_seen_s),
-        "landing": iso(f.landing_s if not math.isnan(f.landing_s) else f.last_seen_s),
-        "duration": _duration(f.duration_s),
+        # Takeoff and landing only when they were determined (observed or inferred); the
+        # first/last sighting is its own column, never passed off as either.
+        "takeoff": iso(f.takeoff_s),
+        "landing": iso(f.landing_s),
+        "duration": _duration(f.duration_s, both_ends=both_ends),
+        "first_seen": iso(f.first_seen_s),
+        "last_seen": iso(f.last_seen_s),
         "status": f.status,
     }
 
@@ -242,11 +249,14 @@ def emit(
     from rich.table import Table
 
     table = Table(title=title or None, show_lines=False)
+    cells = [[_cell(v) for v in r] for r in as_lists]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     for c in columns:
-        table.add_column(c)
-    for r in as_lists:
-        table.add_row(*(_cell(v) for v in r))
-    console = Console(file=stream, width=max(100, len(columns) * 14))
+        table.add_column(c, no_wrap=True)
+    for r in cells:
+        table.add_row(*r)
+    # As wide as the content: ids and times are never wrapped, whatever the terminal.
+    console = Console(file=stream, width=max(100, sum(widths) + 3 * len(columns) + 1))
     console.print(table)
     if not as_lists:
         console.print("(no rows)")
