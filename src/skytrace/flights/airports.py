@@ -81,6 +81,9 @@ class FieldIndex:
         self.lon = lon
         self.elevation_ft = np.nan_to_num(elev, nan=0.0)
         self.icao = np.asarray(getattr(airports, "icao", np.full(lat.size, "")), dtype=str)
+        # rank of each code in code order (equal codes, equal rank): sorting by it equals
+        # sorting by the code strings, at the cost of an integer sort
+        self.icao_rank = np.unique(self.icao, return_inverse=True)[1].astype(np.int64)
         longest = getattr(airports, "longest_runway_ft", None)
         rank = getattr(airports, "size_rank", None)
         self.longest_runway_ft = None if longest is None else np.asarray(longest, np.float64)
@@ -376,9 +379,14 @@ class RunwayFitChoice:
         factor = (1 + np.cos(np.radians(angle_diff_deg(track, away)))) / 2
         factor = np.maximum(0.05, factor**self.direction_power)
         score = np.where(np.isfinite(track) & (dist > 2.0), score * factor, score)
+        order = np.lexsort((fields.icao_rank[ai], dist, -score, pi))
+        pi, ai, dist, score = pi[order], ai[order], dist[order], score[order]
+        # only the best five of each point are reported (the best two decide): drop the rest
+        # before converting to Python values
+        first = np.searchsorted(pi, np.arange(n))
+        best5 = np.arange(len(pi)) - first[pi] < 5
+        pi, ai, dist, score = pi[best5], ai[best5], dist[best5], score[best5]
         codes = fields.icao[ai]
-        order = np.lexsort((codes, dist, -score, pi))
-        pi, ai, dist, score, codes = pi[order], ai[order], dist[order], score[order], codes[order]
         starts = np.searchsorted(pi, np.arange(n))
         ends = np.searchsorted(pi, np.arange(n), side="right")
         out: list[Choice] = []
@@ -388,13 +396,14 @@ class RunwayFitChoice:
         score_l = np.round(score, 3).tolist()
         elev_l = fields.elevation_ft[ai].tolist()
         alt_l = points.altitude_ft.tolist()
+        raw_score, raw_dist = score.tolist(), dist.tolist()
         for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
             if a == b:
                 out.append(Choice(None, math.nan, math.nan, "", 0.0, ()))
                 continue
-            top = float(score[a])
-            runner_up = float(score[a + 1]) if b - a > 1 else 0.0
-            conf = 0.85 * math.exp(-float(dist[a]) / self.confidence_scale_km)
+            top = raw_score[a]
+            runner_up = raw_score[a + 1] if b - a > 1 else 0.0
+            conf = 0.85 * math.exp(-raw_dist[a] / self.confidence_scale_km)
             conf *= 1.0 - 0.5 * (runner_up / top if top > 0 else 1.0)
             stop = min(b, a + 5)
             candidates = tuple(zip(code_l[a:stop], dist_l[a:stop], score_l[a:stop], strict=True))
@@ -404,7 +413,7 @@ class RunwayFitChoice:
             out.append(
                 Choice(
                     infos[code],
-                    float(dist[a]),
+                    raw_dist[a],
                     alt_l[k] - elev_l[a],
                     "",
                     round(max(0.0, min(1.0, conf)), 3),

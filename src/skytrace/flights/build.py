@@ -24,8 +24,15 @@ from skytrace.errors import SkytraceError
 from skytrace.flights import events as ev
 from skytrace.flights.airports import Choice, InferredPoints
 from skytrace.flights.columns import Cols
-from skytrace.flights.record import Context, at_event, flight_id, inferred_call, observed_call
-from skytrace.geo import distance_km, haversine_km
+from skytrace.flights.record import (
+    Context,
+    at_event,
+    edge_rows,
+    flight_id,
+    inferred_call,
+    observed_call,
+)
+from skytrace.geo import EARTH_RADIUS_KM, distance_km
 from skytrace.model import AircraftIdentity, AirportCall, Event, EventKind, Flight, Source
 
 __all__ = ["build_flights"]
@@ -48,6 +55,16 @@ def _slices(
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """For sorted ``points``, the [a, b) positions of those within each [lo, hi)."""
     return np.searchsorted(points, lo), np.searchsorted(points, hi)
+
+
+def _step_km(lat: npt.NDArray[Any], lon: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """Great-circle km from each row to the next: ``haversine_km`` of consecutive rows, bit
+    for bit, with each row's radians and cosine computed once instead of twice."""
+    p = np.radians(np.asarray(lat, np.float64))
+    cos_p = np.cos(p)
+    dl = np.radians(np.diff(np.asarray(lon, np.float64)))
+    a = np.sin(np.diff(p) / 2) ** 2 + cos_p[:-1] * cos_p[1:] * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 def _sources(values: npt.NDArray[Any]) -> list[str]:
@@ -90,7 +107,7 @@ def build_flights(
     in_seg = sid >= 0
 
     # -- statistics ------------------------------------------------------------------------
-    step = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:]) if n > 1 else np.zeros(1)
+    step = _step_km(lat, lon) if n > 1 else np.zeros(1)
     flown = _reduce(np.add, step, s, e - 1)
     max_alt = _reduce(np.fmax, alt, s, e)
     n_rx = _reduce(np.maximum, cols["n_receivers"].astype(np.int64), s, e)
@@ -249,6 +266,7 @@ def build_flights(
         em_hi.tolist(),
     )
     needs_ga_l = needs_ga.tolist()
+    edge_fa, edge_la = edge_rows(cols, fa), edge_rows(cols, la)
     for j in range(k_n):
         a, b, f_a, l_a = s_l[j], e_l[j], fa_l[j], la_l[j]
         icao24 = icao_l[j]
@@ -256,7 +274,7 @@ def build_flights(
             departure, takeoff_s = observed_call(cols, ground, a, b, f_a, f_a - 1, ctx, "takeoff")
         else:
             departure, takeoff_s = inferred_call(
-                choices.get((j, "takeoff")), cols, f_a, rate_to_l[j], ctx, "takeoff"
+                choices.get((j, "takeoff")), edge_fa[j], rate_to_l[j], ctx, "takeoff"
             )
         arrival: AirportCall | None = None
         landing_s = math.nan
@@ -265,7 +283,7 @@ def build_flights(
                 arrival, landing_s = observed_call(cols, ground, a, b, l_a, l_a + 1, ctx, "landing")
             else:
                 arrival, landing_s = inferred_call(
-                    choices.get((j, "landing")), cols, l_a, rate_ld_l[j], ctx, "landing"
+                    choices.get((j, "landing")), edge_la[j], rate_ld_l[j], ctx, "landing"
                 )
         fid = flight_id(icao24, takeoff_s if takeoff_s == takeoff_s else t_first[j])
         callsigns = tuple(dict.fromkeys(cs_text[cs_lo_l[j] : cs_hi_l[j]]))
@@ -315,10 +333,10 @@ def build_flights(
         evs: list[Event] = []
         if takeoff_s == takeoff_s:
             code = departure.icao if departure is not None else ""
-            evs.append(at_event(cols, f_a, EventKind.TAKEOFF, code, fid, takeoff_s))
+            evs.append(at_event(icao24, edge_fa[j], EventKind.TAKEOFF, code, fid, takeoff_s))
         if final and landing_s == landing_s:
             code = arrival.icao if arrival is not None else ""
-            evs.append(at_event(cols, l_a, EventKind.LANDING, code, fid, landing_s))
+            evs.append(at_event(icao24, edge_la[j], EventKind.LANDING, code, fid, landing_s))
         for g in gaps:
             evs.append(ev._event(cols, g, EventKind.COVERAGE_LOST, "", fid))
             mins = (t[g + 1] - t[g]) / 60.0

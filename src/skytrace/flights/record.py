@@ -22,7 +22,7 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +34,15 @@ from skytrace.flights.geo import compass_word
 from skytrace.geo import bearing_one_deg
 from skytrace.model import AirportCall, Event, EventKind, IdentityLookup
 
-__all__ = ["Context", "at_event", "flight_id", "inferred_call", "observed_call"]
+__all__ = [
+    "Context",
+    "EdgeRow",
+    "at_event",
+    "edge_rows",
+    "flight_id",
+    "inferred_call",
+    "observed_call",
+]
 
 ROLL_GROUND_S = 90.0
 ROLL_AIR_S = 30.0
@@ -162,8 +170,32 @@ def observed_call(
     return _call(choice, "observed", text), time_s
 
 
+class EdgeRow(NamedTuple):
+    """The first or last airborne row of a flight as plain floats (per-flight code reads
+    these many times; numpy scalars would cost more than the arithmetic)."""
+
+    time_s: float
+    lat: float
+    lon: float
+    altitude_ft: float
+
+
+def edge_rows(cols: Cols, rows: npt.NDArray[np.int64]) -> list[EdgeRow]:
+    """``EdgeRow`` of each of ``rows``, read in one pass per column."""
+    return [
+        EdgeRow(*v)
+        for v in zip(
+            cols["time_s"][rows].tolist(),
+            cols["lat"][rows].tolist(),
+            cols["lon"][rows].tolist(),
+            cols["altitude_ft"][rows].astype(np.float64).tolist(),
+            strict=True,
+        )
+    ]
+
+
 def inferred_call(
-    choice: Choice | None, cols: Cols, edge: int, rate: float, ctx: Context, phase: str
+    choice: Choice | None, edge: EdgeRow, rate: float, ctx: Context, phase: str
 ) -> tuple[AirportCall | None, float]:
     """A takeoff or landing inferred from the first/last airborne row ``edge`` (or unknown)."""
     if ctx.airports is None or choice is None:
@@ -172,8 +204,8 @@ def inferred_call(
     seg = ctx.config.segmentation
     word = "takeoff" if phase == "takeoff" else "landing"
     seen = "first seen" if phase == "takeoff" else "last seen"
-    alt = float(cols["altitude_ft"][edge])
-    lat, lon = float(cols["lat"][edge]), float(cols["lon"][edge])
+    alt = edge.altitude_ft
+    lat, lon = edge.lat, edge.lon
     moving_right = (
         rate >= seg.climb_threshold_fpm if phase == "takeoff" else rate <= -seg.climb_threshold_fpm
     )
@@ -196,7 +228,7 @@ def inferred_call(
     )
     elapsed_s = max(0.0, height) / used * 60.0
     unc_s = max(cfg.min_uncertainty_s, cfg.uncertainty_fraction * elapsed_s)
-    t_edge = float(cols["time_s"][edge])
+    t_edge = edge.time_s
     time_s = t_edge - elapsed_s if phase == "takeoff" else t_edge + elapsed_s
     a = choice.airport
     direction = compass_word(bearing_one_deg(float(a.lat), float(a.lon), lat, lon))
@@ -211,15 +243,17 @@ def inferred_call(
     return _call(choice, "inferred", text), time_s
 
 
-def at_event(cols: Cols, i: int, kind: EventKind, value: str, fid: str, time_s: float) -> Event:
-    """An event at time ``time_s`` placed at row ``i``."""
+def at_event(
+    icao24: int, edge: EdgeRow, kind: EventKind, value: str, fid: str, time_s: float
+) -> Event:
+    """An event at time ``time_s`` placed at the row ``edge`` of aircraft ``icao24``."""
     return Event(
         time_s=time_s,
-        icao24=int(cols["icao24"][i]),
+        icao24=icao24,
         kind=kind,
         value=value,
         flight_id=fid,
-        lat=float(cols["lat"][i]),
-        lon=float(cols["lon"][i]),
-        altitude_ft=float(cols["altitude_ft"][i]),
+        lat=edge.lat,
+        lon=edge.lon,
+        altitude_ft=edge.altitude_ft,
     )
