@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from skytrace.flights.build import _step_km
 from skytrace.flights.columns import Cols
@@ -62,3 +63,14 @@ def test_inferred_choice_keeps_the_best_five_of_many_candidates_in_score_order()
         assert round(choice.distance_km, 2) == choice.candidates[0][1]
         # more fields are within reach than are listed
         assert len(ap.near(float(pts.lat[k]), float(pts.lon[k]), 80.0)) > 5
+
+
+def test_step_km_over_several_chunks_and_tiny_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skytrace.flights import build
+
+    monkeypatch.setattr(build, "_CHUNK_ROWS", 7)
+    rng = np.random.default_rng(12)
+    for n in (1, 2, 7, 8, 9, 50):
+        lat, lon = rng.uniform(-60, 60, n), rng.uniform(-180, 180, n)
+        expected = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
+        assert np.array_equal(_step_km(lat, lon), expected)

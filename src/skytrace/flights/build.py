@@ -57,14 +57,27 @@ def _slices(
     return np.searchsorted(points, lo), np.searchsorted(points, hi)
 
 
+_CHUNK_ROWS = 1 << 18  # rows per pass of the long row-wise computations (see _step_km)
+
+
 def _step_km(lat: npt.NDArray[Any], lon: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
     """Great-circle km from each row to the next: ``haversine_km`` of consecutive rows, bit
-    for bit, with each row's radians and cosine computed once instead of twice."""
-    p = np.radians(np.asarray(lat, np.float64))
-    cos_p = np.cos(p)
-    dl = np.radians(np.diff(np.asarray(lon, np.float64)))
-    a = np.sin(np.diff(p) / 2) ** 2 + cos_p[:-1] * cos_p[1:] * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+    for bit, with each row's radians and cosine computed once instead of twice.
+
+    Runs over chunks of ``_CHUNK_ROWS`` rows: the temporaries of a chunk (2 MB each) are
+    reused from the heap, where those of 10 M rows (80 MB each) would be fresh pages from
+    the kernel every time; that page faulting cost more than the arithmetic.
+    """
+    n = len(lat)
+    out = np.empty(max(n - 1, 0))
+    for a in range(0, n - 1, _CHUNK_ROWS):
+        b = min(a + _CHUNK_ROWS, n - 1)
+        p = np.radians(np.asarray(lat[a : b + 1], np.float64))
+        cos_p = np.cos(p)
+        dl = np.radians(np.diff(np.asarray(lon[a : b + 1], np.float64)))
+        h = np.sin(np.diff(p) / 2) ** 2 + cos_p[:-1] * cos_p[1:] * np.sin(dl / 2) ** 2
+        out[a:b] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return out
 
 
 def _sources(values: npt.NDArray[Any]) -> list[str]:
