@@ -74,3 +74,18 @@ def test_step_km_over_several_chunks_and_tiny_inputs(monkeypatch: pytest.MonkeyP
         lat, lon = rng.uniform(-60, 60, n), rng.uniform(-180, 180, n)
         expected = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
         assert np.array_equal(_step_km(lat, lon), expected)
+
+
+def test_indexed_airports_near_equals_the_reference_near() -> None:
+    from skytrace.flights.airports import FieldIndex, IndexedAirports
+    from tests.flights.fakes import airports
+
+    ap = airports()
+    indexed = IndexedAirports(ap, FieldIndex(ap))
+    for lat, lon, radius in ((52.31, 4.76, 8.0), (51.5, -0.2, 30.0), (45.0, -30.0, 8.0)):
+        got = indexed.near(lat, lon, radius)
+        want = ap.near(lat, lon, radius)
+        assert sorted((a.icao, d) for a, d in got) == sorted((a.icao, d) for a, d in want)
+        assert [d for _, d in got] == sorted(d for _, d in got)
+    assert indexed.near(52.31, 4.76, 8.0)[0][0] is indexed.near(52.31, 4.76, 8.0)[0][0]
+    assert indexed.near(float("nan"), 4.76, 8.0) == []

@@ -35,6 +35,7 @@ __all__ = [
     "AirportsLike",
     "Choice",
     "FieldIndex",
+    "IndexedAirports",
     "RunwayFitChoice",
 ]
 
@@ -89,6 +90,8 @@ class FieldIndex:
         self.longest_runway_ft = None if longest is None else np.asarray(longest, np.float64)
         self.size_rank = None if rank is None else np.asarray(rank, np.int64)
         self._tree = shapely.STRtree(shapely.points(lon, lat))
+        # airport infos fetched by near_infos (immutable records: sharing them is safe)
+        self._infos: dict[int, Any] = {}
         self._by_lat = np.argsort(lat, kind="stable")
         self._sorted_lat = lat[self._by_lat]
         grid = np.full((182, 362), -np.inf)
@@ -127,6 +130,21 @@ class FieldIndex:
         idx, dist = idx[keep], dist[keep]
         order = np.lexsort((idx, dist))
         return idx[order], dist[order]
+
+    def near_infos(
+        self, airports: AirportsLike, lat: float, lon: float, radius_km: float
+    ) -> list[tuple[Any, float]]:
+        """``airports.near`` answered from these arrays: (info, distance_km) of the airports
+        within ``radius_km``, nearest first; each airport's info is fetched once and kept."""
+        idx, dist = self.within(lat, lon, radius_km)
+        infos = self._infos
+        out = []
+        for i, d in zip(idx.tolist(), dist.tolist(), strict=True):
+            info = infos.get(i)
+            if info is None:
+                info = infos[i] = airports.get(str(self.icao[i]))
+            out.append((info, d))
+        return out
 
     def nearest(
         self, lat: npt.ArrayLike, lon: npt.ArrayLike
@@ -176,6 +194,22 @@ class InferredPoints:
     groundspeed_kt: npt.NDArray[np.float64]
     rate_fpm: npt.NDArray[np.float64]  # climb (+) / descent (-) rate used to time it; NaN
     takeoff: npt.NDArray[np.bool_]  # True: the track should point away from the airport
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedAirports:
+    """``airports`` whose ``near`` is answered by a ``FieldIndex`` over the same airports
+    (same airports and distances; infos fetched once), for strategies that call ``near``
+    once per takeoff or landing."""
+
+    airports: AirportsLike
+    fields: FieldIndex
+
+    def near(self, lat: float, lon: float, radius_km: float) -> list[tuple[Any, float]]:
+        return self.fields.near_infos(self.airports, lat, lon, radius_km)
+
+    def get(self, code: str) -> Any:
+        return self.airports.get(code)
 
 
 class AirportChoice(Protocol):

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.flights.airports import Choice, FieldIndex
+from skytrace.flights.airports import Choice, FieldIndex, IndexedAirports
 from skytrace.flights.columns import Cols
 from skytrace.flights.config import FlightConfig
 from skytrace.flights.geo import compass_word
@@ -154,7 +154,8 @@ def observed_call(
         sel = np.concatenate([a, g]) + start
     roll = cols[sel]
     anchor = int(np.flatnonzero(sel == nb)[0])
-    choice = ctx.config.airport_choice.choose_observed(ctx.airports, roll, anchor)
+    airports = ctx.airports if ctx.fields is None else IndexedAirports(ctx.airports, ctx.fields)
+    choice = ctx.config.airport_choice.choose_observed(airports, roll, anchor)
     if choice.airport is None:
         text = f"{word} seen on the ground at {_hhmm(tn)} but no airport within reach"
         return _call(choice, "unknown", text), time_s
