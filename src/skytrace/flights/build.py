@@ -113,10 +113,11 @@ def build_flights(
     vr = cols["vertical_rate_fpm"].astype(np.float64)
 
     # which piece each row is in (-1: none)
-    mark = np.zeros(n + 1, np.int64)
-    np.add.at(mark, s, np.arange(1, k_n + 1))
-    np.add.at(mark, e, -np.arange(1, k_n + 1))
-    sid = np.cumsum(mark[:-1]) - 1
+    # pieces are disjoint and in row order: runs of -1 (outside), 0, -1, 1, ... by length
+    run_of = np.full(2 * k_n + 1, -1, np.int64)
+    run_of[1::2] = np.arange(k_n)
+    run_len = np.diff(np.concatenate(([0], np.column_stack((s, e)).ravel(), [n])))
+    sid = np.repeat(run_of, run_len)
     in_seg = sid >= 0
 
     # -- statistics ------------------------------------------------------------------------
@@ -152,8 +153,9 @@ def build_flights(
     finite = np.isfinite(alt)
     dip = np.zeros(n, np.bool_)
     needs_ga = np.zeros(k_n, np.bool_)
-    cg = np.concatenate(([0], np.cumsum(ground)))
-    needs_ga |= (cg[la] - cg[fa + 1]) > 0  # ground rows between first and last airborne
+    ground_rows = np.flatnonzero(ground)
+    # ground rows between first and last airborne
+    needs_ga |= np.searchsorted(ground_rows, la) > np.searchsorted(ground_rows, fa + 1)
     if ctx.fields is not None:
         # running maximum of whole feet inside each piece: integers, so that a piece gives
         # the same answer alone (live) as among many (history)

@@ -169,8 +169,8 @@ def segment(
     # once confirmed.
     run_start = piece_start.copy()
     run_start[1:] |= ground[1:] != ground[:-1]
-    run_id = np.cumsum(run_start) - 1
     starts = np.flatnonzero(run_start)
+    run_id = np.repeat(np.arange(starts.size), np.diff(np.append(starts, n)))
     stop_run = ground[starts] & ~piece_start[starts]
     cut_after = np.zeros(n, np.bool_)
     if stop_run.any():
@@ -193,11 +193,11 @@ def segment(
     closed_by[:-1] = np.where(
         cut_after[nxt - 1], CLOSED_BY_STOP, np.where(gap_split[nxt], CLOSED_BY_GAP, CLOSED_BY_END)
     )
-    seg_of_row = np.cumsum(boundary) - 1
+    seg_of_row = np.repeat(np.arange(b_idx.size), ends - b_idx)
     air = ~ground
-    n_air = np.bincount(seg_of_row, weights=air, minlength=b_idx.size).astype(np.int64)
     air_idx = np.flatnonzero(air)
     pos = np.searchsorted(air_idx, b_idx)
+    n_air = (np.searchsorted(air_idx, ends) - pos).astype(np.int64)
     has_air = n_air > 0
     first_air = np.where(
         has_air, air_idx[np.minimum(pos, max(air_idx.size - 1, 0))] if air_idx.size else 0, b_idx
