@@ -405,11 +405,12 @@ class RunwayFitChoice:
         fit = np.exp(-np.abs(dist - expected_km) / (0.5 * expected_km + self.expected_slack_km))
         score = np.where(np.isfinite(height), score * fit, score)
         track = points.track_deg[pi]
-        away = np.where(
-            points.takeoff[pi],
-            bearing_deg(fields.lat[ai], fields.lon[ai], lat[pi], lon[pi]),
-            bearing_deg(lat[pi], lon[pi], fields.lat[ai], fields.lon[ai]),
-        )
+        # takeoff: bearing from the field to the aircraft; landing: the other way round
+        to = points.takeoff[pi]
+        away = np.empty(len(pi))
+        p_to, a_to, p_ld, a_ld = pi[to], ai[to], pi[~to], ai[~to]
+        away[to] = bearing_deg(fields.lat[a_to], fields.lon[a_to], lat[p_to], lon[p_to])
+        away[~to] = bearing_deg(lat[p_ld], lon[p_ld], fields.lat[a_ld], fields.lon[a_ld])
         factor = (1 + np.cos(np.radians(angle_diff_deg(track, away)))) / 2
         factor = np.maximum(0.05, factor**self.direction_power)
         score = np.where(np.isfinite(track) & (dist > 2.0), score * factor, score)

@@ -110,7 +110,7 @@ def build_flights(
     t = cols["time_s"]
     lat, lon = cols["lat"], cols["lon"]
     alt = cols["altitude_ft"].astype(np.float64)
-    vr = cols["vertical_rate_fpm"].astype(np.float64)
+    vr_col = cols["vertical_rate_fpm"]
 
     # which piece each row is in (-1: none)
     # pieces are disjoint and in row order: runs of -1 (outside), 0, -1, 1, ... by length
@@ -124,7 +124,7 @@ def build_flights(
     step = _step_km(lat, lon) if n > 1 else np.zeros(1)
     flown = _reduce(np.add, step, s, e - 1)
     max_alt = _reduce(np.fmax, alt, s, e)
-    n_rx = _reduce(np.maximum, cols["n_receivers"].astype(np.int64), s, e)
+    n_rx = _reduce(np.maximum, cols["n_receivers"], s, e)
     src = cols["source"]
     src_counts = {
         int(v): _reduce(np.add, (src == v).astype(np.int64), s, e) for v in np.unique(src[in_seg])
@@ -159,7 +159,9 @@ def build_flights(
     if ctx.fields is not None:
         # running maximum of whole feet inside each piece: integers, so that a piece gives
         # the same answer alone (live) as among many (history)
-        feet = np.where(finite, np.floor(np.nan_to_num(alt)), -90_000).astype(np.int64)
+        feet = np.floor(alt)
+        feet[~finite] = -90_000
+        feet = feet.astype(np.int64)
         offset = np.where(in_seg, sid, -1).astype(np.int64) << 20
         run_max = np.maximum.accumulate(feet + offset) - offset
         before = np.full(n, -(1 << 40), np.int64)
@@ -198,8 +200,9 @@ def build_flights(
         slope_ld = (alt[la] - alt[kth_l]) / (t[la] - t[kth_l]) * 60.0
     slope_to = np.where((t[kth] > t[fa]) & np.isfinite(slope_to), slope_to, np.nan)
     slope_ld = np.where((t[la] > t[kth_l]) & np.isfinite(slope_ld), slope_ld, np.nan)
-    rate_to = np.where(np.isfinite(vr[fa]), vr[fa], slope_to)
-    rate_ld = np.where(np.isfinite(vr[la]), vr[la], slope_ld)
+    vr_to, vr_ld = vr_col[fa].astype(np.float64), vr_col[la].astype(np.float64)
+    rate_to = np.where(np.isfinite(vr_to), vr_to, slope_to)
+    rate_ld = np.where(np.isfinite(vr_ld), vr_ld, slope_ld)
 
     choices: dict[tuple[int, str], Choice] = {}
     if ctx.airports is not None:
