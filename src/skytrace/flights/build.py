@@ -32,6 +32,7 @@ from skytrace.flights.record import (
     inferred_call,
     observed_call,
 )
+from skytrace.flights.segment import Airborne
 from skytrace.geo import EARTH_RADIUS_KM, distance_km
 from skytrace.model import AircraftIdentity, AirportCall, Event, EventKind, Flight, Source
 
@@ -153,7 +154,8 @@ def build_flights(
     finite = np.isfinite(alt)
     dip = np.zeros(n, np.bool_)
     needs_ga = np.zeros(k_n, np.bool_)
-    ground_rows = np.flatnonzero(ground)
+    airborne = Airborne(ground)  # every piece here has airborne rows
+    ground_rows = airborne.ground_rows
     # ground rows between first and last airborne
     needs_ga |= np.searchsorted(ground_rows, la) > np.searchsorted(ground_rows, fa + 1)
     if ctx.fields is not None:
@@ -189,12 +191,9 @@ def build_flights(
     nxt = la + 1
     nxt_c = np.minimum(nxt, n - 1)
     obs_ld = (nxt < e) & ground[nxt_c] & (t[nxt_c] - t[la] <= gap_ok)
-    air_idx = np.flatnonzero(~ground)
     k = cfg.segmentation.min_airborne_positions - 1
-    p_to = np.searchsorted(air_idx, fa)
-    kth = air_idx[np.minimum(p_to + k, air_idx.size - 1)]
-    p_ld = np.searchsorted(air_idx, la)
-    kth_l = air_idx[np.maximum(p_ld - k, 0)]
+    kth = airborne.row(np.minimum(airborne.rank(fa) + k, airborne.size - 1))
+    kth_l = airborne.row(np.maximum(airborne.rank(la) - k, 0))
     with np.errstate(invalid="ignore", divide="ignore"):
         slope_to = (alt[kth] - alt[fa]) / (t[kth] - t[fa]) * 60.0
         slope_ld = (alt[la] - alt[kth_l]) / (t[la] - t[kth_l]) * 60.0

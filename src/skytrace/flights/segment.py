@@ -35,7 +35,14 @@ import numpy.typing as npt
 from skytrace.flights.airports import FieldIndex
 from skytrace.flights.config import FlightConfig
 
-__all__ = ["CLOSED_BY_END", "CLOSED_BY_GAP", "CLOSED_BY_STOP", "SEGMENT_DTYPE", "segment"]
+__all__ = [
+    "CLOSED_BY_END",
+    "CLOSED_BY_GAP",
+    "CLOSED_BY_STOP",
+    "SEGMENT_DTYPE",
+    "Airborne",
+    "segment",
+]
 
 CLOSED_BY_END: Final = 0  # the data (or the aircraft's rows) end: still open live
 CLOSED_BY_GAP: Final = 1  # a reception gap that separates flights
@@ -52,6 +59,30 @@ SEGMENT_DTYPE: Final = np.dtype(
         ("qualified", np.bool_),  # enough airborne rows to be a flight
     ]
 )
+
+
+class Airborne:
+    """The airborne rows (``np.flatnonzero(~ground)``) answered from the ground rows.
+
+    Ground rows are few (a few per flight) and airborne rows many: ``rank`` and ``row`` give
+    ``np.searchsorted(air_idx, x)`` and ``air_idx[q]`` without building ``air_idx``.
+    """
+
+    __slots__ = ("_before", "ground_rows", "size")
+
+    def __init__(self, ground: npt.NDArray[np.bool_]) -> None:
+        self.ground_rows = np.flatnonzero(ground)
+        self.size = len(ground) - self.ground_rows.size  # number of airborne rows
+        # airborne rows before each ground row
+        self._before = self.ground_rows - np.arange(self.ground_rows.size)
+
+    def rank(self, x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Airborne rows before row ``x`` (``np.searchsorted(air_idx, x)``)."""
+        return np.asarray(x - np.searchsorted(self.ground_rows, x), np.int64)
+
+    def row(self, q: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The ``q``-th airborne row, 0-based (``air_idx[q]``, ``0 <= q < size``)."""
+        return np.asarray(q + np.searchsorted(self._before, q, side="right"), np.int64)
 
 
 def classify_ground(
@@ -170,19 +201,21 @@ def segment(
     run_start = piece_start.copy()
     run_start[1:] |= ground[1:] != ground[:-1]
     starts = np.flatnonzero(run_start)
-    run_id = np.repeat(np.arange(starts.size), np.diff(np.append(starts, n)))
     stop_run = ground[starts] & ~piece_start[starts]
     cut_after = np.zeros(n, np.bool_)
+    airborne = Airborne(ground)
     if stop_run.any():
-        run_t0 = t[starts][run_id]
-        in_stop = stop_run[run_id]
-        gs = rows["groundspeed_kt"]
-        cond = in_stop & (((t - run_t0) >= seg.min_stop_s) | (gs <= seg.stop_speed_kt))
-        idx = np.flatnonzero(cond)
+        # stop runs are ground runs: look at the (few) ground rows only
+        g = airborne.ground_rows
+        run_id = np.searchsorted(starts, g, side="right") - 1
+        gs = rows["groundspeed_kt"][g]
+        since_s = t[g] - t[starts][run_id]
+        cond = stop_run[run_id] & ((since_s >= seg.min_stop_s) | (gs <= seg.stop_speed_kt))
+        idx, idx_run = g[cond], run_id[cond]
         if idx.size:
             # first confirming row of each stop run
             first = np.ones(idx.size, np.bool_)
-            first[1:] = run_id[idx[1:]] != run_id[idx[:-1]]
+            first[1:] = idx_run[1:] != idx_run[:-1]
             cut_after[idx[first]] = True
     boundary = piece_start.copy()
     boundary[1:] |= cut_after[:-1]
@@ -194,16 +227,15 @@ def segment(
         cut_after[nxt - 1], CLOSED_BY_STOP, np.where(gap_split[nxt], CLOSED_BY_GAP, CLOSED_BY_END)
     )
     seg_of_row = np.repeat(np.arange(b_idx.size), ends - b_idx)
-    air = ~ground
-    air_idx = np.flatnonzero(air)
-    pos = np.searchsorted(air_idx, b_idx)
-    n_air = (np.searchsorted(air_idx, ends) - pos).astype(np.int64)
+    pos = airborne.rank(b_idx)
+    pos_last = airborne.rank(ends) - 1
+    n_air = (pos_last + 1 - pos).astype(np.int64)
     has_air = n_air > 0
+    n_all_air = airborne.size
     first_air = np.where(
-        has_air, air_idx[np.minimum(pos, max(air_idx.size - 1, 0))] if air_idx.size else 0, b_idx
+        has_air, airborne.row(np.minimum(pos, max(n_all_air - 1, 0))) if n_all_air else 0, b_idx
     )
-    pos_last = np.searchsorted(air_idx, ends) - 1
-    last_air = np.where(has_air, air_idx[np.maximum(pos_last, 0)] if air_idx.size else 0, b_idx)
+    last_air = np.where(has_air, airborne.row(np.maximum(pos_last, 0)) if n_all_air else 0, b_idx)
     span = t[last_air] - t[first_air]
     qualified = has_air & (n_air >= seg.min_airborne_positions) & (span >= seg.min_airborne_s)
     # Trim the taxi-out head to max_taxi_s before the first airborne row.
