@@ -92,13 +92,13 @@ def test_indexed_airports_near_equals_the_reference_near() -> None:
 
 
 def test_airborne_rank_and_row_equal_searching_the_airborne_rows() -> None:
-    from skytrace.flights.segment import Airborne
+    from skytrace.flights.segment import Complement
 
     rng = np.random.default_rng(13)
     for n, p_ground in ((1, 0.5), (40, 0.0), (40, 0.3), (500, 0.05), (500, 0.9)):
         ground = rng.random(n) < p_ground
         air_idx = np.flatnonzero(~ground)
-        airborne = Airborne(ground)
+        airborne = Complement(ground)
         x = np.arange(n + 1)
         assert airborne.size == air_idx.size
         assert np.array_equal(airborne.rank(x), np.searchsorted(air_idx, x))

@@ -32,7 +32,7 @@ from skytrace.flights.record import (
     inferred_call,
     observed_call,
 )
-from skytrace.flights.segment import Airborne
+from skytrace.flights.segment import Complement
 from skytrace.geo import EARTH_RADIUS_KM, distance_km
 from skytrace.model import AircraftIdentity, AirportCall, Event, EventKind, Flight, Source
 
@@ -154,8 +154,8 @@ def build_flights(
     finite = np.isfinite(alt)
     dip = np.zeros(n, np.bool_)
     needs_ga = np.zeros(k_n, np.bool_)
-    airborne = Airborne(ground)  # every piece here has airborne rows
-    ground_rows = airborne.ground_rows
+    airborne = Complement(ground)  # every piece here has airborne rows
+    ground_rows = airborne.marked
     # ground rows between first and last airborne
     needs_ga |= np.searchsorted(ground_rows, la) > np.searchsorted(ground_rows, fa + 1)
     if ctx.fields is not None:

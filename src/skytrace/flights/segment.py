@@ -40,7 +40,7 @@ __all__ = [
     "CLOSED_BY_GAP",
     "CLOSED_BY_STOP",
     "SEGMENT_DTYPE",
-    "Airborne",
+    "Complement",
     "segment",
 ]
 
@@ -61,27 +61,29 @@ SEGMENT_DTYPE: Final = np.dtype(
 )
 
 
-class Airborne:
-    """The airborne rows (``np.flatnonzero(~ground)``) answered from the ground rows.
+class Complement:
+    """The rows where ``mask`` is False (``air_idx = np.flatnonzero(~mask)``), answered from
+    the rows where it is True.
 
-    Ground rows are few (a few per flight) and airborne rows many: ``rank`` and ``row`` give
-    ``np.searchsorted(air_idx, x)`` and ``air_idx[q]`` without building ``air_idx``.
+    Used where those are few (ground rows among airborne ones): ``rank`` and ``row`` give
+    ``np.searchsorted(air_idx, x)`` and ``air_idx[q]`` without building the long
+    ``air_idx``.
     """
 
-    __slots__ = ("_before", "ground_rows", "size")
+    __slots__ = ("_before", "marked", "size")
 
-    def __init__(self, ground: npt.NDArray[np.bool_]) -> None:
-        self.ground_rows = np.flatnonzero(ground)
-        self.size = len(ground) - self.ground_rows.size  # number of airborne rows
-        # airborne rows before each ground row
-        self._before = self.ground_rows - np.arange(self.ground_rows.size)
+    def __init__(self, mask: npt.NDArray[np.bool_]) -> None:
+        self.marked = np.flatnonzero(mask)
+        self.size = len(mask) - self.marked.size  # number of unmarked rows
+        # unmarked rows before each marked row
+        self._before = self.marked - np.arange(self.marked.size)
 
     def rank(self, x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Airborne rows before row ``x`` (``np.searchsorted(air_idx, x)``)."""
-        return np.asarray(x - np.searchsorted(self.ground_rows, x), np.int64)
+        """Unmarked rows before row ``x`` (``np.searchsorted(air_idx, x)``)."""
+        return np.asarray(x - np.searchsorted(self.marked, x), np.int64)
 
     def row(self, q: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """The ``q``-th airborne row, 0-based (``air_idx[q]``, ``0 <= q < size``)."""
+        """The ``q``-th unmarked row, 0-based (``air_idx[q]``, ``0 <= q < size``)."""
         return np.asarray(q + np.searchsorted(self._before, q, side="right"), np.int64)
 
 
@@ -203,10 +205,10 @@ def segment(
     starts = np.flatnonzero(run_start)
     stop_run = ground[starts] & ~piece_start[starts]
     cut_after = np.zeros(n, np.bool_)
-    airborne = Airborne(ground)
+    airborne = Complement(ground)  # ground rows are few
     if stop_run.any():
         # stop runs are ground runs: look at the (few) ground rows only
-        g = airborne.ground_rows
+        g = airborne.marked
         run_id = np.searchsorted(starts, g, side="right") - 1
         gs = rows["groundspeed_kt"][g]
         since_s = t[g] - t[starts][run_id]
@@ -240,8 +242,8 @@ def segment(
     qualified = has_air & (n_air >= seg.min_airborne_positions) & (span >= seg.min_airborne_s)
     # Trim the taxi-out head to max_taxi_s before the first airborne row.
     keep = t >= (t[first_air] - seg.max_taxi_s)[seg_of_row]
-    keep_idx = np.flatnonzero(keep)
-    start = keep_idx[np.searchsorted(keep_idx, b_idx)] if keep_idx.size else b_idx
+    kept = Complement(~keep)  # few rows are dropped: search those
+    start = kept.row(kept.rank(b_idx)) if kept.size else b_idx
     start = np.where(has_air, start, b_idx)
     if cut_after[-1]:
         # The last row confirmed a stop: that piece is complete and an empty one follows.
