@@ -104,3 +104,18 @@ def test_airborne_rank_and_row_equal_searching_the_airborne_rows() -> None:
         assert np.array_equal(airborne.rank(x), np.searchsorted(air_idx, x))
         q = np.arange(air_idx.size)
         assert np.array_equal(airborne.row(q), air_idx)
+
+
+def test_words_compare_like_the_byte_strings() -> None:
+    from skytrace.flights.build import _words
+
+    cs = np.array([b"", b"KOR151", b"KOR151", b"KOR15", b"A", b"", b"ABCDEFGH"], "S8")
+    w = _words(cs)
+    assert w.dtype == np.uint64
+    assert np.array_equal(w[1:] != w[:-1], cs[1:] != cs[:-1])
+    assert np.array_equal(w != _words(np.zeros(1, cs.dtype))[0], cs != b"")
+    sq = np.array([b"7700", b"7500", b"1200", b"", b"770"], "S4")
+    codes = np.array([b"7500", b"7600", b"7700"], "S4")
+    assert np.array_equal(np.isin(_words(sq), _words(codes)), np.isin(sq, codes))
+    wide = np.array([b"x"], "S9")
+    assert _words(wide) is wide  # no integer of that width: compared as strings

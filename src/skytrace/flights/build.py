@@ -81,6 +81,16 @@ def _step_km(lat: npt.NDArray[Any], lon: npt.NDArray[Any]) -> npt.NDArray[np.flo
     return out
 
 
+def _words(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Fixed-width byte strings (NUL-padded) as unsigned integers of the same width when
+    there is one: equal integers exactly when equal strings, compared several times faster.
+    """
+    size = values.dtype.itemsize
+    if values.dtype.kind == "S" and size in (1, 2, 4, 8):
+        return values.view(np.dtype(f"u{size}"))
+    return values
+
+
 def _sources(values: npt.NDArray[Any]) -> list[str]:
     out = []
     for v in values:
@@ -139,11 +149,16 @@ def build_flights(
         return np.flatnonzero(change & keep)
 
     cs = cols["callsign"]
-    cs_rows = firsts(cs, cs != b"")
+    cs_w = _words(cs)
+    cs_rows = firsts(cs_w, cs_w != _words(np.zeros(1, cs.dtype))[0])
     cs_lo, cs_hi = _slices(cs_rows, s, e)
     sq = cols["squawk"]
     codes = [c.encode() for c in cfg.events.emergency_squawks]
-    em_rows = firsts(sq, np.isin(sq, codes))
+    if all(len(c) <= sq.dtype.itemsize for c in codes):
+        sq_w = _words(sq)
+        em_rows = firsts(sq_w, np.isin(sq_w, _words(np.array(codes, sq.dtype))))
+    else:
+        em_rows = firsts(sq, np.isin(sq, codes))
     em_lo, em_hi = _slices(em_rows, s, e)
     gap_rows = (
         np.flatnonzero(np.diff(t) >= cfg.events.coverage_gap_s) if n > 1 else (np.zeros(0, np.intp))
