@@ -179,18 +179,23 @@ def build_flights(
         feet = np.floor(alt)
         feet[~finite] = -90_000
         feet = feet.astype(np.int64)
-        offset = np.where(in_seg, sid, -1).astype(np.int64) << 20
+        offset = sid << 20  # sid is -1 outside pieces
         run_max = np.maximum.accumulate(feet + offset) - offset
-        before = np.full(n, -(1 << 40), np.int64)
-        before[1:] = run_max[:-1]
-        before[s] = -(1 << 40)
-        dip = in_seg & ~ground & finite & (alt < 20_000)
-        dip &= before > feet + int(cfg.events.go_around_ft_above_field // 2)
-        idx = np.flatnonzero(dip)
+        # a dip: a low airborne row below the highest whole foot of the rows before it in
+        # its piece (the first row of a piece has none); evaluated on the low rows only
+        low = np.flatnonzero(in_seg & ~ground & finite & (alt < 20_000))
+        piece_first = np.zeros(n, np.bool_)
+        piece_first[s] = True
+        below = run_max[np.maximum(low - 1, 0)] > feet[low] + int(
+            cfg.events.go_around_ft_above_field // 2
+        )
+        idx = low[(low > 0) & ~piece_first[low] & below]
         if idx.size:
             ceiling = ctx.fields.max_field_elevation_ft(lat[idx], lon[idx])
-            dip[idx[~(alt[idx] < ceiling + cfg.events.go_around_ft_above_field)]] = False
-        dips = np.flatnonzero(dip)
+            idx = idx[alt[idx] < ceiling + cfg.events.go_around_ft_above_field]
+        dip = np.zeros(n, np.bool_)
+        dip[idx] = True
+        dips = idx
         high = np.flatnonzero(in_seg & ~ground & finite & ~dip)
         d_lo, d_hi = _slices(dips, s, e)
         h_hi = np.searchsorted(high, e) - 1
