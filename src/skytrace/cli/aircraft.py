@@ -13,10 +13,10 @@ import json
 import re
 from dataclasses import asdict
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         record["notes"] = notes
         print(json.dumps(record, indent=2))
         return 0
-    console = Console()
+    console = output_console()
     table_out = Table(title=f"aircraft {icao24:06X}", show_header=False)
     table_out.add_column("field", style="bold")
     table_out.add_column("value")

@@ -12,10 +12,10 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     refdata = load_refdata(resolve_data_dir(args.data_dir))
     airports = refdata.airports
-    console = Console()
+    console = output_console()
     if args.near:
         lat, lon = parse_lat_lon(args.near)
         found = airports.near(lat, lon, args.radius)

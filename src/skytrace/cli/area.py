@@ -18,9 +18,8 @@ import json
 from dataclasses import asdict
 from types import ModuleType
 
-from rich.console import Console
-
 from skytrace.cli.airport import parse_lat_lon
+from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 
@@ -64,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(asdict(hit), indent=2))
         return 0
-    console = Console(highlight=False)
+    console = output_console(highlight=False)
     if hit.country:
         where = {"land": "over land", "sea": "over its territorial sea"}.get(hit.surface, "")
         console.print(f"country: {hit.country_name} ({hit.country}) {where}".rstrip())

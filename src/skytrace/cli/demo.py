@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from skytrace.cli.console import output_console
 from skytrace.config import resolve_data_dir
 from skytrace.errors import SkytraceError, UsageError
 from skytrace.model import Flight, FrameBatch
@@ -35,6 +36,7 @@ from skytrace.simulate.build import Simulation
 from skytrace.simulate.output import Pacer
 from skytrace.simulate.refdata_files import write_refdata_files
 from skytrace.simulate.scenario import Scenario, builtin_scenario_path, load_scenario
+from skytrace.store.present import duration_text
 
 HELP = "play the built-in Air Koryo scenario end to end and print what was found"
 
@@ -115,7 +117,7 @@ def play(
     console: Console | None = None,
 ) -> DemoResult:
     """Import the scenario's reference data, run it through the runtime, read the flights back."""
-    console = console or Console()
+    console = console or output_console()
     try:
         from skytrace.app import open_runtime
         from skytrace.store import FlightQuery, open_reader
@@ -186,7 +188,7 @@ def _flights_table(flights: list[Flight]) -> Table:
     for col in ("flight", "callsign", "reg", "type", "operator", "from", "to", "off", "on", "time"):
         table.add_column(col, no_wrap=True)
     for f in sorted(flights, key=lambda f: f.first_seen_s):
-        minutes = f.duration_s / 60
+        both_ends = not (math.isnan(f.takeoff_s) or math.isnan(f.landing_s))
         table.add_row(
             f.flight_id,
             ",".join(f.callsigns),
@@ -197,7 +199,7 @@ def _flights_table(flights: list[Flight]) -> Table:
             _airport(f.arrival),
             _hm(f.takeoff_s),
             _hm(f.landing_s),
-            f"{int(minutes // 60)} h {int(minutes % 60):02d}",
+            duration_text(f.duration_s, both_ends=both_ends),
         )
     return table
 
@@ -249,7 +251,7 @@ def _keep_running(
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console()
+    console = output_console()
     path = Path(args.scenario) if args.scenario else builtin_scenario_path()
     scenario = load_scenario(path)
     if args.duration is not None and args.duration <= 0:

@@ -15,9 +15,9 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from rich.console import Console
 from rich.table import Table
 
+from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import SkytraceError
 from skytrace.flights.facts import FlightFacts, describe
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(facts.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    console = Console()
+    console = output_console()
     console.print(f"[bold]{facts.flight_id}[/bold]")
     console.print(facts.sentence, highlight=False)
     table = Table(title="evidence", show_lines=False)

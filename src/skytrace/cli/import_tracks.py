@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.model import Flight
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_summary(files, flights, len(events)), indent=2))
         return 0
-    out = Console()
+    out = output_console()
     for f in files:
         dropped = [b for b in f.bad if not b.kept]
         out.print(

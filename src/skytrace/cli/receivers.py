@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.table import Table
 
+from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.sources.clock import NOMINAL_RATE_HZ
 from skytrace.sources.receivers import RECEIVERS_JSON, json_value, read_receivers_json
@@ -70,9 +71,7 @@ def run(args: argparse.Namespace) -> int:
             "-" if math.isnan(ppm) else f"{ppm:+.1f}",
             "-" if math.isnan(s.clock_offset_s) else f"{s.clock_offset_s:.3f}",
         )
-    out = Console()
-    if not out.is_terminal:
-        out = Console(width=200)  # piped: do not squeeze the columns to 80
+    out = output_console()
     out.print(table)
     if not stats:
         Console(stderr=True).print("no receivers have connected")

@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 
@@ -72,7 +73,7 @@ def _fetch(args: argparse.Namespace) -> int:
         path = download(
             url, data_dir, lambda done, total: bar.update(task, completed=done, total=total)
         )
-    Console().print(f"downloaded {url} to {path}", highlight=False)
+    output_console().print(f"downloaded {url} to {path}", highlight=False)
     args.path = path
     return _import(args)
 
@@ -86,7 +87,7 @@ def _import(args: argparse.Namespace) -> int:
         report = import_refdata(
             args.path, args.kind, data_dir, args.name, progress=lambda m: status.update(m)
         )
-    out = Console()
+    out = output_console()
     out.print(
         f"imported {report.rows:,} {report.kind} rows from {report.source} "
         f"({report.format}) into {data_dir / 'refdata'}"
@@ -124,7 +125,7 @@ def _status(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    console = Console()
+    console = output_console()
     table = Table(title=f"reference data in {data_dir / 'refdata'}")
     for col in ("kind", "rows", "bad", "imported (UTC)", "source"):
         table.add_column(col, justify="right" if col in ("rows", "bad") else "left", no_wrap=True)

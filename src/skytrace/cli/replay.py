@@ -36,6 +36,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.model import Event, Flight, FrameBatch, ReceiverStats
@@ -259,4 +260,4 @@ def _print_summary(summary: ReplaySummary, as_json: bool) -> None:
     table.add_column("value", justify="right")
     for key, value in values.items():
         table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
-    Console().print(table)
+    output_console().print(table)

@@ -29,6 +29,7 @@ __all__ = [
     "POSITION_COLUMNS",
     "add_output_arguments",
     "day_range",
+    "duration_text",
     "emit",
     "event_json",
     "flight_json",
@@ -107,7 +108,7 @@ def iso(time_s: float) -> str:
     return text.replace("+00:00", "Z")
 
 
-def _duration(seconds: float, *, both_ends: bool = True) -> str:
+def duration_text(seconds: float, *, both_ends: bool = True) -> str:
     """ "1 h 04 min"; "seen 1 h 18 min" when it spans sightings, not takeoff to landing."""
     if math.isnan(seconds) or seconds < 0:
         return ""
@@ -132,7 +133,7 @@ def flight_row(f: Flight) -> dict[str, Any]:
         # first/last sighting is its own column, never passed off as either.
         "takeoff": iso(f.takeoff_s),
         "landing": iso(f.landing_s),
-        "duration": _duration(f.duration_s, both_ends=both_ends),
+        "duration": duration_text(f.duration_s, both_ends=both_ends),
         "first_seen": iso(f.first_seen_s),
         "last_seen": iso(f.last_seen_s),
         "status": f.status,
