@@ -66,11 +66,24 @@ def test_truncated_beast_and_truncated_gzip_keep_what_was_read(
     msgs, _, reader = read_all(cut)
     assert len(msgs) == 238
     assert reader.counters.bad_lines == 1
+    assert reader.counters.bad_line_numbers == [
+        (-1, "truncated Beast frame at the end of the file")
+    ]
     gz = tmp_path / "cut.beast.gz"
     gz.write_bytes(gzip.compress(data)[:-30])
     msgs, _, reader = read_all(gz, format="beast")
     assert 0 < len(msgs) <= 239
     assert reader.counters.bad_lines >= 1
+
+
+def test_avr_file_cut_mid_record_keeps_the_whole_records(tmp_path: Path) -> None:
+    path = tmp_path / "cut.avr"
+    path.write_text(f"*{LONG};\n*{SHORT};\n*{LONG[:10]}")
+    msgs, _, reader = read_all(path, format="avr")
+    assert msgs == [LONG, SHORT]
+    assert reader.counters.bad_line_numbers == [
+        (-1, "unterminated AVR record at the end of the file")
+    ]
 
 
 def test_avr_file_and_detection(tmp_path: Path) -> None:

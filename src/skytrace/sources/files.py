@@ -206,9 +206,15 @@ class FileReader:
         with _open(self.path) as fh:
             raw_fh = fh.fileobj if isinstance(fh, _Gunzip) else fh
             if self.format in ("beast", "beast-raw"):
-                gen = self._binary(fh, raw_fh)
+                beast = BeastParser(escaped=self.format == "beast", receiver=self.receiver)
+                gen = self._records(
+                    beast, "Beast frame", "truncated Beast frame at the end of the file", fh, raw_fh
+                )
             elif self.format == "avr":
-                gen = self._avr(fh, raw_fh)
+                avr = AvrParser(receiver=self.receiver, max_record_bytes=4096)
+                gen = self._records(
+                    avr, "AVR record", "unterminated AVR record at the end of the file", fh, raw_fh
+                )
             else:
                 gen = self._lines(fh, raw_fh)
             try:
@@ -230,33 +236,29 @@ class FileReader:
         with contextlib.suppress(OSError, ValueError):
             self.position_bytes = raw_fh.tell()
 
-    def _binary(self, fh: IO[bytes] | _Gunzip, raw_fh: IO[bytes]) -> Iterator[FrameBatch]:
-        parser = BeastParser(escaped=self.format == "beast", receiver=self.receiver)
-        while chunk := fh.read(_READ_BYTES):
-            self.counters.bytes_in += len(chunk)
-            bad0 = parser.counters.bad_frames
-            batch = parser.feed(chunk, math.nan)
-            for _ in range(parser.counters.bad_frames - bad0):
-                self._bad(-1, "bad Beast frame")
-            self._progress(raw_fh)
-            yield self._finish(batch, from_ticks=True)
-        if parser.pending_bytes:
-            self._bad(-1, "truncated Beast frame at the end of the file")
-        parser.flush()
-        self.counters.garbage_bytes = parser.counters.garbage_bytes
+    def _records(
+        self,
+        parser: BeastParser | AvrParser,
+        what: str,
+        at_end: str,
+        fh: IO[bytes] | _Gunzip,
+        raw_fh: IO[bytes],
+    ) -> Iterator[FrameBatch]:
+        """Feed the file to an incremental parser (Beast or AVR), counting its bad records.
 
-    def _avr(self, fh: IO[bytes] | _Gunzip, raw_fh: IO[bytes]) -> Iterator[FrameBatch]:
-        parser = AvrParser(receiver=self.receiver, max_record_bytes=4096)
+        ``what`` names a record in the bad-record label; ``at_end`` is the label of a record
+        the file ends in the middle of.
+        """
         while chunk := fh.read(_READ_BYTES):
             self.counters.bytes_in += len(chunk)
             bad0 = parser.counters.bad_frames
             batch = parser.feed(chunk, math.nan)
             for _ in range(parser.counters.bad_frames - bad0):
-                self._bad(-1, "bad AVR record")
+                self._bad(-1, f"bad {what}")
             self._progress(raw_fh)
             yield self._finish(batch, from_ticks=True)
         if parser.pending_bytes:
-            self._bad(-1, "unterminated AVR record at the end of the file")
+            self._bad(-1, at_end)
         parser.flush()
         self.counters.garbage_bytes = parser.counters.garbage_bytes
 
