@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Final
 
 from skytrace.errors import RefdataError, UsageError
-from skytrace.refdata.paths import atomic_path, refdata_dir
+from skytrace.fileio import atomic_path
+from skytrace.refdata.paths import refdata_dir
 
 __all__ = ["DEFAULT_URLS", "download"]
 

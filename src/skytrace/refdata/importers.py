@@ -28,6 +28,7 @@ from typing import Final
 import shapely
 
 from skytrace.errors import RefdataError, UsageError
+from skytrace.fileio import atomic_path
 from skytrace.refdata.actypes import read_types
 from skytrace.refdata.aircraft_formats import read_aircraft
 from skytrace.refdata.geojson import AreaFeature, read_area_features
@@ -36,7 +37,6 @@ from skytrace.refdata.layers import LayerEntry, PolygonLayer
 from skytrace.refdata.operators import read_operators
 from skytrace.refdata.paths import (
     ManifestEntry,
-    atomic_path,
     refdata_dir,
     write_manifest_entry,
 )

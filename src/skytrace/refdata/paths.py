@@ -30,7 +30,6 @@ from skytrace.fileio import atomic_path
 
 __all__ = [
     "ManifestEntry",
-    "atomic_path",
     "package_data",
     "read_manifest",
     "refdata_dir",
