@@ -280,6 +280,11 @@ class BeastParser:
             self.receiver = self.registry.index_for(self.receiver_name)
         return self.receiver
 
+    def _index_for_id(self, receiver_id: int) -> int:
+        """Receiver index of a readsb id seen in this stream (needs a registry)."""
+        assert self.registry is not None
+        return self.registry.index_for_id(f"{receiver_id:016x}", self._default_index())
+
     def _name_of(self, index: int) -> str | None:
         """Name of a receiver index this parser hands out, None when it has none."""
         if self.registry is not None:
@@ -519,10 +524,15 @@ def _receiver_column(
     have |= rows
     for r in np.flatnonzero(is_id).tolist():  # remember each stream's latest id
         parsers[int(sid[r])]._current_id = int(ids[r])
-    registries = {id(p.registry): p.registry for p in parsers if p.registry is not None}
-    if not registries or not have.any():
+    have &= np.array([p.registry is not None for p in parsers])[fsid]
+    if not have.any():
         return out, False
-    registry = next(iter(registries.values()))
-    index_of = {int(v): registry.index_for(f"{int(v):016x}") for v in np.unique(frame_ids[have])}
-    out[have] = np.fromiter((index_of[int(v)] for v in frame_ids[have]), np.uint32)
+    # Each stream registers its ids under its own receiver (the registry bounds how many).
+    pairs, inverse = np.unique(
+        np.stack([fsid[have].astype(np.uint64), frame_ids[have]]), axis=1, return_inverse=True
+    )
+    index_of = np.fromiter(
+        (parsers[int(s)]._index_for_id(int(v)) for s, v in pairs.T.tolist()), np.uint32
+    )
+    out[have] = index_of[inverse.ravel()]
     return out, True
