@@ -9,7 +9,11 @@ flushed and closed last) and nothing else: every stage's logic lives in its own 
         rt.tracker.snapshot(rt.now_s)            # the live picture
     # leaving the block closes open flights and the store
 
-Not thread-safe: one runtime is driven by one task.
+Sinks attach in one place: the store and its aircraft catalog (when there is a data
+directory), then ``RuntimeOptions.sinks`` in order, then whatever ``Runtime.attach`` adds
+(skytrace.live's live state, next the alerts). ``Runtime.sinks`` lists them all.
+Not thread-safe: one runtime is driven by one thread (skytrace.live.LiveRuntime runs it in
+its own).
 """
 
 from __future__ import annotations
@@ -36,8 +40,11 @@ class RuntimeOptions:
     data_dir: Path | None = None  # None: no store (in memory only)
     flights: bool = True  # run flight detection
     refdata: bool = True  # load airports / imported reference data for enrichment
-    extra_sinks: Sequence[Sink] = ()
+    # result sinks after the store's own (feed outputs, live state, alerts): .write(positions,
+    # flights, events) per batch, in this order
+    sinks: Sequence[Sink] = ()
     frame_sinks: Sequence[Any] = ()  # objects with .send_frames(frames, decoded)
+    extra_sinks: Sequence[Sink] = ()  # older name of ``sinks``, appended after them
     tracker_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -53,8 +60,24 @@ class Runtime:
     def now_s(self) -> float:
         return self.pipeline.now_s
 
+    @property
+    def sinks(self) -> tuple[Sink, ...]:
+        """Every result sink, in the order each batch reaches them (the store first)."""
+        return tuple(self.pipeline.sinks)
+
+    def attach(self, sink: Sink, *, frames: bool = False) -> None:
+        """Add a result sink after the others; with ``frames=True`` it also gets every raw
+        batch through ``sink.send_frames(frames, decoded)`` (feed outputs)."""
+        self.pipeline.sinks.append(sink)
+        if frames:
+            self.pipeline.frame_sinks.append(sink)
+
     def process(self, frames: FrameBatch) -> FlightUpdate:
         return self.pipeline.process(frames)
+
+    def advance(self, now_s: float) -> FlightUpdate:
+        """Move time on without frames (aircraft age out, flights time out)."""
+        return self.pipeline.advance(now_s)
 
     def process_positions(self, positions: Any) -> FlightUpdate:
         """Already-decoded positions (SBS-1, imports): flight detection and sinks only."""
@@ -144,6 +167,7 @@ def open_runtime(
         sinks.append(store)
         if refdata is not None:
             sinks.append(AircraftCatalog(store, refdata))
+    sinks.extend(opts.sinks)
     sinks.extend(opts.extra_sinks)
 
     pipeline = Pipeline(tracker, detector, sinks=sinks, frame_sinks=opts.frame_sinks)

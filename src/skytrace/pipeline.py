@@ -8,9 +8,10 @@ Protocol here so that the stages can be built, tested and replaced alone:
         positions / flights / events --Sink--> store, outputs, alerts
 
 One ``Pipeline.process(batch)`` call runs one micro-batch through every stage in order. It is
-not thread-safe: one pipeline is driven by one task (the server's ingest loop, a replay, the
-demo). Time comes from the frames (``now_s`` = the batch's latest arrival time) so that replay
-and live behave the same.
+not thread-safe: one pipeline is driven by one thread (skytrace.live's pipeline thread, a
+replay, the demo). Time comes from the frames (``now_s`` = the batch's latest arrival time) so
+that replay and live behave the same; ``advance(now_s)`` moves time on without frames (the
+live clock), so that aircraft age out and flights close when the feed goes quiet.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.model import POSITION_DTYPE, Event, Flight, FrameBatch
+from skytrace.model import POSITION_DTYPE, Event, Flight, FrameBatch, empty_positions
 
 if TYPE_CHECKING:
     from skytrace.track.receivers import ReceiverLists
@@ -123,6 +124,16 @@ class Pipeline:
         events.extend(self.tracker.expire(self.now_s))
         self.stats.frames += len(frames)
         return self._positions_onward(track.positions, events)
+
+    def advance(self, now_s: float) -> FlightUpdate:
+        """Move time on to ``now_s`` without frames: aircraft silent too long are dropped
+        (``tracker.expire``), flights whose gap timeout passed close, and the results go to
+        the sinks. A ``now_s`` not after the current time does nothing."""
+        if not now_s > self.now_s:
+            return FlightUpdate()
+        self.now_s = float(now_s)
+        events = self.tracker.expire(self.now_s)
+        return self._positions_onward(empty_positions(0), events)
 
     def process_positions(self, positions: npt.NDArray[np.void]) -> FlightUpdate:
         """Positions that arrive already decoded (SBS-1 feeds, imported tracks).

@@ -12,7 +12,8 @@ re-sent at most every ``live_refresh_s`` of data time while it grows; it *closes
 confirmed landing, when a later row is separated from it by a splitting gap, when no row has
 come for the gap timeout (``min_stop_gap_s`` after a landing-like last row, else
 ``max_cruise_gap_s``), or at ``close_all``. Not thread-safe: one detector is driven by one
-task; time comes only from the arguments.
+task; time comes only from the arguments. ``open_flights``, ``track`` and ``track_parts``
+list the open flights and give the whole current flight's positions of an aircraft.
 """
 
 from __future__ import annotations
@@ -212,6 +213,44 @@ class FlightDetector:
         segs, ground = segment(cols, self._ctx.config, self._ctx.fields, ac.ground)
         ((flight, _),) = build_flights(cols, ground, segs[-1:], self._ctx, final=False)
         return flight
+
+    def open_flights(self) -> list[Flight]:
+        """The record of every open flight, as last sent (see ``live_refresh_s``).
+
+        Cheap (no rebuild): a record's ``last_seen_s`` and counts may lag the aircraft's
+        latest row by up to ``live_refresh_s`` of data time; ``current`` rebuilds one exactly.
+        """
+        return [ac.flight for ac in self._aircraft.values() if ac.flight is not None]
+
+    def track(self, icao24: int) -> npt.NDArray[np.void]:
+        """The positions of an aircraft's current flight, oldest first (POSITION_DTYPE rows).
+
+        These are the rows the detector keeps for the aircraft: every row since its last cut
+        (a landing, a splitting gap, a closed flight), so for an open flight the whole flight
+        from its first row (taxi-out included). While the aircraft is parked or taxiing
+        without a flight, only the last ``max_taxi_s`` of rows are kept. The buffer is
+        bounded by the flight itself (one row per accepted position: a 15-hour flight heard
+        every second is ~54,000 rows, ~4 MB) and is dropped when the flight closes. Empty
+        when the aircraft has no rows here. A new array, owned by the caller.
+        """
+        parts = self.track_parts().get(icao24)
+        if not parts:
+            return np.empty(0, POSITION_DTYPE)
+        return np.concatenate(parts)
+
+    def track_parts(self) -> dict[int, tuple[npt.NDArray[np.void], ...]]:
+        """For every aircraft, the arrays whose concatenation is ``track(icao24)``.
+
+        The detector never changes a buffer array in place (new rows make new arrays), so
+        the references returned here stay valid and unchanged after the call: another thread
+        may concatenate them later while this detector goes on. Building the mapping costs
+        one tuple per aircraft, no copy of rows.
+        """
+        return {
+            icao24: (ac.rows, *ac.pending)
+            for icao24, ac in self._aircraft.items()
+            if len(ac.rows) or ac.pending
+        }
 
     # -- internals --------------------------------------------------------------------
 

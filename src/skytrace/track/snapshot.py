@@ -18,16 +18,24 @@ Pure functions of the state passed in; not thread-safe against a concurrent ``in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from skytrace.model import IdentityLookup, Source
-from skytrace.track.columns import COLUMN_SPECS, StateColumns
+from skytrace.track.columns import COLUMN_SPECS
 from skytrace.track.config import TrackerConfig
 
-__all__ = ["EMERGENCY_NAMES", "AircraftState", "aircraft_state", "build_document"]
+__all__ = [
+    "EMERGENCY_NAMES",
+    "AircraftState",
+    "StateCopy",
+    "StateLike",
+    "aircraft_state",
+    "build_document",
+    "copy_state",
+]
 
 EMERGENCY_NAMES: Final = {
     0: "none",
@@ -100,6 +108,51 @@ class AircraftState:
     receivers: tuple[int, ...] = ()
 
 
+class StateLike(Protocol):
+    """What the builders below read: state columns by name and the slots of live aircraft."""
+
+    @property
+    def col(self) -> dict[str, npt.NDArray[Any]]: ...
+
+    def live_slots(self) -> npt.NDArray[np.int32]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StateCopy:
+    """A read-only copy of the tracked aircraft's state, for readers in other threads.
+
+    Row ``i`` of every column is the ``i``-th tracked aircraft in address order (``icao24``
+    ascending); CPR halves and trails are left out. Every array is read-only, so one copy
+    can be shared by any number of threads while the tracker goes on.
+    """
+
+    col: dict[str, npt.NDArray[Any]]
+
+    def live_slots(self) -> npt.NDArray[np.int32]:
+        return np.arange(len(self.col["icao24"]), dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.col["icao24"])
+
+    def row_of(self, icao24: int) -> int:
+        """Row of an address, -1 when it is not in the copy."""
+        icao = self.col["icao24"]
+        i = int(np.searchsorted(icao, icao24))
+        return i if i < icao.size and int(icao[i]) == icao24 else -1
+
+
+def copy_state(st: StateLike) -> StateCopy:
+    """Copy the live aircraft's columns (a few ms for 25,000 aircraft); see StateCopy."""
+    slots = st.live_slots()
+    col = {}
+    for name, arr in st.col.items():
+        if name in _USED:
+            part = arr[slots]  # fancy indexing: a new array
+            part.flags.writeable = False
+            col[name] = part
+    return StateCopy(col)
+
+
 def _hex(icao24: int) -> str:
     if icao24 & _NON_ICAO_FLAG:
         return f"~{icao24 & 0xFFFFFF:06x}"
@@ -121,7 +174,7 @@ def _emergency(squawk: int, state: int) -> str:
 
 
 def aircraft_state(
-    st: StateColumns, slot: int, identities: IdentityLookup | None = None
+    st: StateLike, slot: int, identities: IdentityLookup | None = None
 ) -> AircraftState:
     """The record of the aircraft in ``slot``."""
     c = {name: arr[slot].item() for name, arr in st.col.items() if arr.ndim == 1}
@@ -180,7 +233,7 @@ def aircraft_state(
 
 
 def build_document(
-    st: StateColumns,
+    st: StateLike,
     now_s: float,
     messages: int,
     cfg: TrackerConfig,
@@ -192,6 +245,8 @@ def build_document(
     dicts of the aircraft that have it (tens of thousands of aircraft in well under a second).
     """
     slots = st.live_slots()
+    if slots.size == 0:  # numpy's string functions refuse empty arrays
+        return {"now": round(float(now_s), 1), "messages": int(messages), "aircraft": []}
     c = {name: arr[slots] for name, arr in st.col.items() if name in _USED}
     icao = c["icao24"].astype(np.int64)
     hexes = np.char.mod("%06x", icao & 0xFFFFFF)

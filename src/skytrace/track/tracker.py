@@ -206,6 +206,10 @@ class Tracker:
             self._state, now_s, self.stats.messages, self.config, self.identities
         )
 
+    def copy_state(self) -> _snapshot.StateCopy:
+        """A read-only copy of every tracked aircraft's state, for readers in other threads."""
+        return _snapshot.copy_state(self._state)
+
     def aircraft(self, icao24: int) -> _snapshot.AircraftState | None:
         """The state of one aircraft as a typed record, or None when not tracked."""
         slot = int(self._state.lookup(np.array([icao24], np.uint32))[0])
