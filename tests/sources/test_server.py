@@ -171,7 +171,8 @@ def test_many_concurrent_feeders_each_arrive_whole(sample: bytes) -> None:
     got = Collector()
 
     async def main() -> None:
-        server = IngestServer(config(), got)
+        limits = ServerLimits(max_connections_per_address=n_feeders)  # all from 127.0.0.1
+        server = IngestServer(config(limits=limits), got)
         port = (await server.start())["beast"]
 
         async def feeder(k: int) -> None:

@@ -23,8 +23,21 @@ Limits per connection (``ServerLimits``): more than ``max_buffer_bytes`` waiting
 inbox (or more than ``max_total_buffer_bytes`` in all inboxes) pauses reading from that
 feeder only (TCP pushes back on it) until the batch is made;
 more than ``max_garbage_ratio`` of its bytes being garbage once ``garbage_check_bytes`` have
-arrived drops the connection (its frames of that batch are not passed on); no data for
-``idle_timeout_s`` drops it; beyond ``max_connections`` new connections are refused.
+arrived drops the connection (its frames of that batch are not passed on; the ratio is taken
+over the bytes as they were before unescaping: a flood of 0x1a 0x1a pairs is all garbage);
+no data for ``idle_timeout_s`` drops it.
+
+Limits an anonymous peer cannot exhaust: a connection that starts a key line (or, with
+``require_feeder_key``, any connection) must finish it within ``handshake_timeout_s`` of
+connecting (more bytes do not extend it); at most ``max_connections_per_address``
+connections without a known key per peer IP; beyond ``max_connections`` new connections are
+refused, and the last ``reserved_keyed_connections`` of them (when feeders are configured)
+are kept for connections that present a known key within the handshake deadline. readsb
+receiver ids register at most ``max_receiver_ids_anonymous`` (``max_receiver_ids_keyed`` for a
+known key or a pull) receivers per connection and ``max_receivers`` in all; receivers silent
+for ``receiver_expiry_s`` are forgotten unless configured. Warnings about hostile
+connections are summaries (a key is shown as its first characters and length) and at most
+``_LOG_BURST`` per reason in ``_LOG_WINDOW_S``; the rest are counted and summed up.
 
 Micro-batching: the frames of all feeders and pulls are joined, each receiver's 12 MHz clock
 fit is updated
@@ -74,6 +87,9 @@ log = logging.getLogger(__name__)
 
 _KEY_PREFIX: Final = b"KEY "
 _MAX_HELLO_BYTES: Final = 200
+_KEY_SHOWN_CHARS: Final = 16  # of an unknown key, in a log line
+_LOG_BURST: Final = 10  # warnings per reason per window; the rest are counted
+_LOG_WINDOW_S: Final = 10.0
 _BYTES_PER_PENDING_FRAME: Final = 24  # rough bytes of a Beast frame on the wire
 _READ_BYTES: Final = 1 << 16
 
@@ -105,6 +121,13 @@ class ServerLimits:
     garbage_check_bytes: int = 16384
     idle_timeout_s: float = 300.0
     max_connections: int = 4096
+    handshake_timeout_s: float = 10.0  # to finish a started key line (any, if keys required)
+    max_connections_per_address: int = 64  # connections without a known key, per peer IP
+    reserved_keyed_connections: int = 64  # of max_connections, for known keys only
+    max_receiver_ids_anonymous: int = 16  # readsb receiver ids per connection without a key
+    max_receiver_ids_keyed: int = 4096  # ... per connection with a known key, or a pull
+    max_receivers: int = 20_000  # receivers known at once
+    receiver_expiry_s: float = 3600.0  # unconfigured receivers silent this long are forgotten
 
 
 @dataclass(slots=True)
@@ -127,8 +150,11 @@ class ServerConfig:
 class ServerCounters:
     accepted: int = 0
     refused: int = 0  # no / unknown feeder key, or too many connections
+    refused_full: int = 0  # of refused: the server (or the unreserved part) was full
+    refused_address: int = 0  # of refused: too many connections from that peer IP
     dropped_garbage: int = 0
     dropped_idle: int = 0
+    dropped_handshake: int = 0  # key line not finished within the handshake deadline
     paused: int = 0  # times a feeder was paused for having too much waiting
     pull_connects: int = 0
     pull_failures: int = 0
@@ -181,6 +207,35 @@ def load_feeder_config(path: Path) -> tuple[dict[str, FeederConfig], bool]:
     return feeders, require
 
 
+def _key_summary(key: str) -> str:
+    """An unknown key as it may appear in a log: its first characters and its length."""
+    shown = key[:_KEY_SHOWN_CHARS].encode("ascii", "backslashreplace").decode("ascii")
+    more = f"… ({len(key)} chars)" if len(key) > _KEY_SHOWN_CHARS else ""
+    return repr(shown) + more
+
+
+class _LogLimiter:
+    """At most ``burst`` warnings per reason per ``window_s``; then one line saying how many
+    were left out. A hostile peer can make many connections, not many log lines."""
+
+    def __init__(self, burst: int = _LOG_BURST, window_s: float = _LOG_WINDOW_S) -> None:
+        self.burst = burst
+        self.window_s = window_s
+        self._windows: dict[str, tuple[float, int]] = {}  # reason -> (window start, count)
+
+    def warning(self, reason: str, msg: str, *args: object) -> None:
+        now = time.monotonic()
+        start, count = self._windows.get(reason, (now, 0))
+        if now - start >= self.window_s:
+            if count > self.burst:
+                log.warning("%d more %r warnings in the last %.0f s were not logged",
+                            count - self.burst, reason, now - start)  # fmt: skip
+            start, count = now, 0
+        self._windows[reason] = (start, count + 1)
+        if count < self.burst:
+            log.warning(msg, *args)
+
+
 class _Feeder(asyncio.Protocol):
     """One pushing feeder connection."""
 
@@ -189,6 +244,12 @@ class _Feeder(asyncio.Protocol):
         self.fmt = fmt
         self.transport: asyncio.Transport | None = None
         self.address = ""
+        self.host = ""
+        self.keyed = False  # presented a configured key
+        self.reserve_only = False  # admitted into the reserve: a known key or nothing
+        self.counted = False  # holds a slot in the server's connection accounting
+        self.connected_at_s = time.time()
+        self.escape_pairs = 0  # 0x1a 0x1a pairs received (escaped bytes: not data)
         self.parser: BeastParser | AvrParser | None = None
         self.counters: ReceiverCounters | None = None
         self.hello = b""
@@ -203,16 +264,29 @@ class _Feeder(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         peer = transport.get_extra_info("peername")
+        self.host = str(peer[0]) if peer else "?"
         self.address = f"{peer[0]}:{peer[1]}" if peer else "?"
         srv = self.server
-        if len(srv.feeders) >= srv.config.limits.max_connections:
+        limits = srv.config.limits
+        refusal = None
+        if len(srv.feeders) >= limits.max_connections:
+            refusal, srv.counters.refused_full = "server full", srv.counters.refused_full + 1
+        elif srv.unkeyed_by_host.get(self.host, 0) >= limits.max_connections_per_address:
+            refusal = f"more than {limits.max_connections_per_address} connections from {self.host}"
+            srv.counters.refused_address += 1
+        if refusal is not None:
             srv.counters.refused += 1
-            log.warning("refusing %s: too many connections", self.address)
+            srv.log.warning("refused", "refusing %s: %s", self.address, refusal)
             transport.abort()
             self.closed = True
             return
+        unreserved = limits.max_connections - (limits.reserved_keyed_connections
+                                               if srv.config.feeders else 0)  # fmt: skip
+        self.reserve_only = len(srv.feeders) - srv.keyed_connections >= unreserved
         srv.counters.accepted += 1
         srv.feeders.add(self)
+        srv.unkeyed_by_host[self.host] = srv.unkeyed_by_host.get(self.host, 0) + 1
+        self.counted = True
 
     def data_received(self, data: bytes) -> None:
         if self.closed:
@@ -230,10 +304,10 @@ class _Feeder(asyncio.Protocol):
         buf = self.hello + data
         key = None
         if buf[: len(_KEY_PREFIX)] == _KEY_PREFIX[: len(buf)]:
-            nl = buf.find(b"\n")
+            nl = buf.find(b"\n", 0, _MAX_HELLO_BYTES + 1)
             if nl < 0:
                 if len(buf) > _MAX_HELLO_BYTES:
-                    self.drop("feeder key line too long", refused=True)
+                    self.drop("feeder key line too long", refused=True, reason="bad key")
                 else:
                     self.hello = buf
                 return b""
@@ -242,18 +316,37 @@ class _Feeder(asyncio.Protocol):
         self.hello = b""
         srv = self.server
         feeder = srv.config.feeders.get(key) if key is not None else None
-        if feeder is None and (srv.config.require_feeder_key or key is not None):
-            if srv.config.require_feeder_key:
-                self.drop("no known feeder key" if key is None else f"unknown feeder key {key!r}",
-                          refused=True)  # fmt: skip
+        if feeder is None and (
+            srv.config.require_feeder_key or key is not None or self.reserve_only
+        ):
+            if srv.config.require_feeder_key or self.reserve_only:
+                why = (
+                    "no known feeder key"
+                    if key is None
+                    else f"unknown feeder key {_key_summary(key)}"
+                )
+                if self.reserve_only and not srv.config.require_feeder_key:
+                    why += " (only known keys may use the last free connections)"
+                self.drop(why, refused=True, reason="bad key")
                 return b""
-            log.info("%s: unknown feeder key %r, accepted as anonymous", self.address, key)
+            log.info("%s: unknown feeder key %s, accepted as anonymous",
+                     self.address, _key_summary(key or ""))  # fmt: skip
         name = feeder.name if feeder is not None else self.address
         idx = srv.registry.index_for(name, self.address)
+        limits = srv.config.limits
+        if feeder is not None:
+            self.keyed = True
+            srv.keyed_connections += 1
+            srv.unkeyed_by_host[self.host] -= 1
+            srv.registry.pin(idx)
+        srv.registry.set_id_budget(
+            idx, limits.max_receiver_ids_keyed if self.keyed else limits.max_receiver_ids_anonymous
+        )
         self.counters = srv.registry.counters[idx]
         self.counters.address = self.address
         self.counters.connected = True
         self.counters.connected_since_s = now
+        self.counters.disconnected_s = math.nan
         if feeder is not None:
             self.counters.lat, self.counters.lon = feeder.lat, feeder.lon
         if self.fmt == "beast":
@@ -263,22 +356,40 @@ class _Feeder(asyncio.Protocol):
         log.info("feeder %s connected from %s (%s)", name, self.address, self.fmt)
         return buf
 
-    def drop(self, reason: str, *, refused: bool = False) -> None:
+    def drop(self, why: str, *, refused: bool = False, reason: str = "dropped") -> None:
+        """Close the connection at once (``reason`` groups the rate-limited warning)."""
         if self.dropped:
             return
         self.closed = self.dropped = True
         self.inbox, self.inbox_bytes = [], 0
         if refused:
             self.server.counters.refused += 1
-        log.warning("dropping feeder %s: %s", self.address, reason)
+        self.server.log.warning(reason, "dropping feeder %s: %s", self.address, why)
         if self.transport is not None:
             self.transport.abort()
+        self._release()
+
+    def _release(self) -> None:
+        """Give back this connection's slot (once)."""
+        if not self.counted:
+            return
+        self.counted = False
+        srv = self.server
+        srv.feeders.discard(self)
+        if self.keyed:
+            srv.keyed_connections -= 1
+        else:
+            left = srv.unkeyed_by_host.get(self.host, 1) - 1
+            if left > 0:
+                srv.unkeyed_by_host[self.host] = left
+            else:
+                srv.unkeyed_by_host.pop(self.host, None)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self.server.feeders.discard(self)
+        self._release()
         if self.counters is not None:
-            self.counters.connected = False
+            self.server.registry.disconnect(self.counters.receiver, time.time())
         if self.parser is not None and not self.dropped:
             self.server.ended(self)
 
@@ -305,6 +416,12 @@ class IngestServer:
         self.counters = ServerCounters()
         self.clocks: dict[int, ReceiverClock] = {}
         self.feeders: set[_Feeder] = set()
+        self.keyed_connections = 0  # of feeders, those that presented a configured key
+        self.unkeyed_by_host: dict[str, int] = {}  # connections without a known key, by IP
+        self.log = _LogLimiter()
+        limits = config.limits
+        self.registry.max_receivers = limits.max_receivers
+        self.registry.default_id_budget = limits.max_receiver_ids_anonymous
         self.ports: dict[str, int] = {}
         self._pending: list[FrameBatch] = []
         self._pending_frames = 0
@@ -375,6 +492,7 @@ class IngestServer:
         self._servers.clear()
         self._tasks.clear()
         self.flush()
+        self.registry.disconnect_all(time.time())  # the server stops: nobody is connected
         if self.on_stats is not None:
             self.on_stats(self)
 
@@ -428,6 +546,8 @@ class IngestServer:
         if beast:
             before = [(p.counters.bad_frames, p.counters.garbage_bytes) for _, p in beast]
             chunks = [b"".join(f.inbox) for f, _ in beast]
+            for (f, _), chunk in zip(beast, chunks, strict=True):
+                f.escape_pairs += chunk.count(b"\x1a\x1a")
             times = [f.last_data_s for f, _ in beast]
             batches.append(BeastParser.feed_many([p for _, p in beast], chunks, times))
             for (f, p), (bad0, garbage0), chunk in zip(beast, before, chunks, strict=True):
@@ -455,8 +575,11 @@ class IngestServer:
             for i, c in zip(idx.tolist(), counts.tolist(), strict=True):
                 rc = self.registry.counters.get(int(i))
                 if rc is not None:
-                    if not rc.connected and rc.frames == 0:
+                    parent = self.registry.counters.get(self.registry.parent_of(int(i)) or 0)
+                    if not rc.connected and parent is not None and parent.connected:
+                        # named by a readsb id in a stream that is open: connected through it
                         rc.connected, rc.connected_since_s = True, now
+                        rc.disconnected_s, rc.address = math.nan, parent.address
                     rc.add(int(c), 0, 0, 0, now)
             # Frames of a feeder dropped just now for garbage are not passed on.
             gone = [p.receiver for f, p in beast + avr if f.dropped]
@@ -472,12 +595,16 @@ class IngestServer:
             counters.lat, counters.lon = parser.receiver_position[:2]
         limits = self.config.limits
         pc = parser.counters
+        # Garbage is counted after unescaping; judge it against the data bytes received
+        # (escape pairs are one data byte in two wire bytes), so a flood of 0x1a pairs is
+        # wholly garbage instead of exactly half.
+        data_bytes = max(pc.bytes_in - f.escape_pairs, 1)
         if (
             pc.bytes_in >= limits.garbage_check_bytes
-            and pc.garbage_bytes > limits.max_garbage_ratio * pc.bytes_in
+            and pc.garbage_bytes > limits.max_garbage_ratio * data_bytes
         ):
             self.counters.dropped_garbage += 1
-            f.drop(f"{pc.garbage_bytes} of {pc.bytes_in} bytes are garbage")
+            f.drop(f"{pc.garbage_bytes} of {data_bytes} data bytes are garbage", reason="garbage")
 
     def _count(
         self,
@@ -550,23 +677,43 @@ class IngestServer:
             await asyncio.sleep(interval)
             self.flush()
             now = time.time()
-            idle = self.config.limits.idle_timeout_s
-            for f in list(self.feeders):
-                if now - f.last_data_s > idle:
-                    self.counters.dropped_idle += 1
-                    f.drop(f"no data for {idle:g} s")
-            if self.on_stats is not None and time.monotonic() >= next_stats:
+            self._check_deadlines(now)
+            if time.monotonic() >= next_stats:
                 next_stats = time.monotonic() + self.stats_interval_s
+                self._expire_receivers(now)
+                if self.on_stats is None:
+                    continue
                 try:
                     self.on_stats(self)
                 except Exception:
                     log.exception("writing receiver statistics failed")
+
+    def _check_deadlines(self, now: float) -> None:
+        """Drop connections silent too long, or still in an unfinished key line."""
+        limits = self.config.limits
+        idle, hello = limits.idle_timeout_s, limits.handshake_timeout_s
+        must_key = self.config.require_feeder_key
+        for f in list(self.feeders):
+            in_handshake = f.parser is None and bool(f.hello or must_key or f.reserve_only)
+            if in_handshake and now - f.connected_at_s > hello:
+                self.counters.dropped_handshake += 1
+                f.drop(f"no complete key line within {hello:g} s", reason="handshake")
+                continue
+            if now - f.last_data_s > idle:
+                self.counters.dropped_idle += 1
+                f.drop(f"no data for {idle:g} s", reason="idle")
+
+    def _expire_receivers(self, now: float) -> None:
+        for idx in self.registry.expire(now, self.config.limits.receiver_expiry_s):
+            self.clocks.pop(idx, None)
 
     # -- pull -----------------------------------------------------------------------------
 
     async def _pull(self, target: PullTarget) -> None:
         backoff = self.config.backoff_initial_s
         idx = self.registry.index_for(target.name, target.name)
+        self.registry.pin(idx)
+        self.registry.set_id_budget(idx, self.config.limits.max_receiver_ids_keyed)
         counters = self.registry.counters[idx]
         while True:
             got_data = False
@@ -584,7 +731,7 @@ class IngestServer:
                 except OSError as exc:
                     log.warning("%s: %s", target.name, exc)
                 finally:
-                    counters.connected = False
+                    self.registry.disconnect(idx, time.time())
                     writer.close()
                     with contextlib.suppress(Exception):
                         await writer.wait_closed()
