@@ -3,8 +3,11 @@
 ``Broadcaster`` is one listening TCP port (asyncio): every connected client gets every chunk
 ``send`` is given. Writes never wait: a client whose unsent data passes
 ``max_client_buffer_bytes`` is slow and is disconnected (counted in ``dropped_clients``), so
-one stuck reader cannot hold up the pipeline or the other clients. Bytes clients send (Beast
-settings commands from mlat-client or tar1090) are read and ignored.
+one stuck reader cannot hold up the pipeline or the other clients. Clients that never read
+cannot add up either: at most ``max_clients`` are connected (further ones are closed at once,
+counted in ``refused_clients``), and when the unsent bytes of all clients pass
+``max_total_buffer_bytes`` the clients holding the most are disconnected until it fits.
+Bytes clients send (Beast settings commands from mlat-client or tar1090) are read and ignored.
 
 ``FeedOutputs`` plugs the broadcasters into the runtime: it is a frame sink
 (``send_frames(frames, decoded)``, for Beast / AVR / SBS MSG,1 and 4-8) and a ``Sink``
@@ -43,9 +46,17 @@ class _Client(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
+        owner = self.owner
+        if len(owner.clients) >= owner.max_clients:
+            owner.refused_clients += 1
+            if owner.refused_clients <= 10 or owner.refused_clients % 1000 == 0:
+                log.warning("%s out: %d clients connected, refusing more (%d refused so far)",
+                            owner.name, len(owner.clients), owner.refused_clients)  # fmt: skip
+            transport.abort()
+            return
         self.transport = transport
-        self.owner.clients.add(transport)
-        self.owner.connections += 1
+        owner.clients.add(transport)
+        owner.connections += 1
 
     def data_received(self, data: bytes) -> None:
         pass  # settings commands from clients are not acted on
@@ -58,12 +69,22 @@ class _Client(asyncio.Protocol):
 class Broadcaster:
     """A TCP port whose clients receive every chunk sent (see the module docstring)."""
 
-    def __init__(self, name: str, max_client_buffer_bytes: int = 4 << 20) -> None:
+    def __init__(
+        self,
+        name: str,
+        max_client_buffer_bytes: int = 4 << 20,
+        *,
+        max_clients: int = 64,
+        max_total_buffer_bytes: int = 64 << 20,
+    ) -> None:
         self.name = name
         self.max_client_buffer_bytes = max_client_buffer_bytes
+        self.max_clients = max_clients
+        self.max_total_buffer_bytes = max_total_buffer_bytes
         self.clients: set[asyncio.Transport] = set()
         self.connections = 0
         self.dropped_clients = 0
+        self.refused_clients = 0
         self.bytes_sent = 0
         self._server: asyncio.base_events.Server | None = None
 
@@ -90,6 +111,24 @@ class Broadcaster:
                 continue
             t.write(data)
             self.bytes_sent += len(data)
+        self._bound_total()
+
+    def _bound_total(self) -> None:
+        """Disconnect the clients holding the most unsent bytes until all of them together
+        hold at most ``max_total_buffer_bytes``."""
+        sizes = [(t.get_write_buffer_size(), id(t), t) for t in self.clients]
+        total = sum(size for size, _, _ in sizes)
+        if total <= self.max_total_buffer_bytes:
+            return
+        for size, _, t in sorted(sizes, key=lambda x: x[:2], reverse=True):
+            if total <= self.max_total_buffer_bytes:
+                break
+            log.warning("%s out: dropping client %s (%d bytes unsent; all clients %d)",
+                        self.name, t.get_extra_info("peername"), size, total)  # fmt: skip
+            self.dropped_clients += 1
+            self.clients.discard(t)
+            t.abort()
+            total -= size
 
     async def close(self) -> None:
         for t in list(self.clients):

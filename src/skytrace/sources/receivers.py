@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -238,8 +239,10 @@ class ReceiverRegistry:
         return {i: c.name for i, c in self.counters.items()}
 
     def stats(self, now_s: float | None = None) -> list[ReceiverStats]:
-        """A snapshot of every receiver's statistics, by index (rates as of ``now_s``)."""
-        return [self.counters[i].snapshot(now_s) for i in sorted(self.counters)]
+        """A snapshot of every receiver's statistics, by index, with frame rates as of
+        ``now_s`` (default: the wall clock; a live registry counts wall-clock arrivals)."""
+        now = time.time() if now_s is None else now_s
+        return [self.counters[i].snapshot(now) for i in sorted(self.counters)]
 
     def disconnected_since(self) -> dict[int, float]:
         """When each disconnected receiver's connection closed, by index."""
