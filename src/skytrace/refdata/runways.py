@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +27,7 @@ import numpy.typing as npt
 from skytrace.errors import RefdataError
 from skytrace.refdata.reading import BadLines, open_text
 
-__all__ = ["ParsedRunways", "Runway", "RunwayColumns", "read_runways"]
+__all__ = ["SURFACES", "ParsedRunways", "Runway", "RunwayColumns", "read_runways", "surface_kind"]
 
 _FLOAT_FIELDS = (
     "length_ft",
@@ -52,6 +54,35 @@ _SOURCE_COLUMNS = {
     "he_heading_deg": "he_heading_degT",
 }
 _STR_FIELDS = ("airport_icao", "le_ident", "he_ident", "surface")
+
+SURFACES: Final = ("", "paved", "unpaved", "water")  # "" unknown; index = surface code
+# OurAirports surface codes are free text; these prefixes fold >97 % of its runways
+_PAVED = re.compile(
+    r"^(asp|con|pem|bit|tar|pav|mac|bri|met|alu|psp|tre|sea\b|seal|ashpalt|asfalt|cem|hard|"
+    r"per|cop|com|[abc]$)",
+    re.IGNORECASE,
+)
+_UNPAVED = re.compile(
+    r"^(tur|grs|gra|gre|gvl|grv|dir|ear|san|cla|soi|lat|cor|sno|ice|mat|lim|sil|roc|"
+    r"sha|cin|mar|gnd|g$|s$|n$|x$|l$|pie|pi\u00e7|sod|unp|her|ter|cru|trtd|cal|red|bro|whi|"
+    r"oil|rou|sai|blu)",
+    re.IGNORECASE,
+)
+_WATER = re.compile(r"^(wat|h2o)", re.IGNORECASE)
+
+
+def surface_kind(text: str) -> str:
+    """OurAirports' free-text runway surface folded to paved / unpaved / water ("" unknown)."""
+    t = text.strip()
+    if not t or t.upper() in ("UNK", "U", "UNKNOWN"):
+        return ""
+    if _WATER.match(t):
+        return "water"
+    if _PAVED.match(t):
+        return "paved"
+    if _UNPAVED.match(t):
+        return "unpaved"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
