@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
+import logging
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
+from skytrace.cli import serve as serve_cli
 from skytrace.cli.main import main
+from skytrace.live.ingest import LiveIngestServer
+from skytrace.live.runtime import LiveOptions, LiveRuntime
 from skytrace.decode import decode_batch
 from skytrace.outputs.feeds import FeedOutputs
 from skytrace.sources.beast import BeastParser
@@ -36,7 +47,7 @@ def test_serve_feeds_beast_and_sbs_out_and_writes_receiver_stats(
     argv = [
         sys.executable, "-m", "skytrace", "serve", "--beast-in", "0", "--avr-in", "0",
         "--beast-out", "0", "--avr-out", "off", "--sbs-out", "0", "--data-dir", str(data_dir),
-        "--no-store", "--duration", str(LIMIT_S), "--stats-interval", "0.2",
+        "--no-store", "--duration", str(LIMIT_S), "--stats-interval", "0.2", "--http", "off",
         "--ports-json", str(ports_file), "--aircraft-json", str(tmp_path / "aircraft.json"),
     ]  # fmt: skip
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
@@ -101,3 +112,186 @@ def test_serve_argument_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["serve", "--connect", "nohost", "--data-dir", str(tmp_path)]) == 2
     with pytest.raises(SystemExit):
         main(["serve", "--beast-in", "99999"])
+
+
+# -- in-process serve: live state, wall-clock ageing, HTTP on the same loop ---------------
+
+
+class _Running:
+    """``serve`` running in a thread of this process (its own event loop)."""
+
+    def __init__(self) -> None:
+        self.server: LiveIngestServer | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.ports: dict[str, int] = {}
+        self.code: int | None = None
+        self.error: BaseException | None = None
+
+    def stop(self) -> None:
+        assert self.loop is not None and self.server is not None
+        self.loop.call_soon_threadsafe(self.server.stop)
+
+
+@contextmanager
+def serve_in_thread(
+    tmp_path: Path,
+    extra: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    live_factory: Callable[[Any], LiveRuntime] = LiveRuntime,
+    app_factory: Callable[[Any], Any] | None = None,
+) -> Iterator[_Running]:
+    running = _Running()
+
+    class Recording(LiveIngestServer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            running.server = self
+            running.loop = asyncio.get_running_loop()
+
+    monkeypatch.setattr(serve_cli, "LiveIngestServer", Recording)
+    parser = argparse.ArgumentParser()
+    serve_cli.add_arguments(parser)
+    ports_file = tmp_path / "ports.json"
+    args = parser.parse_args(
+        ["--beast-in", "0", "--avr-in", "off", "--beast-out", "off", "--avr-out", "off",
+         "--sbs-out", "off", "--duration", str(LIMIT_S), "--ports-json", str(ports_file),
+         "--data-dir", str(tmp_path / "data"), *extra]
+    )  # fmt: skip
+    config = serve_cli._server_config(args)
+    (tmp_path / "data").mkdir(exist_ok=True)
+
+    def run() -> None:
+        try:
+            running.code = asyncio.run(
+                serve_cli._serve(args, config, tmp_path / "data", app_factory, live_factory)
+            )
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            running.error = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        end = time.monotonic() + LIMIT_S
+        while not ports_file.exists() and thread.is_alive():
+            assert time.monotonic() < end, "serve never listened"
+            time.sleep(0.02)
+        if running.error is not None:
+            raise running.error
+        running.ports = json.loads(ports_file.read_text())
+        yield running
+    finally:
+        if running.server is not None and thread.is_alive():
+            running.stop()
+        thread.join(LIMIT_S)
+    if running.error is not None:
+        raise running.error
+    assert running.code == 0
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc
+
+
+def _wait_json(path: Path, condition: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    end = time.monotonic() + LIMIT_S
+    while True:
+        if path.exists():
+            doc = _read_json(path)
+            if condition(doc):
+                return doc
+        assert time.monotonic() < end, f"{path} never satisfied the condition"
+        time.sleep(0.05)
+
+
+def test_aircraft_json_with_no_aircraft_logs_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "aircraft.json"
+    caplog.set_level(logging.WARNING)
+    extra = ["--no-store", "--http", "off", "--stats-interval", "0.05", "--aircraft-json", str(out)]
+    with serve_in_thread(tmp_path, extra, monkeypatch):
+        doc = _wait_json(out, lambda d: True)
+        time.sleep(0.3)  # several more statistics intervals with nothing tracked
+    assert doc["aircraft"] == [] and _read_json(out)["aircraft"] == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+class _Wall:
+    """The real wall clock plus an offset the test moves (the feed stopped long ago)."""
+
+    def __init__(self) -> None:
+        self.offset_s = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset_s
+
+
+def test_after_the_feed_stops_aircraft_age_and_disappear(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = (shared_data / "modes" / "sample_dump1090.beast").read_bytes()
+    out = tmp_path / "aircraft.json"
+    wall = _Wall()
+
+    def live_factory(rt: Any) -> LiveRuntime:
+        return LiveRuntime(rt, LiveOptions(tick_s=0.05, publish_interval_s=0.05), wall_clock=wall)
+
+    extra = ["--no-store", "--http", "off", "--stats-interval", "0.05", "--aircraft-json", str(out)]
+    with serve_in_thread(tmp_path, extra, monkeypatch, live_factory=live_factory) as running:
+        with socket.create_connection(("127.0.0.1", running.ports["beast-in"]), timeout=10) as s:
+            s.sendall(sample)
+        first = _wait_json(out, lambda d: any(a["hex"] == "48520a" for a in d["aircraft"]))
+        (seen_first,) = [a["seen"] for a in first["aircraft"] if a["hex"] == "48520a"]
+        wall.offset_s = 120.0  # two minutes without a frame
+        aged = _wait_json(out, lambda d: d["now"] >= first["now"] + 120)
+        (ac,) = [a for a in aged["aircraft"] if a["hex"] == "48520a"]
+        assert ac["seen"] >= seen_first + 119 and "lat" not in ac  # no stale position shown
+        wall.offset_s = 400.0  # beyond the tracker's 300 s: gone
+        _wait_json(out, lambda d: d["aircraft"] == [])
+    assert _read_json(out)["aircraft"] == []  # the file written at the stop agrees
+
+
+def _status_app(ctx: Any) -> Any:
+    """A minimal app standing in for skytrace.api: /api/v1/status from the live view."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/api/v1/status")
+    def status() -> dict[str, Any]:
+        return {"live": ctx.live.stats(), "history": ctx.data_dir is not None}
+
+    return app
+
+
+def test_serve_answers_http_on_its_own_loop(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = (shared_data / "modes" / "sample_dump1090.beast").read_bytes()
+    with serve_in_thread(
+        tmp_path, ["--http", "0", "--no-store"], monkeypatch, app_factory=_status_app
+    ) as running:
+        url = f"http://127.0.0.1:{running.ports['http']}/api/v1/status"
+        with socket.create_connection(("127.0.0.1", running.ports["beast-in"]), timeout=10) as s:
+            s.sendall(sample)
+        end = time.monotonic() + LIMIT_S
+        while True:
+            body = httpx.get(url, timeout=LIMIT_S).json()
+            if body["live"]["frames"] == 239:
+                break
+            assert time.monotonic() < end, body
+            time.sleep(0.05)
+    assert body["history"] is False and body["live"]["store"] == "off"
+
+
+def test_http_port_and_token_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    serve_cli.add_arguments(parser)
+    args = parser.parse_args(["--http", "off", "--cors-origin", "http://a", "--cors-origin", "b"])
+    assert args.http is None and args.cors_origin == ["http://a", "b"]
+    assert parser.parse_args([]).http == 8080
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--http", "http"])
+    assert "not a port number" in capsys.readouterr().err

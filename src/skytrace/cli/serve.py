@@ -1,17 +1,23 @@
-"""``skytrace serve``: the receiver server — Beast/AVR in, Beast/AVR/SBS out, live pipeline.
+"""``skytrace serve``: the receiver server — Beast/AVR in, Beast/AVR/SBS out, live pipeline,
+the map and the HTTP API.
 
     skytrace serve [--bind ADDR] [--beast-in PORT] [--avr-in PORT]
-                   [--beast-out PORT] [--avr-out PORT] [--sbs-out PORT]
+                   [--beast-out PORT] [--avr-out PORT] [--sbs-out PORT] [--http PORT]
+                   [--api-token T] [--cors-origin O]...
                    [--connect HOST:PORT[:beast|avr|sbs]]... [--config FEEDERS.toml]
                    [--require-feeder-key] [--data-dir DIR] [--no-store] [--duration S] ...
 
 Ports default to those of readsb / dump1090 (Beast in 30004, AVR in 30001, Beast out 30005,
-AVR out 30002, SBS out 30003); ``off`` disables one; everything binds 127.0.0.1 unless
-``--bind`` says otherwise. Frames go through skytrace.app's runtime (decode, track, flights,
-store) in micro-batches. Every ``--stats-interval`` seconds the per-receiver statistics are
-written to ``<data dir>/receivers.json`` (what ``skytrace receivers`` prints); ``--no-store``
-turns the history store off but keeps that file. SIGINT / SIGTERM (or ``--duration``) stop
-the server cleanly: the last batch is processed and the store flushed.
+AVR out 30002, SBS out 30003) and 8080 for HTTP; ``off`` disables one; everything binds
+127.0.0.1 unless ``--bind`` says otherwise. The asyncio loop only moves bytes (feeders, feed
+outputs, HTTP via uvicorn on the same loop); frames go in micro-batches to the pipeline
+thread of skytrace.live.LiveRuntime (decode, track, flights, store, feed outputs, live
+state), which publishes the live snapshots the HTTP API (skytrace.api) answers from. Every
+``--stats-interval`` seconds the per-receiver statistics are written to
+``<data dir>/receivers.json`` (what ``skytrace receivers`` prints) and, with
+``--aircraft-json``, the aircraft.json of the latest snapshot; ``--no-store`` turns the history
+store off but keeps that file. SIGINT / SIGTERM (or ``--duration``) stop the server cleanly:
+the last batch is processed and the store flushed.
 """
 
 from __future__ import annotations
@@ -22,9 +28,13 @@ import contextlib
 import ipaddress
 import json
 import logging
+import os
 import signal
+import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +43,8 @@ from rich.console import Console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.fileio import write_text_atomic
+from skytrace.live.ingest import LiveIngestServer
+from skytrace.live.runtime import LiveRuntime
 from skytrace.outputs.feeds import Broadcaster, FeedOutputs
 from skytrace.sources.receivers import RECEIVERS_JSON, write_receivers_json
 from skytrace.sources.server import (
@@ -44,7 +56,7 @@ from skytrace.sources.server import (
     parse_pull_target,
 )
 
-HELP = "run the receiver server: Beast/AVR in, Beast/AVR/SBS out"
+HELP = "run the receiver server: Beast/AVR in, Beast/AVR/SBS out, the map and the API"
 
 log = logging.getLogger("skytrace.serve")
 
@@ -106,6 +118,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="HOST:PORT[:FMT]",
         help="pull from a dump1090/readsb port (repeatable; FMT beast|avr|sbs)",
+    )
+    net.add_argument(
+        "--http",
+        type=_port,
+        default=8080,
+        metavar="PORT",
+        help="the map and the HTTP API (default 8080; off = none)",
+    )
+    net.add_argument(
+        "--api-token",
+        default=None,
+        metavar="T",
+        help="token for the API's write endpoints (default $SKYTRACE_API_TOKEN; none: read-only)",
+    )
+    net.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="allow browser pages from ORIGIN to call the API (repeatable; default none)",
     )
     feeders = parser.add_argument_group("feeders")
     feeders.add_argument(
@@ -169,7 +201,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="OUT",
-        help="write aircraft.json to OUT every stats interval",
+        help="write aircraft.json to OUT every stats interval (aircraft age by the wall clock)",
     )
     out.add_argument(
         "--stats-interval",
@@ -239,7 +271,46 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_serve(args, config, data_dir))
 
 
-async def _serve(args: argparse.Namespace, config: ServerConfig, data_dir: Path) -> int:
+AppFactory = Callable[["ApiContextArgs"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiContextArgs:
+    """What ``serve`` hands the HTTP app (the fields of skytrace.api.ApiContext)."""
+
+    data_dir: Path | None
+    live: LiveRuntime
+    refdata: Any
+    token: str | None
+    cors_origins: tuple[str, ...]
+
+
+def default_app(ctx: ApiContextArgs) -> Any:
+    """skytrace.api's app over the live runtime and the store."""
+    try:
+        from skytrace.api import ApiContext, create_app
+    except ImportError as exc:
+        raise UsageError(f"this build has no HTTP API ({exc}); run with --http off") from exc
+    return create_app(
+        ApiContext(
+            data_dir=ctx.data_dir,
+            live=ctx.live,
+            refdata=ctx.refdata,
+            token=ctx.token,
+            cors_origins=ctx.cors_origins,
+        )
+    )
+
+
+async def _serve(
+    args: argparse.Namespace,
+    config: ServerConfig,
+    data_dir: Path,
+    app_factory: AppFactory | None = None,
+    live_factory: Callable[[Any], LiveRuntime] = LiveRuntime,
+) -> int:
+    """Serve until stopped; ``app_factory`` (default skytrace.api's app) makes the HTTP app
+    and ``live_factory`` the LiveRuntime around the runtime (tests pass their own)."""
     from skytrace.app import RuntimeOptions, open_runtime
 
     err = Console(stderr=True)
@@ -252,56 +323,166 @@ async def _serve(args: argparse.Namespace, config: ServerConfig, data_dir: Path)
         dedup_window_s=args.dedup, forward_mlat=args.forward_mlat,
     )  # fmt: skip
     store_dir = None if args.no_store else data_dir
-    options = RuntimeOptions(data_dir=store_dir, frame_sinks=[feeds], extra_sinks=[feeds])
+    # every sink in one place: the store (from store_dir), the feed outputs, the live state
+    options = RuntimeOptions(data_dir=store_dir, sinks=[feeds], frame_sinks=[feeds])
+    token = args.api_token or os.environ.get("SKYTRACE_API_TOKEN") or None
     with open_runtime(store_dir, options) as rt:
-
-        def on_stats(server: IngestServer) -> None:
-            stats = server.registry.stats()
-            write_receivers_json(data_dir / RECEIVERS_JSON, stats, time.time())
-            rt.record_receivers(stats)
-            if args.aircraft_json is not None:
-                from skytrace.outputs.aircraft_json import write_aircraft_json
-
-                write_aircraft_json(args.aircraft_json, rt.tracker.snapshot(rt.now_s))
-
-        server = IngestServer(
-            config, rt.process, write_positions=rt.process_positions, on_stats=on_stats,
-            stats_interval_s=args.stats_interval,
-        )  # fmt: skip
-        ports = await server.start()
-        for name, b in outputs.items():
-            port = {"beast": args.beast_out, "avr": args.avr_out, "sbs": args.sbs_out}[name]
-            try:
-                ports[f"{name}-out"] = await b.start(config.bind, port)
-            except OSError as exc:
-                await server.close()
-                raise UsageError(f"cannot listen on {config.bind}:{port} ({exc})") from exc
-        ports = {(k if k.endswith("-out") else f"{k}-in"): v for k, v in ports.items()}
-        if not ipaddress.ip_address(config.bind).is_loopback:
-            err.print(f"[yellow]listening on {config.bind}: reachable from other hosts[/]")
-        listing = ", ".join(f"{k} {config.bind}:{v}" for k, v in sorted(ports.items()))
-        err.print(f"skytrace serve: {listing}; pulling {len(config.pull)}; stats in {data_dir}")
-        if args.ports_json is not None:
-            write_text_atomic(args.ports_json, json.dumps(ports))
-        if threading.current_thread() is threading.main_thread():
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(sig, server.stop)
+        live = live_factory(rt).start()
+        json_writer = _AircraftJsonWriter(args.aircraft_json)
         try:
-            await server.run(args.duration)
+
+            def on_stats(server: IngestServer) -> None:
+                stats = server.registry.stats()
+                write_receivers_json(data_dir / RECEIVERS_JSON, stats, time.time())
+                live.record_receivers(stats)
+                json_writer.write_soon(live.snapshot().document)
+
+            server = LiveIngestServer(
+                config, live, on_stats=on_stats, stats_interval_s=args.stats_interval
+            )
+            ports = await server.start()
+            http: _Http | None = None
+            try:
+                for name, b in outputs.items():
+                    port = {"beast": args.beast_out, "avr": args.avr_out, "sbs": args.sbs_out}[name]
+                    try:
+                        ports[f"{name}-out"] = await b.start(config.bind, port)
+                    except OSError as exc:
+                        raise UsageError(f"cannot listen on {config.bind}:{port} ({exc})") from exc
+                ports = {(k if k.endswith("-out") else f"{k}-in"): v for k, v in ports.items()}
+                if args.http is not None:
+                    app = (app_factory or default_app)(
+                        ApiContextArgs(store_dir, live, rt.refdata, token,
+                                       tuple(args.cors_origin))
+                    )  # fmt: skip
+                    http = await _Http.start(app, config.bind, args.http)
+                    ports["http"] = http.port
+            except BaseException:
+                await server.close()
+                for b in outputs.values():
+                    await b.close()
+                raise
+            if not ipaddress.ip_address(config.bind).is_loopback:
+                err.print(f"[yellow]listening on {config.bind}: reachable from other hosts[/]")
+            listing = ", ".join(f"{k} {config.bind}:{v}" for k, v in sorted(ports.items()))
+            err.print(
+                f"skytrace serve: {listing}; pulling {len(config.pull)}; stats in {data_dir}",
+                highlight=False,
+            )
+            if http is not None:
+                err.print(f"map and API: {http.url(config.bind)}", highlight=False)
+            if args.ports_json is not None:
+                write_text_atomic(args.ports_json, json.dumps(ports))
+            if threading.current_thread() is threading.main_thread():
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    with contextlib.suppress(NotImplementedError):
+                        loop.add_signal_handler(sig, server.stop)
+            try:
+                await server.run(args.duration)
+            finally:
+                if http is not None:
+                    await http.stop()
+                for b in outputs.values():
+                    await b.close()
         finally:
-            for b in outputs.values():
-                await b.close()
-        _print_summary(err, server, rt)
+            live.stop()  # the queue drained, the last snapshot published
+            await json_writer.wait()
+        json_writer.write_now(live.snapshot().document)
+        _print_summary(err, server, rt, live)
     return 0
 
 
-def _print_summary(err: Console, server: IngestServer, rt: Any) -> None:
+class _AircraftJsonWriter:
+    """Writes aircraft.json off the event loop (a thread), one write at a time."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._task: asyncio.Future[Any] | None = None
+
+    def write_soon(self, document: dict[str, Any]) -> None:
+        if self.path is None or (self._task is not None and not self._task.done()):
+            return  # a write is still going: the next interval writes a newer document
+        loop = asyncio.get_running_loop()
+        self._task = loop.run_in_executor(None, self.write_now, document)
+
+    def write_now(self, document: dict[str, Any]) -> None:
+        if self.path is None:
+            return
+        from skytrace.outputs.aircraft_json import write_aircraft_json
+
+        try:
+            write_aircraft_json(self.path, document)
+        except Exception:
+            log.exception("writing %s failed", self.path)
+
+    async def wait(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+
+
+@dataclass(slots=True)
+class _Http:
+    """The HTTP server (uvicorn) running on this process's event loop."""
+
+    server: Any
+    task: asyncio.Task[None]
+    port: int
+
+    @classmethod
+    async def start(cls, app: Any, bind: str, port: int) -> _Http:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            # serve's own handlers stop everything: uvicorn must not take the signals
+            @contextlib.contextmanager
+            def capture_signals(self) -> Any:
+                yield
+
+            def install_signal_handlers(self) -> None:
+                return
+
+        family = socket.AF_INET6 if ipaddress.ip_address(bind).version == 6 else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((bind, port))
+        except OSError as exc:
+            sock.close()
+            raise UsageError(f"cannot listen on {bind}:{port} for HTTP ({exc})") from exc
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="on", ws="auto"
+        )
+        server = Server(config)
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            if task.done():
+                sock.close()
+                exc = task.exception()
+                raise UsageError(f"the HTTP server did not start ({exc or 'it stopped'})")
+            await asyncio.sleep(0.01)
+        return cls(server, task, int(sock.getsockname()[1]))
+
+    def url(self, bind: str) -> str:
+        host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}/"
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.task, 10.0)
+
+
+def _print_summary(err: Console, server: IngestServer, rt: Any, live: LiveRuntime) -> None:
     c = server.counters
+    s = live.stats()
     err.print(
         f"skytrace serve: stopped; {c.frames:,} frames in {c.batches:,} batches from "
         f"{len(server.registry.counters)} receivers; accepted {c.accepted}, refused {c.refused}, "
         f"dropped {c.dropped_garbage} (garbage) + {c.dropped_idle} (idle); "
-        f"processing errors {c.process_errors}; positions {rt.pipeline.stats.positions:,}"
+        f"processing errors {c.process_errors + s['errors']}; "
+        f"positions {rt.pipeline.stats.positions:,}; pipeline queue full {s['queue_full']} times",
+        highlight=False,
     )

@@ -153,6 +153,9 @@ class LiveRuntime:
         self._data_wall_s = float("nan")
         self._quiet = True  # no frames since the last tick
         self._publish_due = False
+        self._requested = 0  # publish requests made
+        self._serving = 0  # the latest request the next publish answers
+        self._served = 0  # the latest request answered by a publish
         self._thread: threading.Thread | None = None
         self._guards = self._guard_sinks()
         runtime.attach(self.events)
@@ -223,17 +226,21 @@ class LiveRuntime:
         self._receivers = list(stats)
         self._queue.put(("receivers", list(stats), self._wall()))
 
-    def request_snapshot(self) -> None:
-        """Ask the pipeline thread to publish a snapshot as soon as it is free."""
-        self._queue.put(("publish", None, self._wall()))
+    def request_snapshot(self) -> int:
+        """Ask the pipeline thread to publish a snapshot once it has processed everything
+        queued before this call; returns the request's number."""
+        with self._lock:
+            self._requested += 1
+            number = self._requested
+        self._queue.put(("publish", number, self._wall()))
+        return number
 
     def publish_and_wait(self, timeout_s: float = 30.0) -> LiveSnapshot:
         """Publish after everything queued so far and return that snapshot (blocking; for
         scripts and tests, never from the event loop)."""
-        version = self._published.snapshot.version
-        self.request_snapshot()
+        number = self.request_snapshot()
         with self._cond:
-            self._cond.wait_for(lambda: self._published.snapshot.version > version, timeout_s)
+            self._cond.wait_for(lambda: self._served >= number, timeout_s)
         return self._published.snapshot
 
     # -- LiveView ---------------------------------------------------------------------------
@@ -362,6 +369,7 @@ class LiveRuntime:
                 self.runtime.record_receivers(payload)
             elif kind == "publish":
                 self._publish_due = True
+                self._serving = max(self._serving, payload)
         except Exception as exc:  # one bad batch must not stop the live pipeline
             c = self._counters
             c.errors += 1
@@ -410,10 +418,14 @@ class LiveRuntime:
             self._counters.errors += 1
             self._counters.last_error = f"{type(exc).__name__}: {exc}"
             log.exception("publishing the live snapshot failed")
+            with self._cond:  # the requests are answered by the previous snapshot
+                self._served = self._serving
+                self._cond.notify_all()
             return
         self._version += 1
         with self._cond:
             self._published = published
+            self._served = self._serving
             self._cond.notify_all()
         self._wake()
 
