@@ -20,7 +20,7 @@ from rich.table import Table
 from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import SkytraceError
-from skytrace.flights.facts import FlightFacts, describe
+from skytrace.flights.facts import FlightFacts, stored_facts
 
 __all__ = ["HELP", "add_arguments", "facts_for", "run"]
 
@@ -47,13 +47,6 @@ def facts_for(data_dir: object, flight_id: str) -> FlightFacts:
     """Facts of a stored flight (StoreError when the store or the flight is unknown)."""
     from skytrace.store import open_reader
 
-    reader = open_reader(data_dir)  # type: ignore[arg-type]
-    try:
-        flight = reader.flight(flight_id.strip().lower())
-        positions = reader.positions(flight.icao24, flight.first_seen_s, flight.last_seen_s)
-        events = reader.events(flight_id=flight.flight_id)
-    finally:
-        reader.close()
     name = _country_names(data_dir)
 
     def country(code: str) -> str:
@@ -64,7 +57,8 @@ def facts_for(data_dir: object, flight_id: str) -> FlightFacts:
         except SkytraceError:
             return code
 
-    return describe(flight, positions, events, country)
+    with open_reader(data_dir) as reader:  # type: ignore[arg-type]
+        return stored_facts(reader, flight_id, country)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@
 from the Flight record (built from positions) or straight from the positions; nothing is
 filled in from expectations. Uncertainty is said in words: "about" for estimated times,
 "probably" / "possibly" for airport calls below confidence 0.9 / 0.6, "inferred" with what
-was actually seen. Times are UTC. Pure; thread-safe.
+was actually seen. Times are UTC. Pure; thread-safe. ``stored_facts(history, flight_id)``
+does the same for a flight in a history (any object with the StoreReader methods
+``flight``, ``positions`` and ``events``): what ``skytrace facts`` and the HTTP API share.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +26,7 @@ from skytrace.flights.geo import compass_word
 from skytrace.geo import bearing_deg, haversine_km
 from skytrace.model import AirportCall, Event, EventKind, Flight, Source
 
-__all__ = ["Evidence", "FlightFacts", "describe"]
+__all__ = ["Evidence", "FlightFacts", "FlightHistory", "describe", "stored_facts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,3 +307,25 @@ def _label(source: int) -> str:
         return Source(source).label
     except ValueError:
         return str(source)
+
+
+class FlightHistory(Protocol):
+    """What ``stored_facts`` reads (skytrace.store.StoreReader has these methods)."""
+
+    def flight(self, flight_id: str) -> Flight: ...
+
+    def positions(self, icao24: int, start_s: float, end_s: float) -> npt.NDArray[np.void]: ...
+
+    def events(self, flight_id: str | None = None) -> list[Event]: ...
+
+
+def stored_facts(
+    history: FlightHistory,
+    flight_id: str,
+    country_name: Callable[[str], str] | None = None,
+) -> FlightFacts:
+    """Facts of a flight read from ``history`` (its errors, e.g. an unknown id, propagate)."""
+    flight = history.flight(flight_id.strip().lower())
+    positions = history.positions(flight.icao24, flight.first_seen_s, flight.last_seen_s)
+    events = history.events(flight_id=flight.flight_id)
+    return describe(flight, positions, events, country_name)
