@@ -22,9 +22,9 @@ import pytest
 
 from skytrace.cli import serve as serve_cli
 from skytrace.cli.main import main
+from skytrace.decode import decode_batch
 from skytrace.live.ingest import LiveIngestServer
 from skytrace.live.runtime import LiveOptions, LiveRuntime
-from skytrace.decode import decode_batch
 from skytrace.outputs.feeds import FeedOutputs
 from skytrace.sources.beast import BeastParser
 
@@ -166,7 +166,7 @@ def serve_in_thread(
             running.code = asyncio.run(
                 serve_cli._serve(args, config, tmp_path / "data", app_factory, live_factory)
             )
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:
             running.error = exc
 
     thread = threading.Thread(target=run)

@@ -63,12 +63,11 @@ def test_a_full_queue_pauses_the_feeder_and_nothing_is_dropped() -> None:
         return paused, server.counters.frames
 
     opts = RuntimeOptions(data_dir=None, refdata=False, sinks=[gate])
-    with open_runtime(None, opts) as rt:
-        with LiveRuntime(rt, LiveOptions(queue_batches=1)) as live:
-            paused, server_frames = asyncio.run(asyncio.wait_for(scenario(live), 120))
-            assert wait_for(lambda: live.stats()["queue_depth"] == 0)
-            stats = live.stats()
-            snap = live.publish_and_wait()
+    with open_runtime(None, opts) as rt, LiveRuntime(rt, LiveOptions(queue_batches=1)) as live:
+        paused, server_frames = asyncio.run(asyncio.wait_for(scenario(live), 120))
+        assert wait_for(lambda: live.stats()["queue_depth"] == 0)
+        stats = live.stats()
+        snap = live.publish_and_wait()
     assert paused >= 1 and stats["queue_full"] >= 1
     assert stats["frames"] == server_frames == len(first) + len(later)  # none dropped
     assert len(snap.aircraft) == 31

@@ -77,17 +77,15 @@ def test_concurrent_requests_get_their_own_reader_up_to_the_bound() -> None:
         t.join(60)
     assert len(opened) == 2 and len(held) == 6 and len(set(held)) == 2
     pool.close()
-    with pytest.raises(UsageError, match="closed"):
-        with pool.reader():
-            pass
+    with pytest.raises(UsageError, match="closed"), pool.reader():
+        pass
 
 
 def test_no_store_is_a_store_error_and_the_slot_is_given_back(tmp_path: Path) -> None:
     pool = ReaderPool(tmp_path / "nothing", max_readers=1)
     for _ in range(2):  # the failed open does not use up the only slot
-        with pytest.raises(StoreError):
-            with pool.reader():
-                pass
+        with pytest.raises(StoreError), pool.reader():
+            pass
 
 
 def test_a_real_pool_sees_flights_written_after_it_opened(tmp_path: Path) -> None:
