@@ -80,7 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     module_name, help_text = COMMANDS[name]
     module = importlib.import_module(f"skytrace.cli.{module_name}")
-    cmd_parser = argparse.ArgumentParser(prog=f"skytrace {name}", description=help_text)
+    cmd_parser = argparse.ArgumentParser(
+        prog=f"skytrace {name}",
+        description=help_text,
+        epilog=getattr(module, "EPILOG", None),  # examples, printed as written
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     module.add_arguments(cmd_parser)
     args = cmd_parser.parse_args(args_in[1:])
     try:

@@ -1,40 +1,59 @@
-"""``skytrace track FLIGHT|HEX [--at T | --since T --until T]``: stored positions.
+"""``skytrace track TARGET [--time T | --date D | --since T --until T]``: stored positions.
 
-A flight id (``7277cf-20230912-0214``) gives that flight's positions; a hex address needs a
-time (``--at`` picks the position nearest to it within 10 minutes, ``--since``/``--until``
-a window).
+TARGET is a flight id (any case), a hex address, a registration or a callsign
+(``skytrace.cli.lookup``). Without a time it means the latest flight it names, and the command
+says which on stderr. A hex address with ``--date``/``--since``/``--until`` gives every
+position of the aircraft in that window (flights or not); other targets give the latest of
+their flights in the window, cut to it. ``--time`` picks the one position nearest that time
+(within 10 minutes). ``--until`` is exclusive, as everywhere.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 import numpy.typing as npt
 
+from skytrace.cli.flights import add_time_arguments
+from skytrace.cli.lookup import latest_flight
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
+from skytrace.model import Flight
 from skytrace.store import StoreReader, open_reader
 from skytrace.store.present import (
     POSITION_COLUMNS,
     add_output_arguments,
+    count,
+    day_range,
     emit,
     parse_hex,
     parse_time,
     position_rows,
+    position_view,
 )
 
-__all__ = ["HELP", "add_arguments", "load_track", "run"]
+__all__ = ["EPILOG", "HELP", "Selection", "add_arguments", "add_target_arguments", "run", "select"]
 
 HELP = "positions of a flight or an aircraft"
-AT_TOLERANCE_S = 600.0
+EPILOG = """examples:
+  skytrace track 7277cf-20230912-0213
+  skytrace track KOR151 --csv
+  skytrace track 7277cf --time 2023-09-12T03:00Z
+  skytrace track 7277cf --since 2023-09-12T03:00Z --until 2023-09-12T03:10Z
+"""
+TIME_TOLERANCE_S = 600.0
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", help="flight id (e.g. 7277cf-20230912-0214) or hex address")
-    parser.add_argument("--at", metavar="TIME", help="the one position nearest this time")
-    parser.add_argument("--since", metavar="TIME", help="from this time (ISO 8601 or date)")
-    parser.add_argument("--until", metavar="TIME", help="until this time (inclusive)")
+    parser.add_argument(
+        "target",
+        help="flight id (7277cf-20230912-0213), hex address (7277cf), registration (P-671) "
+        "or callsign (KOR151); alone it means the latest flight",
+    )
+    parser.add_argument("--time", metavar="TIME", help="the one position nearest this time")
+    add_time_arguments(parser)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,38 +62,70 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir_argument(parser)
 
 
-def load_track(reader: StoreReader, args: argparse.Namespace) -> npt.NDArray[np.void]:
-    """The positions that ``target`` / ``--at`` / ``--since`` / ``--until`` select."""
-    if args.at and (args.since or args.until):
-        raise UsageError("give either --at or --since/--until, not both")
-    since = parse_time(args.since, what="--since time") if args.since else None
-    until = parse_time(args.until, what="--until time") if args.until else None
-    at = parse_time(args.at, what="--at time") if args.at else None
-    if since is not None and until is not None and until < since:
-        raise UsageError("--until must not be before --since")
-    icao24 = parse_hex(args.target)
-    if icao24 is None:
-        flight = reader.flight(args.target)
-        icao24, start, end = flight.icao24, flight.first_seen_s, flight.last_seen_s
-        start = max(start, since) if since is not None else start
-        end = min(end, until) if until is not None else end
-    elif at is not None:
-        start, end = at - AT_TOLERANCE_S, at + AT_TOLERANCE_S
-    elif since is not None and until is not None:
-        start, end = since, until
-    else:
-        raise UsageError("for an aircraft address give --at TIME or both --since and --until")
+class Selection:
+    """The positions a target and its time options select, and the flight if there is one."""
+
+    def __init__(self, positions: npt.NDArray[np.void], flight: Flight | None, note: str) -> None:
+        self.positions = positions
+        self.flight = flight
+        self.note = note  # what was chosen, for stderr ("" when the target was exact)
+
+
+def _window(args: argparse.Namespace) -> tuple[float | None, float | None, float | None]:
+    """(start, end (exclusive), point time) from --date/--since/--until/--time."""
+    if args.time and (args.date or args.since or args.until):
+        raise UsageError("give either --time or a window (--date, --since, --until), not both")
+    start, end = day_range(args.date) if args.date else (None, None)
+    if args.since:
+        since = parse_time(args.since, what="--since time")
+        start = since if start is None else max(start, since)
+    if args.until:
+        until = parse_time(args.until, what="--until time")
+        end = until if end is None else min(end, until)
+    if start is not None and end is not None and end <= start:
+        raise UsageError("the time window is empty: --until must be after --since")
+    at = parse_time(args.time, what="--time") if args.time else None
     if at is not None:
-        start, end = max(start, at - AT_TOLERANCE_S), min(end, at + AT_TOLERANCE_S)
-    rows = reader.positions(icao24, start, end) if end >= start else reader.positions(0, 0, -1)
+        start, end = at - TIME_TOLERANCE_S, at + TIME_TOLERANCE_S
+    return start, end, at
+
+
+def select(reader: StoreReader, args: argparse.Namespace) -> Selection:
+    """The positions that ``target`` and the time options select (see the module docstring)."""
+    start, end, at = _window(args)
+    icao24 = parse_hex(args.target)
+    flight: Flight | None = None
+    note = ""
+    if icao24 is not None and start is not None and end is not None:
+        rows = reader.positions(icao24, start, end)
+    else:
+        flight, n = latest_flight(reader, args.target, start, end)
+        if flight.flight_id != args.target.strip().lower():
+            which = "the latest of " + count(n, "flight") if n > 1 else "its flight"
+            note = f"{args.target}: {which}, {flight.flight_id}"
+        lo = flight.first_seen_s if start is None else max(flight.first_seen_s, start)
+        hi = flight.last_seen_s if end is None else min(flight.last_seen_s, end)
+        rows = reader.positions(flight.icao24, lo, hi)
+    if end is not None and at is None:
+        rows = rows[rows["time_s"] < end]  # --until is exclusive
     if at is not None and len(rows):
         rows = rows[[int(np.argmin(np.abs(rows["time_s"] - at)))]]
-    return rows
+    return Selection(rows, flight, note)
 
 
 def run(args: argparse.Namespace) -> int:
     with open_reader(resolve_data_dir(args.data_dir)) as reader:
-        rows = load_track(reader, args)
-    out = position_rows(rows)
-    emit(args, POSITION_COLUMNS, out, title=f"{args.target}: {len(out)} positions", json_rows=out)
+        chosen = select(reader, args)
+    if chosen.note and not (args.json or args.csv):
+        print(chosen.note, file=sys.stderr)
+    out = position_rows(chosen.positions)
+    name = chosen.flight.flight_id if chosen.flight is not None else args.target
+    emit(
+        args,
+        POSITION_COLUMNS,
+        out,
+        title=f"{name}: {count(len(out), 'position')}",
+        json_rows=out,
+        view=position_view(out),
+    )
     return 0

@@ -4,7 +4,9 @@ One place for the formatting, used alike by ``skytrace export`` and the HTTP API
 names follow traffic / OpenSky (timestamp, icao24, latitude, longitude, altitude ft,
 groundspeed kt, track deg, vertical_rate ft/min, ...). GeoJSON holds one LineString of the
 whole track (with the flight's summary as properties, when there is a flight) and one Point per
-position; KML one Placemark with the track as a LineString at absolute altitude (m).
+position; KML one Placemark with a gx:Track (a time per position, so Google Earth animates
+it) at heights above the field (m, relative to the ground). Every timestamp is ISO 8601 UTC
+with milliseconds (``2023-09-12T02:18:17.354Z``).
 
 Pure functions of the positions passed in: no files, no store; thread-safe.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any, Final, Literal
 from xml.sax.saxutils import escape
 
@@ -23,7 +26,7 @@ import numpy.typing as npt
 from skytrace.model import Flight
 from skytrace.store.present import POSITION_COLUMNS, flight_json, position_rows
 
-__all__ = ["EXPORT_FORMATS", "MEDIA_TYPES", "ExportFormat", "export_track"]
+__all__ = ["EXPORT_FORMATS", "MEDIA_TYPES", "SUFFIXES", "ExportFormat", "export_track", "format_of"]
 
 ExportFormat = Literal["csv", "geojson", "kml", "parquet"]
 EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "geojson", "kml", "parquet")
@@ -33,13 +36,35 @@ MEDIA_TYPES: Final[dict[str, str]] = {
     "kml": "application/vnd.google-earth.kml+xml",
     "parquet": "application/vnd.apache.parquet",
 }
+SUFFIXES: Final[dict[str, ExportFormat]] = {
+    ".csv": "csv",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".kml": "kml",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 FT_TO_M: Final = 0.3048
 
 
+def format_of(filename: str) -> ExportFormat | None:
+    """The export format a file name's suffix names (``p671.kml`` -> "kml"), else None."""
+    dot = filename.rfind(".")
+    return SUFFIXES.get(filename[dot:].lower()) if dot >= 0 else None
+
+
 def export_track(
-    positions: npt.NDArray[np.void], fmt: ExportFormat, name: str, flight: Flight | None = None
+    positions: npt.NDArray[np.void],
+    fmt: ExportFormat,
+    name: str,
+    flight: Flight | None = None,
+    *,
+    field_elevations_ft: tuple[float, float] = (math.nan, math.nan),
 ) -> bytes:
-    """The positions (POSITION_DTYPE rows) as one document of ``fmt``, named ``name``."""
+    """The positions (POSITION_DTYPE rows) as one document of ``fmt``, named ``name``.
+
+    ``field_elevations_ft`` (departure, arrival; NaN unknown) are the KML's ground reference.
+    """
     if fmt == "parquet":
         return _parquet(positions)
     rows = position_rows(positions)
@@ -48,7 +73,7 @@ def export_track(
     if fmt == "geojson":
         return _geojson(rows, flight, name).encode()
     if fmt == "kml":
-        return _kml(rows, name).encode()
+        return _kml(rows, name, field_elevations_ft).encode()
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
 
 
@@ -78,19 +103,35 @@ def _geojson(rows: list[dict[str, Any]], flight: Flight | None, name: str) -> st
     return json.dumps({"type": "FeatureCollection", "features": features}, indent=1) + "\n"
 
 
-def _kml(rows: list[dict[str, Any]], name: str) -> str:
-    coords = " ".join(
-        f"{r['longitude']},{r['latitude']},{(r['altitude'] or 0.0) * FT_TO_M:.0f}" for r in rows
-    )
-    start = rows[0]["timestamp"] if rows else ""
-    end = rows[-1]["timestamp"] if rows else ""
+def _kml(rows: list[dict[str, Any]], name: str, field_elevations_ft: tuple[float, float]) -> str:
+    """One Placemark with a gx:Track: a <when> per position, so Google Earth animates it.
+
+    Altitudes are relative to the ground, as heights above the field: the barometric altitude
+    minus the departure airport's elevation for the first half of the track and the arrival
+    airport's for the second half (0 when unknown), never below 0; positions on the ground are
+    at 0. Over high terrain far from both fields the drawn height is therefore approximate.
+    """
+    half = len(rows) / 2.0
+    whens, coords = [], []
+    for i, r in enumerate(rows):
+        field_ft = field_elevations_ft[0 if i < half else 1]
+        field_ft = 0.0 if field_ft != field_ft else field_ft
+        altitude = r["altitude"]
+        if r["onground"] or altitude is None:
+            height_m = 0.0
+        else:
+            height_m = max(0.0, altitude - field_ft) * FT_TO_M
+        whens.append(f"<when>{r['timestamp']}</when>")
+        coords.append(f"<gx:coord>{r['longitude']} {r['latitude']} {height_m:.0f}</gx:coord>")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>\n'
-        f"<name>{escape(name)}</name>\n<Placemark><name>{escape(name)}</name>\n"
-        f"<TimeSpan><begin>{start}</begin><end>{end}</end></TimeSpan>\n"
-        "<LineString><altitudeMode>absolute</altitudeMode>\n"
-        f"<coordinates>{coords}</coordinates></LineString></Placemark>\n</Document></kml>\n"
+        '<kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">'
+        f"<Document>\n<name>{escape(name)}</name>\n<Placemark><name>{escape(name)}</name>\n"
+        "<gx:Track><altitudeMode>relativeToGround</altitudeMode>\n"
+        + "\n".join(whens)
+        + "\n"
+        + "\n".join(coords)
+        + "\n</gx:Track></Placemark>\n</Document></kml>\n"
     )
 
 

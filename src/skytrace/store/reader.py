@@ -15,6 +15,7 @@ of files (a reader opened long ago does not see hours created since).
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,13 +49,16 @@ class FlightQuery:
 
     ``start_s``/``end_s`` bound the departure time (takeoff, else first seen), half-open.
     ``origin``/``destination`` take an ICAO (4 letters) or IATA (3 letters) airport code.
+    ``callsign`` is exact, or a pattern with ``*`` (any run) and ``?`` (one character):
+    ``KOR*``, ``KOR15?``; any case.
     """
 
     start_s: float | None = None
     end_s: float | None = None
     origin: str | None = None
     destination: str | None = None
-    operator: str | None = None  # ICAO designator (KOR) or part of the operator's name
+    operator: str | None = None  # ICAO designator, exactly (KOR; any case)
+    operator_name: str | None = None  # part of the operator's name (korea matches Korean Air)
     typecode: str | None = None
     registration: str | None = None
     icao24: int | None = None
@@ -233,11 +237,9 @@ class StoreReader:
                     cond += f" OR {prefix}_iata = {_sql_str(iata)}"
                 where.append(f"({cond})")
         if query.operator:
-            op = query.operator.strip()
-            where.append(
-                f"(upper(operator_icao) = {_sql_str(op.upper())} OR "
-                f"operator_name ILIKE {_sql_str('%' + op + '%')})"
-            )
+            where.append(f"upper(operator_icao) = {_sql_str(query.operator.strip().upper())}")
+        if query.operator_name:
+            where.append(f"operator_name ILIKE {_like_contains(query.operator_name)} ESCAPE '\\'")
         if query.typecode:
             where.append(f"upper(typecode) = {_sql_str(query.typecode.strip().upper())}")
         if query.registration:
@@ -245,8 +247,7 @@ class StoreReader:
         if query.icao24 is not None:
             where.append(f"icao24 = {_sql_str(f'{int(query.icao24):06x}')}")
         if query.callsign:
-            cs = _sql_str(query.callsign.strip().upper())
-            where.append(f"list_contains(list_transform(callsigns, lambda x: upper(x)), {cs})")
+            where.append(_callsign_sql(query.callsign))
         limit = f" LIMIT {int(query.limit)}" if query.limit else ""
         sql = (
             f"SELECT * FROM flights WHERE {' AND '.join(where)} "
@@ -289,19 +290,26 @@ class StoreReader:
     def _positions(self, icao24: int, start_s: float, end_s: float) -> npt.NDArray[np.void]:
         files = pos.live_files(self.layout.positions, start_s, end_s)
         parquet = [f for f in files if f.suffix == ".parquet"]
+        start_ms, end_ms = math.floor(start_s * 1000.0), math.ceil(end_s * 1000.0)
         parts = []
         if parquet:
+            # Positions are stored to the millisecond, flight bounds to the microsecond: the
+            # bounds widen to whole milliseconds so that a flight's first and last positions
+            # (02:18:17.353 for a first sight at 02:18:17.353725) are inside. The coarse
+            # timestamp test keeps DuckDB's row-group pruning.
             sql = (
                 f"SELECT * FROM read_parquet({self._files_sql(parquet)}) "
                 f"WHERE icao24 = {_sql_str(f'{int(icao24):06x}')} "
-                f"AND timestamp >= {_ts(start_s)} AND timestamp <= {_ts(end_s)}"
+                f"AND timestamp >= {_ts(start_s - 1.0)} AND timestamp <= {_ts(end_s + 1.0)} "
+                f"AND epoch_ms(timestamp) >= {start_ms} AND epoch_ms(timestamp) <= {end_ms}"
             )
             parts.append(pos.table_to_positions(self._query(sql)))
         segments = [f for f in files if f.suffix == ".npy"]
         if segments:
             rows = pos.read_segments(segments)
-            t = rows["time_s"]
-            parts.append(rows[(rows["icao24"] == icao24) & (t >= start_s) & (t <= end_s)])
+            t_ms = np.floor(rows["time_s"] * 1000.0 + 1e-6)
+            keep = (rows["icao24"] == icao24) & (t_ms >= start_ms) & (t_ms <= end_ms)
+            parts.append(rows[keep])
         if not parts:
             return np.zeros(0, POSITION_DTYPE)
         out = np.concatenate(parts)
@@ -467,6 +475,22 @@ class StoreReader:
             ) from exc
         except duckdb.Error as exc:
             raise UsageError(f"SQL error: {exc}") from exc
+
+
+def _like_contains(text: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') matching ``text`` anywhere, its % and _ taken literally."""
+    literal = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _sql_str(f"%{literal}%")
+
+
+def _callsign_sql(callsign: str) -> str:
+    """Any of the flight's callsigns equals ``callsign``, or matches it as a * / ? pattern."""
+    cs = callsign.strip().upper()
+    if not any(c in cs for c in "*?"):
+        return f"list_contains(list_transform(callsigns, lambda x: upper(x)), {_sql_str(cs)})"
+    literal = cs.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = _sql_str(literal.replace("*", "%").replace("?", "_"))
+    return f"len(list_filter(callsigns, lambda x: upper(x) LIKE {pattern} ESCAPE '\\')) > 0"
 
 
 def _registration_sql(registration: str) -> str:
