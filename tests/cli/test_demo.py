@@ -7,6 +7,7 @@ the departure must be inferred. Expected values come from the scenario and the t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -155,10 +156,27 @@ def test_keep_running_serves_the_demo_data(
 ) -> None:
     data_dir = tmp_path / "kept"
     args = ["demo", "--scenario", str(short_scenario), "--data-dir", str(data_dir)]
-    args += ["--duration", "300", "--keep-running", "--serve-duration", "2", "--serve-any-port"]
+    args += ["--keep-running", "--serve-duration", "2", "--serve-any-port"]
     assert main(args) == 0
     out, err = capfd.readouterr()
     assert "running the receiver server" in out
     text = " ".join((out + err).split())  # rich wraps long lines
     assert "beast-in 127.0.0.1:" in text and "stopped" in text
     assert (data_dir / "receivers.json").is_file()
+    # the map and the featured flight's page and replay, on the port serve bound
+    with open_reader(data_dir) as reader:
+        (flight,) = reader.flights(FlightQuery(icao24=0x7277CF))
+    (port,) = set(re.findall(r"http 127\.0\.0\.1:(\d+)", text))
+    base = f"http://127.0.0.1:{port}"
+    assert f"the live map: {base}/" in text
+    assert f"flight {flight.flight_id}: {base}/flight/{flight.flight_id}" in text
+    assert f"replay {flight.flight_id}: {base}/playback?flight={flight.flight_id}" in text
+
+
+def test_demo_says_where_the_map_is(
+    short_scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["demo", "--scenario", str(short_scenario), "--data-dir", str(tmp_path / "d")]
+    assert main([*args, "--duration", "300"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "skytrace demo --keep-running" in text and "http://127.0.0.1:8080/" in text

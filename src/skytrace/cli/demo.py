@@ -7,7 +7,12 @@ directory, then prints the flights found and the facts of the scenario's feature
 
     skytrace demo                       # finishes by itself, removes its data directory
     skytrace demo --data-dir ./koryo    # keep the result; query it with skytrace flights/facts
-    skytrace demo --keep-running        # stay up (with the data) until Ctrl-C
+    skytrace demo --keep-running        # then serve it (map, API, feeders) until Ctrl-C
+
+With ``--keep-running`` the demo's data directory is served by ``skytrace serve`` (HTTP on
+127.0.0.1:8080 unless ``--http`` says otherwise): the history store, with the featured
+flights ready to replay in the browser (the demo prints the map, the flight page and the
+playback page URLs), and a live state fed by any receiver that connects.
 
 The scenario's own reference data (the featured aircraft, the operators, the runways of its
 airports) is imported into the data directory first, so the demo needs no download.
@@ -69,7 +74,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-running",
         action="store_true",
-        help="after playing, run the receiver server on the demo's data until Ctrl-C",
+        help="after playing, serve the demo's data (map, API, feeders) until Ctrl-C",
+    )
+    parser.add_argument(
+        "--http",
+        default="8080",
+        metavar="PORT",
+        help="with --keep-running: the map and API port (default 8080; off = none)",
     )
     # For tests and scripts: how long --keep-running keeps the server up (default: until Ctrl-C).
     parser.add_argument("--serve-duration", type=float, default=None, help=argparse.SUPPRESS)
@@ -222,23 +233,54 @@ def _print_facts(data_dir: Path, flight: Flight, console: Console) -> None:
     console.print(table)
 
 
+def map_urls(base: str, flight_ids: list[str]) -> list[tuple[str, str]]:
+    """(label, URL) of the map and of each featured flight's page and playback."""
+    urls = [("the live map", f"{base}/")]
+    for fid in flight_ids:
+        urls.append((f"flight {fid}", f"{base}/flight/{fid}"))
+        urls.append((f"replay {fid}", f"{base}/playback?flight={fid}"))
+    return urls
+
+
 def _keep_running(
-    data_dir: Path, duration_s: float | None, any_port: bool, console: Console
+    data_dir: Path,
+    duration_s: float | None,
+    any_port: bool,
+    http: str,
+    flight_ids: list[str],
+    console: Console,
 ) -> None:
-    """Run ``skytrace serve`` on the demo's data directory (feeders in, Beast/AVR/SBS out)."""
-    from skytrace.cli.main import main
+    """Run ``skytrace serve`` on the demo's data directory (map and API, feeders in,
+    Beast/AVR/SBS out) and print where the map and the featured flights are."""
+    from skytrace.cli.serve import run_with
 
     console.print(
         "Keeping the data directory and running the receiver server on it (skytrace serve; "
-        "its ports are printed below; no web map in this build). Ctrl-C stops it."
+        "its ports are printed below). Ctrl-C stops it."
     )
-    argv = ["serve", "--data-dir", str(data_dir)]
+    argv = ["--data-dir", str(data_dir), "--http", "0" if any_port and http != "off" else http]
     if duration_s is not None:
         argv += ["--duration", str(duration_s)]
     if any_port:
         for port in ("--beast-in", "--avr-in", "--beast-out", "--avr-out", "--sbs-out"):
             argv += [port, "0"]
-    code = main(argv)
+
+    def ready(ports: dict[str, int]) -> None:
+        if "http" not in ports:
+            return
+        base = f"http://127.0.0.1:{ports['http']}"
+        for label, url in map_urls(base, flight_ids):
+            console.print(f"  {label}: {url}", highlight=False, soft_wrap=True)
+
+    try:
+        code = run_with(argv, on_ready=ready)
+    except SkytraceError as exc:
+        console.print(f"[yellow]the server could not run: {exc}[/]")
+        code = 2
+    except SystemExit as exc:  # argparse refused an argument (--http)
+        code = int(exc.code or 2)
+    except KeyboardInterrupt:
+        code = 130
     if code not in (0, 130):
         console.print(f"[yellow]the server stopped with exit code {code}[/]")
         if duration_s is None:
@@ -269,7 +311,6 @@ def run(args: argparse.Namespace) -> int:
             + (" (temporary)" if temporary else ""),
             highlight=False,
         )
-        console.print("  the web map is not part of this build; query the store from the CLI")
         result = play(
             scenario,
             data_dir,
@@ -300,8 +341,19 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"  skytrace flights --operator KOR{where}", highlight=False)
         if featured:
             console.print(f"  skytrace facts {featured[0].flight_id}{where}", highlight=False)
+        ids = [f.flight_id for f in featured]
         if args.keep_running:
-            _keep_running(data_dir, args.serve_duration, args.serve_any_port, console)
+            _keep_running(
+                data_dir, args.serve_duration, args.serve_any_port, args.http, ids, console
+            )
+        else:
+            console.print(
+                "\nOn the map: skytrace demo --keep-running (or skytrace web"
+                f"{where}), then open http://127.0.0.1:8080/"
+                + (f" and replay {ids[0]} at http://127.0.0.1:8080/playback?flight={ids[0]}"
+                   if ids else ""),
+                highlight=False,
+            )  # fmt: skip
         return 0
     finally:
         if temporary:

@@ -33,7 +33,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,13 +262,26 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    return run_with(args)
+
+
+def run_with(
+    args: argparse.Namespace | Sequence[str],
+    on_ready: Callable[[dict[str, int]], object] | None = None,
+) -> int:
+    """Serve with ``args`` (parsed, or a ``serve`` argument list); ``on_ready(ports)`` is
+    called once everything listens (``skytrace demo --keep-running`` prints its URLs there)."""
+    if not isinstance(args, argparse.Namespace):
+        parser = argparse.ArgumentParser(prog="skytrace serve")
+        add_arguments(parser)
+        args = parser.parse_args(list(args))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     config = _server_config(args)
     data_dir = resolve_data_dir(args.data_dir, create=True)
-    return asyncio.run(_serve(args, config, data_dir))
+    return asyncio.run(_serve(args, config, data_dir, on_ready=on_ready))
 
 
 AppFactory = Callable[["ApiContextArgs"], Any]
@@ -308,6 +321,7 @@ async def _serve(
     data_dir: Path,
     app_factory: AppFactory | None = None,
     live_factory: Callable[[Any], LiveRuntime] = LiveRuntime,
+    on_ready: Callable[[dict[str, int]], object] | None = None,
 ) -> int:
     """Serve until stopped; ``app_factory`` (default skytrace.api's app) makes the HTTP app
     and ``live_factory`` the LiveRuntime around the runtime (tests pass their own)."""
@@ -373,6 +387,8 @@ async def _serve(
                 err.print(f"map and API: {http.url(config.bind)}", highlight=False)
             if args.ports_json is not None:
                 write_text_atomic(args.ports_json, json.dumps(ports))
+            if on_ready is not None:
+                on_ready(dict(ports))
             if threading.current_thread() is threading.main_thread():
                 loop = asyncio.get_running_loop()
                 for sig in (signal.SIGINT, signal.SIGTERM):
