@@ -24,8 +24,16 @@ Formats (``TrackFormat``; detected from the extension and the column names when 
 
 Bad rows (a required value — time, address, latitude, longitude — missing or unreadable, or
 a position out of range) are counted with their line number (CSV line, JSON trace index,
-Parquet row + 1) and dropped; every good row is kept. A file that cannot be read at all
-raises SourceError. Output rows are sorted by time. Not thread-safe per call; no state.
+Parquet row + 1) and dropped; every good row is kept. A value no aircraft has (``LIMITS``:
+an altitude of 1e12 or -99,999 ft, an infinite speed or vertical rate, a track past 360°) is
+made unknown (NaN) and its row reported as kept. A file that cannot be read at all raises
+SourceError.
+
+Bounds (a hostile or broken file stops with a SourceError naming the limit, never a
+traceback or gigabytes of memory): at most ``$SKYTRACE_MAX_INPUT_MB`` MiB of input after
+decompression (default 256; gzip is decompressed in bounded steps), at most
+``$SKYTRACE_MAX_INPUT_ROWS`` rows per file (default 1,000,000), JSON no deeper than Python's
+recursion limit. Output rows are sorted by time. Not thread-safe per call; no state.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ import gzip
 import io
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,6 +62,43 @@ __all__ = ["BadRow", "TrackFile", "TrackFormat", "detect_format", "read_tracks"]
 FT_PER_M: Final = 1 / 0.3048
 KT_PER_M_S: Final = 3600 / 1852
 FPM_PER_M_S: Final = 60 / 0.3048
+
+# Values no aircraft has (closed ranges); outside them a value is made unknown and reported.
+LIMITS: Final = {
+    "altitude_ft": (-2_000.0, 130_000.0),  # Mode S Gillham altitude ends at 126,750 ft
+    "geo_altitude_ft": (-2_000.0, 130_000.0),
+    "groundspeed_kt": (0.0, 4_000.0),  # ADS-B's supersonic encoding ends at 4,092 kt
+    "track_deg": (0.0, 360.0),
+    "vertical_rate_fpm": (-40_000.0, 40_000.0),  # ADS-B encodes at most ±32,640 ft/min
+}
+MAX_INPUT_ENV: Final = "SKYTRACE_MAX_INPUT_MB"
+MAX_ROWS_ENV: Final = "SKYTRACE_MAX_INPUT_ROWS"
+_DEFAULT_MAX_INPUT_MB: Final = 256
+_DEFAULT_MAX_ROWS: Final = 1_000_000
+_STEP_BYTES: Final = 1 << 20
+
+
+def _env_limit(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise SourceError(f"${name}={text!r} is not a number") from None
+    if not value > 0:
+        raise SourceError(f"${name}={text!r} must be positive")
+    return value
+
+
+def _max_rows() -> int:
+    return int(_env_limit(MAX_ROWS_ENV, _DEFAULT_MAX_ROWS))
+
+
+def _check_rows(path: Path, n: int) -> None:
+    limit = _max_rows()
+    if n > limit:
+        raise SourceError(
+            f"{path}: more than {limit:,} rows; split the file or set ${MAX_ROWS_ENV}"
+        )
 
 
 class TrackFormat(enum.StrEnum):
@@ -83,17 +129,44 @@ class TrackFile:
 Columns = dict[str, npt.NDArray[Any]]
 
 
-def _open_bytes(path: Path) -> bytes:
+def _open_bytes(path: Path, head: int | None = None) -> bytes:
+    """The file's bytes (gunzipped), at most the input limit (or the first ``head`` bytes)."""
+    limit = int(_env_limit(MAX_INPUT_ENV, _DEFAULT_MAX_INPUT_MB) * (1 << 20))
+    want = limit + 1 if head is None else head
+    gz = False
     try:
-        data = path.read_bytes()
+        with path.open("rb") as raw:
+            gz = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            if gz:
+                with gzip.GzipFile(fileobj=raw) as unzipped:
+                    data = _read_up_to(unzipped, want)
+            else:
+                data = raw.read(want)
     except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        if gz and not isinstance(exc, FileNotFoundError | PermissionError):
             raise SourceError(f"{path}: broken gzip data: {exc}") from exc
+        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except EOFError as exc:
+        raise SourceError(f"{path}: broken gzip data: {exc}") from exc
+    if head is None and len(data) > limit:
+        raise SourceError(
+            f"{path}: more than {limit / (1 << 20):,.0f} MiB of input (after decompression); "
+            f"set ${MAX_INPUT_ENV} to allow more"
+        )
     return data
+
+
+def _read_up_to(f: gzip.GzipFile, n: int) -> bytes:
+    """At most ``n`` bytes, decompressed in bounded steps (a bomb stops at ``n``)."""
+    parts, got = [], 0
+    while got < n:
+        part = f.read(min(_STEP_BYTES, n - got))
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
 
 
 def _read_csv(path: Path) -> tuple[Columns, npt.NDArray[np.int64]]:
@@ -111,12 +184,15 @@ def _read_csv(path: Path) -> tuple[Columns, npt.NDArray[np.int64]]:
     width = len(names)
     rows: list[list[str]] = []
     lines: list[int] = []
+    limit = _max_rows()
     try:
         for row in reader:
             if not row:
                 continue
             lines.append(reader.line_num)
             rows.append((row + [""] * width)[:width] if len(row) != width else row)
+            if len(rows) > limit:
+                _check_rows(path, len(rows))
     except csv.Error as exc:
         raise SourceError(f"{path}: CSV broken near line {reader.line_num}: {exc}") from exc
     cols: Columns = {}
@@ -132,6 +208,7 @@ def _read_parquet(path: Path) -> tuple[Columns, npt.NDArray[np.int64]]:
     import pyarrow.parquet as pq
 
     try:
+        _check_rows(path, pq.ParquetFile(path).metadata.num_rows)
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise SourceError(f"{path}: not a readable Parquet file: {exc}") from exc
@@ -351,17 +428,39 @@ def _tabular(cols: Columns, path: Path, fmt: TrackFormat, icao24: int | None) ->
     return m
 
 
-def _readsb(data: bytes, path: Path) -> tuple[_Mapped, npt.NDArray[np.int64]]:
+def _json(data: bytes, path: Path, what: str) -> Any:
     try:
-        doc = json.loads(data)
+        return json.loads(data)
+    except ValueError as exc:
+        raise SourceError(f"{path}: not {what}: {str(exc)[:200]}") from exc
+    except RecursionError:
+        raise SourceError(f"{path}: not {what}: JSON nested too deeply") from None
+
+
+def _address(text: object, path: Path) -> int:
+    """A 24-bit ICAO address from hex text (``~`` marks a non-ICAO address)."""
+    s = str(text).strip().lower().removeprefix("~")
+    try:
+        value = int(s, 16) if 0 < len(s) <= 6 else -1
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0xFFFFFF:
+        raise SourceError(f"{path}: ICAO address {str(text)[:20]!r} is not six hex digits")
+    return value
+
+
+def _readsb(data: bytes, path: Path) -> tuple[_Mapped, npt.NDArray[np.int64]]:
+    doc = _json(data, path, "a readsb trace file")
+    try:
         base = float(doc["timestamp"])
-        icao = int(str(doc["icao"]).strip().lower().removeprefix("~"), 16)
+        icao = _address(doc["icao"], path)
         trace = doc["trace"]
         if not isinstance(trace, list):
             raise TypeError("trace is not a list")
     except (ValueError, KeyError, TypeError) as exc:
-        raise SourceError(f"{path}: not a readsb trace file: {exc}") from exc
+        raise SourceError(f"{path}: not a readsb trace file: {str(exc)[:200]}") from exc
     n = len(trace)
+    _check_rows(path, n)
     t, lat, lon = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     alt, gs, trk, vr = (np.full(n, np.nan) for _ in range(4))
     geo = np.full(n, np.nan)
@@ -413,10 +512,7 @@ def _readsb(data: bytes, path: Path) -> tuple[_Mapped, npt.NDArray[np.int64]]:
 def _fr24_json(
     data: bytes, path: Path, icao24: int | None
 ) -> tuple[_Mapped, npt.NDArray[np.int64]]:
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise SourceError(f"{path}: not JSON: {exc}") from exc
+    doc = _json(data, path, "JSON")
     flight = _find(doc, "track")
     if flight is None:
         raise SourceError(f"{path}: not an FR24 JSON export (no 'track' list found)")
@@ -424,10 +520,11 @@ def _fr24_json(
     hexcode = _dig(flight, "aircraft", "identification", "modes")
     callsign = str(_dig(flight, "identification", "callsign") or "")
     if hexcode:
-        icao24 = int(str(hexcode), 16)
+        icao24 = _address(hexcode, path)
     if icao24 is None:
         raise SourceError(f"{path}: the file has no ICAO address: give one with --icao24 HEX")
     n = len(track)
+    _check_rows(path, n)
     cols: dict[str, list[Any]] = {
         k: [] for k in ("t", "lat", "lon", "alt", "gs", "trk", "vr", "sq")
     }
@@ -495,7 +592,7 @@ def detect_format(path: Path) -> TrackFormat:
     """The format of ``path`` from its name and first bytes / column names."""
     name = path.name.lower()
     if name.endswith((".json", ".json.gz")) or name.startswith("trace_full"):
-        head = _open_bytes(path)[:4096]
+        head = _open_bytes(path, head=4096)
         return TrackFormat.READSB if b'"trace"' in head else TrackFormat.FR24
     if name.endswith((".parquet", ".pq")):
         import pyarrow as pa
@@ -506,7 +603,7 @@ def detect_format(path: Path) -> TrackFormat:
         except (OSError, pa.ArrowException) as exc:
             raise SourceError(f"{path}: not a readable Parquet file: {exc}") from exc
     else:
-        text = _open_bytes(path)[:4096].decode("utf-8-sig", "replace")
+        text = _open_bytes(path, head=4096).decode("utf-8-sig", "replace")
         names = (
             {h.strip().strip('"').lower() for h in text.splitlines()[0].split(",")}
             if (text)
@@ -546,6 +643,7 @@ def _finish(path: Path, fmt: TrackFormat, m: _Mapped, lines: npt.NDArray[np.int6
     reasons: list[str | None] = [None] * n
     checks: Sequence[tuple[npt.NDArray[np.bool_], str]] = [
         *m.bad,
+        (~np.isfinite(m.time_s), "time missing or not a number"),
         (~np.isfinite(m.lat) | (np.abs(m.lat) > 90), "latitude missing or out of range"),
         (~np.isfinite(m.lon) | (np.abs(m.lon) > 180), "longitude missing or out of range"),
     ]
@@ -555,6 +653,15 @@ def _finish(path: Path, fmt: TrackFormat, m: _Mapped, lines: npt.NDArray[np.int6
             reasons[i] = reason
         bad_mask |= mask
     good = ~bad_mask
+    for name, (lo, hi) in LIMITS.items():
+        values = m.extra.get(name)
+        if values is None:
+            continue
+        with np.errstate(invalid="ignore"):
+            impossible = ~np.isnan(values) & ~((values >= lo) & (values <= hi))
+        if impossible.any():
+            m.soft.append((impossible, f"{name} outside [{lo:g}, {hi:g}] (kept as unknown)"))
+            values[impossible] = np.nan
     rows = empty_positions(int(good.sum()))
     rows["time_s"] = m.time_s[good]
     rows["icao24"] = m.icao24[good]
