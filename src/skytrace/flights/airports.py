@@ -15,6 +15,11 @@ below, so tests can pass a fake. Two questions are answered here:
    airborne): candidates within the limits score by distance and by whether the aircraft's
    track points away from (takeoff) or towards (landing) them.
 
+   Both weigh what the aircraft can use (skytrace.flights.aircraft_class): an airliner is
+   not put at a heliport, a grass strip or a short runway and prefers airports with
+   scheduled service; a helicopter prefers heliports; where the aircraft's class is unknown
+   the factor comes from its speed and the airport's size and longest runway.
+
 Confidence in 0..1 = base (runway fit 0.98, observed 0.9, inferred 0.85)
 x exp(-distance / scale) x (1 - 0.5 x runner-up score / best score). Pure; thread-safe.
 """
@@ -28,7 +33,14 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.geo import angle_diff_deg, bearing_deg, haversine_km, local_xy_m
+from skytrace.flights.aircraft_class import AircraftClass, use_factors
+from skytrace.geo import (
+    angle_diff_deg,
+    bearing_deg,
+    destination_point,
+    haversine_km,
+    local_xy_m,
+)
 
 __all__ = [
     "AirportChoice",
@@ -89,6 +101,14 @@ class FieldIndex:
         rank = getattr(airports, "size_rank", None)
         self.longest_runway_ft = None if longest is None else np.asarray(longest, np.float64)
         self.size_rank = None if rank is None else np.asarray(rank, np.int64)
+        # kind / scheduled service / runway surface codes (skytrace.refdata.airports), or
+        # "unknown" for every airport when the reference data has none
+        self.kind = _codes(airports, "kind", lat.size, 0)
+        self.scheduled = _codes(airports, "scheduled", lat.size, -1)
+        self.surface = _codes(airports, "surface", lat.size, 0)
+        self.longest_or_nan = (
+            np.full(lat.size, np.nan) if longest is None else self.longest_runway_ft
+        )
         self._tree = shapely.STRtree(shapely.points(lon, lat))
         # airport infos fetched by near_infos (immutable records: sharing them is safe)
         self._infos: dict[int, Any] = {}
@@ -175,6 +195,13 @@ class FieldIndex:
         return out
 
 
+def _codes(airports: Any, name: str, n: int, unknown: int) -> npt.NDArray[np.int8]:
+    values = getattr(airports, name, None)
+    if values is None or np.shape(values) != (n,):
+        return np.full(n, unknown, np.int8)
+    return np.asarray(values, np.int8)
+
+
 def _cell_lat(lat: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
     return np.clip(np.floor(lat).astype(np.intp) + 90, 0, 179)
 
@@ -194,6 +221,8 @@ class InferredPoints:
     groundspeed_kt: npt.NDArray[np.float64]
     rate_fpm: npt.NDArray[np.float64]  # climb (+) / descent (-) rate used to time it; NaN
     takeoff: npt.NDArray[np.bool_]  # True: the track should point away from the airport
+    aircraft_class: npt.NDArray[np.int8] | None = None  # AircraftClass of each; None unknown
+    military: npt.NDArray[np.bool_] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +249,8 @@ class AirportChoice(Protocol):
         airports: AirportsLike,
         rows: npt.NDArray[np.void],
         anchor: int,
+        aircraft: AircraftClass = AircraftClass.UNKNOWN,
+        military: bool = False,
     ) -> Choice: ...
 
     def choose_inferred_many(
@@ -313,8 +344,39 @@ class RunwayFitChoice:
                     best = (str(ident), fit)
         return best
 
+    def _use_factor(
+        self, airport: Any, speed_kt: float, aircraft: AircraftClass, military: bool
+    ) -> float:
+        """``use_factors`` of one airport (an AirportInfo) — for jets no more than
+        ``_size_factor`` —, and ``_size_factor`` where the aircraft's class is unknown."""
+        if aircraft != AircraftClass.UNKNOWN:
+            from skytrace.refdata.airports import KINDS
+            from skytrace.refdata.runways import SURFACES
+
+            sched = getattr(airport, "scheduled_service", None)
+            kind = str(getattr(airport, "kind", "") or "")
+            surface = str(getattr(airport, "surface", "") or "")
+            factor = use_factors(
+                np.array([aircraft], np.int8),
+                np.array([military]),
+                np.array([KINDS.index(kind) if kind in KINDS else 0], np.int8),
+                np.array([-1 if sched is None else int(sched)], np.int8),
+                np.array([_f(getattr(airport, "longest_runway_ft", math.nan))]),
+                np.array([SURFACES.index(surface) if surface in SURFACES else 0], np.int8),
+            )[0]
+            if factor == factor:
+                if aircraft in (AircraftClass.AIRLINER, AircraftClass.JET):
+                    return min(float(factor), self._size_factor(airport, speed_kt))
+                return float(factor)
+        return self._size_factor(airport, speed_kt)
+
     def choose_observed(
-        self, airports: AirportsLike, rows: npt.NDArray[np.void], anchor: int
+        self,
+        airports: AirportsLike,
+        rows: npt.NDArray[np.void],
+        anchor: int,
+        aircraft: AircraftClass = AircraftClass.UNKNOWN,
+        military: bool = False,
     ) -> Choice:
         lat, lon = float(rows["lat"][anchor]), float(rows["lon"][anchor])
         speed = float(np.nanmax(np.append(rows["groundspeed_kt"].astype(np.float64), 0.0)))
@@ -325,7 +387,8 @@ class RunwayFitChoice:
                 scored.append((1.0 + fit, airport, dist, ident, True))
             else:
                 score = math.exp(-dist / self.observed_scale_km)
-                scored.append((score * self._size_factor(airport, speed), airport, dist, "", False))
+                use = self._use_factor(airport, speed, aircraft, military)
+                scored.append((score * use, airport, dist, "", False))
         alt = _f(rows["altitude_ft"][anchor])
         return self._finish(scored, alt, base_fit=0.98, base=0.9, scale_km=10.0)
 
@@ -394,6 +457,21 @@ class RunwayFitChoice:
                 rank == 0, 0.02, np.where(np.isfinite(longest), by_length, by_rank)
             )
             size = np.where(fast, size_fast, np.where(rank == 0, 0.3, 1.0))
+        if points.aircraft_class is not None:
+            mil = points.military[pi] if points.military is not None else np.zeros(len(pi), bool)
+            use = use_factors(
+                points.aircraft_class[pi],
+                mil,
+                fields.kind[ai],
+                fields.scheduled[ai],
+                fields.longest_or_nan[ai],
+                fields.surface[ai],
+            )
+            # jets: the stricter of the two (the speed factor knows imported runways);
+            # light aircraft and helicopters: their own factor (strips are fine for them)
+            cls = points.aircraft_class[pi]
+            jets = (cls == AircraftClass.AIRLINER) | (cls == AircraftClass.JET)
+            size = np.where(np.isnan(use), size, np.where(jets, np.minimum(size, use), use))
         score = np.exp(-dist / self.inferred_scale_km) * size
         # How far the aircraft should have got from the field: the time to climb (or descend)
         # its height above that field, at 80 % of its ground speed. A candidate much nearer or
@@ -402,9 +480,17 @@ class RunwayFitChoice:
         rate = np.abs(points.rate_fpm[pi])
         rate = np.where(np.isfinite(rate), np.clip(rate, 500.0, 5000.0), 2000.0)
         expected_km = height / rate * np.nan_to_num(speed, nan=250.0) * 0.8 * 1.852 / 60.0
-        fit = np.exp(-np.abs(dist - expected_km) / (0.5 * expected_km + self.expected_slack_km))
-        score = np.where(np.isfinite(height), score * fit, score)
+        # Where that puts the aircraft on the ground: projected along its track (back along
+        # it for a takeoff). Candidates score by their distance from that point, which weighs
+        # both the distance and the side of the path they lie on.
         track = points.track_deg[pi]
+        reach = np.where(np.isfinite(track) & np.isfinite(height), expected_km, 0.0)
+        heading = np.where(points.takeoff[pi], track + 180.0, track)
+        p_lat, p_lon = destination_point(lat[pi], lon[pi], np.nan_to_num(heading), reach)
+        miss_km = haversine_km(p_lat, p_lon, fields.lat[ai], fields.lon[ai])
+        miss_km = np.where(reach > 0, miss_km, np.abs(dist - expected_km))
+        fit = np.exp(-miss_km / (0.5 * expected_km + self.expected_slack_km))
+        score = np.where(np.isfinite(height), score * fit, score)
         # takeoff: bearing from the field to the aircraft; landing: the other way round
         to = points.takeoff[pi]
         away = np.empty(len(pi))

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from skytrace.errors import SkytraceError
 from skytrace.flights import events as ev
+from skytrace.flights.aircraft_class import AircraftClass, AirportUser, aircraft_class
 from skytrace.flights.airports import Choice, InferredPoints
 from skytrace.flights.columns import Cols
 from skytrace.flights.record import (
@@ -99,6 +100,60 @@ def _sources(values: npt.NDArray[Any]) -> list[str]:
         except ValueError:
             out.append(str(int(v)))
     return out
+
+
+def _identities(
+    ctx: Context, icao24: list[int], callsigns: list[str]
+) -> list[AircraftIdentity | None]:
+    """The identity of each flight's aircraft (by address and first callsign), looked up once
+    per distinct pair; None without reference data or where the lookup fails."""
+    if ctx.identities is None:
+        return [None] * len(icao24)
+    cache: dict[tuple[int, str], AircraftIdentity | None] = {}
+    out: list[AircraftIdentity | None] = []
+    for key in zip(icao24, callsigns, strict=True):
+        if key not in cache:
+            try:
+                cache[key] = ctx.identities.identify(*key)
+            except SkytraceError:
+                cache[key] = None
+        out.append(cache[key])
+    return out
+
+
+def _crossings(
+    cols: Cols,
+    a: npt.NDArray[np.intp],
+    b: npt.NDArray[np.intp],
+    old_codes: npt.NDArray[Any],
+    lookup: Any,
+    steps: int,
+) -> list[dict[str, Any]]:
+    """Where and when each segment a[k] -> b[k] leaves area ``old_codes[k]``: bisection of the
+    fraction along the segment (positions interpolated linearly in time, latitude, longitude —
+    across the antimeridian too — and altitude), ``steps`` halvings, all segments at once."""
+    lat0, lon0 = cols["lat"][a].astype(np.float64), cols["lon"][a].astype(np.float64)
+    dlat = cols["lat"][b] - lat0
+    dlon = (cols["lon"][b] - lon0 + 180.0) % 360.0 - 180.0
+    lo = np.zeros(len(a))
+    hi = np.ones(len(a))
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        lon_mid = (lon0 + dlon * mid + 180.0) % 360.0 - 180.0
+        inside = np.asarray(lookup(lat0 + dlat * mid, lon_mid), dtype=object) == old_codes
+        lo = np.where(inside, mid, lo)
+        hi = np.where(inside, hi, mid)
+    t0, t1 = cols["time_s"][a], cols["time_s"][b]
+    alt0, alt1 = cols["altitude_ft"][a].astype(np.float64), cols["altitude_ft"][b]
+    time_s = (t0 + (t1 - t0) * hi).tolist()
+    lat_l = (lat0 + dlat * hi).tolist()
+    lon_l = ((lon0 + dlon * hi + 180.0) % 360.0 - 180.0).tolist()
+    alt_l = (alt0 + (alt1 - alt0) * hi).tolist()
+    icao_l = cols["icao24"][a].tolist()
+    return [
+        {"time_s": round(t, 3), "icao24": i, "lat": la, "lon": lo_, "altitude_ft": al}
+        for t, i, la, lo_, al in zip(time_s, icao_l, lat_l, lon_l, alt_l, strict=True)
+    ]
 
 
 def build_flights(
@@ -223,6 +278,25 @@ def build_flights(
     rate_to = np.where(np.isfinite(vr_to), vr_to, slope_to)
     rate_ld = np.where(np.isfinite(vr_ld), vr_ld, slope_ld)
 
+    # -- who flew: identity and the class of airport it can use ---------------------------
+    icao_col = cols["icao24"]
+    icao_l = icao_col[s].tolist()
+    cs_lo_l, cs_hi_l = cs_lo.tolist(), cs_hi.tolist()
+    cs_text = [c.decode("ascii", "replace").strip() for c in cs[cs_rows]]
+    first_cs = [cs_text[lo] if hi > lo else "" for lo, hi in zip(cs_lo_l, cs_hi_l, strict=True)]
+    idents = _identities(ctx, icao_l, first_cs)
+    max_gs = _reduce(np.fmax, cols["groundspeed_kt"].astype(np.float64), s, e)
+    classes = np.array(
+        [
+            aircraft_class(ident, c, a, g)
+            for ident, c, a, g in zip(
+                idents, first_cs, max_alt.tolist(), max_gs.tolist(), strict=True
+            )
+        ],
+        np.int8,
+    )
+    military = np.array([bool(i is not None and i.military) for i in idents])
+
     choices: dict[tuple[int, str], Choice] = {}
     if ctx.airports is not None:
         want = [(int(i), "takeoff", int(fa[i])) for i in np.flatnonzero(~obs_to)]
@@ -242,6 +316,8 @@ def build_flights(
                     groundspeed_kt=cols["groundspeed_kt"][rows_i].astype(np.float64),
                     rate_fpm=rates[np.asarray(where, np.int64)],
                     takeoff=np.asarray([w[1] == "takeoff" for w in want]),
+                    aircraft_class=classes[np.asarray([w[0] for w in want], np.int64)],
+                    military=military[np.asarray([w[0] for w in want], np.int64)],
                 )
                 found = cfg.airport_choice.choose_inferred_many(
                     ctx.airports, ctx.fields, pts, lim.max_distance_km, lim.max_ft_above_field
@@ -253,47 +329,43 @@ def build_flights(
     # -- areas -----------------------------------------------------------------------------
     area_found: list[list[Event]] = [[] for _ in range(k_n)]
     if ctx.areas is not None:
-        bucket = np.floor(t / cfg.events.area_sample_s)
-        first = np.ones(n, np.bool_)
-        first[1:] = bucket[1:] != bucket[:-1]
-        first[s] = True
-        samples = np.flatnonzero(first & in_seg)
-        same = sid[samples[1:]] == sid[samples[:-1]]
+        # every position is looked up (point-in-polygon is vectorized and cheap), so a border
+        # crossed and re-crossed between two positions a minute apart is still seen; each
+        # crossing is then placed on the segment between its two positions by bisection
+        rows_in = np.flatnonzero(in_seg)
+        same = sid[rows_in[1:]] == sid[rows_in[:-1]]
         for prefix, lookup in (("country", ctx.areas.countries_at), ("fir", ctx.areas.firs_at)):
-            codes_at = np.asarray(lookup(lat[samples], lon[samples]), dtype=object)
+            codes_at = np.asarray(lookup(lat[rows_in], lon[rows_in]), dtype=object)
             change = np.flatnonzero(same & (codes_at[1:] != codes_at[:-1]))
-            for c in change:
-                a, b = int(samples[c]), int(samples[c + 1])
-                j = int(sid[a])
-                # every crossing between the two samples, in order (a border can be crossed
-                # several times within one sample interval)
-                seg_codes = np.asarray(lookup(lat[a : b + 1], lon[a : b + 1]), dtype=object)
-                for i in np.flatnonzero(seg_codes[1:] != seg_codes[:-1]).tolist():
-                    old, new = str(seg_codes[i]), str(seg_codes[i + 1])
-                    row = a + i + 1
-                    if old:
-                        area_found[j].append(
-                            ev._event(cols, row, EventKind.AREA_EXIT, f"{prefix}:{old}", "")
-                        )
-                    if new:
-                        area_found[j].append(
-                            ev._event(cols, row, EventKind.AREA_ENTRY, f"{prefix}:{new}", "")
-                        )
+            if change.size == 0:
+                continue
+            a_rows, b_rows = rows_in[change], rows_in[change + 1]
+            old_codes, new_codes = codes_at[change], codes_at[change + 1]
+            at = _crossings(cols, a_rows, b_rows, old_codes, lookup, cfg.events.area_bisections)
+            sids = sid[a_rows].tolist()
+            for k, (old, new) in enumerate(
+                zip(old_codes.tolist(), new_codes.tolist(), strict=True)
+            ):
+                where = at[k]
+                j = sids[k]
+                if old:
+                    area_found[j].append(
+                        Event(kind=EventKind.AREA_EXIT, value=f"{prefix}:{old}", **where)
+                    )
+                if new:
+                    area_found[j].append(
+                        Event(kind=EventKind.AREA_ENTRY, value=f"{prefix}:{new}", **where)
+                    )
 
     # -- per flight: assemble --------------------------------------------------------------
-    ident_cache: dict[tuple[int, str], AircraftIdentity | None] = {}
-    icao_col = cols["icao24"]
     out: list[tuple[Flight, list[Event]]] = []
     # plain Python values per flight: indexing lists is much cheaper than numpy scalars
     s_l, e_l, fa_l, la_l = s.tolist(), e.tolist(), fa.tolist(), la.tolist()
-    icao_l = icao_col[s].tolist()
     t_first, t_last = t[s].tolist(), t[e - 1].tolist()
     ends_ll = np.stack([lat[fa], lon[fa], lat[la], lon[la]], axis=1).tolist()
     obs_to_l, obs_ld_l = obs_to.tolist(), obs_ld.tolist()
     rate_to_l, rate_ld_l = rate_to.tolist(), rate_ld.tolist()
     flown_l, max_alt_l, n_rx_l = flown.tolist(), max_alt.tolist(), n_rx.tolist()
-    cs_lo_l, cs_hi_l = cs_lo.tolist(), cs_hi.tolist()
-    cs_text = [c.decode("ascii", "replace").strip() for c in cs[cs_rows]]
     counts_l = {v: c.tolist() for v, c in src_counts.items()}
     labels = dict(zip(counts_l, _sources(np.asarray(list(counts_l))), strict=True))
     gap_lo_l, gap_hi_l, em_lo_l, em_hi_l = (
@@ -304,11 +376,17 @@ def build_flights(
     )
     needs_ga_l = needs_ga.tolist()
     edge_fa, edge_la = edge_rows(cols, fa), edge_rows(cols, la)
+    users = [
+        AirportUser(AircraftClass(c), m)
+        for c, m in zip(classes.tolist(), military.tolist(), strict=True)
+    ]
     for j in range(k_n):
         a, b, f_a, l_a = s_l[j], e_l[j], fa_l[j], la_l[j]
         icao24 = icao_l[j]
         if obs_to_l[j]:
-            departure, takeoff_s = observed_call(cols, ground, a, b, f_a, f_a - 1, ctx, "takeoff")
+            departure, takeoff_s = observed_call(
+                cols, ground, a, b, f_a, f_a - 1, ctx, "takeoff", users[j]
+            )
         else:
             departure, takeoff_s = inferred_call(
                 choices.get((j, "takeoff")), edge_fa[j], rate_to_l[j], ctx, "takeoff"
@@ -317,22 +395,16 @@ def build_flights(
         landing_s = math.nan
         if final:
             if obs_ld_l[j]:
-                arrival, landing_s = observed_call(cols, ground, a, b, l_a, l_a + 1, ctx, "landing")
+                arrival, landing_s = observed_call(
+                    cols, ground, a, b, l_a, l_a + 1, ctx, "landing", users[j]
+                )
             else:
                 arrival, landing_s = inferred_call(
                     choices.get((j, "landing")), edge_la[j], rate_ld_l[j], ctx, "landing"
                 )
         fid = flight_id(icao24, takeoff_s if takeoff_s == takeoff_s else t_first[j])
         callsigns = tuple(dict.fromkeys(cs_text[cs_lo_l[j] : cs_hi_l[j]]))
-        ident = None
-        if ctx.identities is not None:
-            key = (icao24, callsigns[0] if callsigns else "")
-            if key not in ident_cache:
-                try:
-                    ident_cache[key] = ctx.identities.identify(*key)
-                except SkytraceError:
-                    ident_cache[key] = None
-            ident = ident_cache[key]
+        ident = idents[j]
         if departure is not None and arrival is not None and departure.icao and arrival.icao:
             gc = distance_km(departure.lat, departure.lon, arrival.lat, arrival.lon)
         else:

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from skytrace.flights.aircraft_class import AirportUser
 from skytrace.flights.airports import Choice, FieldIndex, IndexedAirports
 from skytrace.flights.columns import Cols
 from skytrace.flights.config import FlightConfig
@@ -118,6 +119,9 @@ def _call(choice: Choice, method: str, evidence: str) -> AirportCall:
     )
 
 
+_ANY_USER = AirportUser()
+
+
 def observed_call(
     cols: Cols,
     ground: npt.NDArray[np.bool_],
@@ -127,10 +131,11 @@ def observed_call(
     nb: int,
     ctx: Context,
     phase: str,
+    user: AirportUser = _ANY_USER,
 ) -> tuple[AirportCall | None, float]:
     """An observed takeoff (``edge`` first airborne row, ``nb`` the ground row before it) or
     landing (``edge`` last airborne row, ``nb`` the ground row after it) of rows
-    [start, end)."""
+    [start, end), by the aircraft ``user``."""
     t = cols["time_s"]
     word = "takeoff" if phase == "takeoff" else "landing"
     time_s = (float(t[edge]) + float(t[nb])) / 2.0
@@ -155,7 +160,9 @@ def observed_call(
     roll = cols[sel]
     anchor = int(np.flatnonzero(sel == nb)[0])
     airports = ctx.airports if ctx.fields is None else IndexedAirports(ctx.airports, ctx.fields)
-    choice = ctx.config.airport_choice.choose_observed(airports, roll, anchor)
+    choice = ctx.config.airport_choice.choose_observed(
+        airports, roll, anchor, user.aircraft, user.military
+    )
     if choice.airport is None:
         text = f"{word} seen on the ground at {_hhmm(tn)} but no airport within reach"
         return _call(choice, "unknown", text), time_s
