@@ -43,7 +43,7 @@ from skytrace.refdata.aircraft import (
     FLAG_PIA,
     AircraftTable,
 )
-from skytrace.refdata.reading import BadLines, open_text, read_bytes
+from skytrace.refdata.reading import BadLines, check_input_size, open_text, read_bytes
 
 __all__ = ["ParsedAircraft", "read_aircraft"]
 
@@ -163,11 +163,16 @@ def _read_csv_fast(path: Path) -> tuple[AircraftTable, int, str] | None:
         return None
     delimiter = ";" if first.count(";") > first.count(",") else ","
     quote = "'" if first.lstrip().startswith("'") else '"'
-    first_fields = next(csv.reader([first], delimiter=delimiter, quotechar=quote), [])
-    headerless = bool(first_fields) and bool(_HEX6.match(first_fields[0].strip()))
-    names_in = [f"f{i}" for i in range(len(first_fields))] if headerless else first_fields
+    try:
+        first_fields = next(csv.reader([first], delimiter=delimiter, quotechar=quote), [])
+    except csv.Error:
+        return None  # the careful reader names the problem
     with path.open("rb") as probe:
         gz = probe.read(2) == b"\x1f\x8b"
+    if gz:
+        check_input_size(path)  # pyarrow decompresses on its own: bound it first
+    headerless = bool(first_fields) and bool(_HEX6.match(first_fields[0].strip()))
+    names_in = [f"f{i}" for i in range(len(first_fields))] if headerless else first_fields
     try:
         stream = pa.input_stream(str(path), compression="gzip" if gz else None)
         table = pacsv.read_csv(
@@ -257,7 +262,7 @@ def _read_csv(path: Path, cols: _Columns, bad: BadLines) -> str:
         reader = csv.reader(f, delimiter=delimiter, quotechar=quote)
         try:
             header = next(reader)
-        except csv.Error as exc:
+        except (csv.Error, StopIteration) as exc:
             raise RefdataError(f"{path}: not a CSV file: {exc}") from exc
         chunk: list[list[str]] = []
         lines: list[int] = []
@@ -376,6 +381,8 @@ def _read_json_blocks(files: list[Path], cols: _Columns, bad: BadLines) -> str:
             data = json.loads(read_bytes(path).decode("utf-8", errors="replace"))
         except ValueError as exc:
             raise RefdataError(f"{path}: not JSON: {exc}") from exc
+        except RecursionError:
+            raise RefdataError(f"{path}: JSON nested too deeply to be an aircraft table") from None
         if not isinstance(data, dict):
             raise RefdataError(f"{path}: expected a JSON object of address -> aircraft")
         for entry_no, (key, value) in enumerate(data.items(), start=1):

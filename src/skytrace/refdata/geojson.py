@@ -7,6 +7,11 @@ package tarball (``.tgz``, e.g. ``@geo-maps/countries-maritime-10m``) whose larg
 polygons of a GeometryCollection). A feature that cannot be read is reported by its 1-based
 position in the collection and skipped; a file that is not GeoJSON at all raises RefdataError.
 Coordinates are lon/lat degrees (WGS84), as RFC 7946 requires.
+
+Bounds: the file is read through ``reading.read_bytes`` (at most ``max_input_bytes()``); a
+feature with more than ``MAX_FEATURE_VERTICES`` positions is a bad feature (the largest
+country of Natural Earth's 10 m maritime set has 79,229), and more than ``MAX_FILE_VERTICES``
+in all is an error — a polygon of millions of vertices costs gigabytes to validate.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import json
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import shapely
 
@@ -24,7 +29,33 @@ from skytrace.errors import RefdataError
 from skytrace.refdata.reading import BadLines, read_bytes
 from skytrace.refdata.topojson import decode_topology
 
-__all__ = ["AreaFeature", "read_area_features"]
+__all__ = ["MAX_FEATURE_VERTICES", "MAX_FILE_VERTICES", "AreaFeature", "read_area_features"]
+
+MAX_FEATURE_VERTICES: Final = 1_000_000
+MAX_FILE_VERTICES: Final = 20_000_000
+
+
+def _count_positions(coordinates: Any) -> int:
+    """Positions in a GeoJSON coordinates array of any depth (iterative: no recursion)."""
+    n, stack = 0, [coordinates]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list) or not item:
+            continue
+        if isinstance(item[0], int | float):
+            n += 1
+        else:
+            stack.extend(item)
+    return n
+
+
+def _geometry_positions(geometry: Any) -> int:
+    if not isinstance(geometry, dict):
+        return 0
+    if geometry.get("type") == "GeometryCollection":
+        parts = geometry.get("geometries")
+        return sum(_geometry_positions(g) for g in parts) if isinstance(parts, list) else 0
+    return _count_positions(geometry.get("coordinates"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +88,8 @@ def _load_json(path: Path) -> tuple[Any, str]:
         return json.loads(raw.decode("utf-8-sig", errors="replace")), fmt
     except ValueError as exc:
         raise RefdataError(f"{path}: not JSON: {exc}") from exc
+    except RecursionError:
+        raise RefdataError(f"{path}: JSON nested too deeply to be GeoJSON") from None
 
 
 def _close_rings(geometry: Any) -> Any:
@@ -129,14 +162,27 @@ def read_area_features(path: Path) -> tuple[list[AreaFeature], str, BadLines]:
             f"{path}: not GeoJSON (type {kind!r}; expected FeatureCollection, Feature, "
             f"Polygon, MultiPolygon or a TopoJSON Topology)"
         )
+    total = 0
     for n, feature in enumerate(features, start=1):
         try:
             geometry = feature["geometry"]
             if geometry is None:
                 raise ValueError("null geometry")
+            vertices = _geometry_positions(geometry)
+            total += vertices
+            if total > MAX_FILE_VERTICES:
+                raise RefdataError(
+                    f"{path}: more than {MAX_FILE_VERTICES:,} vertices in all (at feature {n})"
+                )
+            if vertices > MAX_FEATURE_VERTICES:
+                bad.add(n, f"{vertices:,} vertices, more than {MAX_FEATURE_VERTICES:,}", "feature")
+                continue
             geom = _from_geojson(geometry)
         except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
             bad.add(n, f"unreadable geometry: {str(exc)[:120]}", "feature")
+            continue
+        except RecursionError:
+            bad.add(n, "geometry nested too deeply", "feature")
             continue
         polygonal = _polygonal(geom)
         if polygonal is None:

@@ -200,6 +200,37 @@ def _bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return math.degrees(math.atan2(y, x)) % 360.0
 
 
+# A threshold outside these is no place on Earth: the row is rejected and counted.
+_POSITION_RANGES: Final = {
+    "le_lat": 90.0,
+    "he_lat": 90.0,
+    "le_lon": 180.0,
+    "he_lon": 180.0,
+}
+# Other values no runway has (OurAirports writes -1 for an unknown width): made unknown (NaN).
+_VALUE_RANGES: Final = {
+    "length_ft": (1.0, 100_000.0),
+    "width_ft": (1.0, 10_000.0),
+    "le_elevation_ft": (-1_500.0, 30_000.0),
+    "he_elevation_ft": (-1_500.0, 30_000.0),
+    "le_heading_deg": (0.0, 360.0),
+    "he_heading_deg": (0.0, 360.0),
+}
+
+
+def _implausible(values: dict[str, float]) -> str:
+    """Why a runway row cannot be kept ("" when it can); impossible secondary values are
+    set to NaN (unknown) in ``values``."""
+    for name, limit in _POSITION_RANGES.items():
+        v = values[name]
+        if not math.isnan(v) and not abs(v) <= limit:
+            return f"{name} {v:g} outside [-{limit:g}, {limit:g}]"
+    for name, (lo, hi) in _VALUE_RANGES.items():
+        if not lo <= values[name] <= hi:
+            values[name] = math.nan
+    return ""
+
+
 def read_runways(path: Path) -> ParsedRunways:
     """Read OurAirports ``runways.csv``; bad rows are reported by line and skipped."""
     path = Path(path)
@@ -207,7 +238,10 @@ def read_runways(path: Path) -> ParsedRunways:
     rows: dict[str, list[object]] = {n: [] for n in (*_STR_FIELDS, *_FLOAT_FIELDS)}
     with open_text(path) as f:
         reader = csv.DictReader(f)
-        fields = reader.fieldnames or []
+        try:
+            fields = reader.fieldnames or []
+        except csv.Error as exc:
+            raise RefdataError(f"{path}: not a CSV file ({exc})") from exc
         needed = {"airport_ident", "le_ident", *_SOURCE_COLUMNS.values()}
         missing = sorted(needed - set(fields))
         if missing:
@@ -228,6 +262,9 @@ def read_runways(path: Path) -> ParsedRunways:
                     values = {k: _float(row[src]) for k, src in _SOURCE_COLUMNS.items()}
                 except ValueError as exc:
                     bad.add(line, f"not a number: {exc}")
+                    continue
+                if problem := _implausible(values):
+                    bad.add(line, problem)
                     continue
                 ends = (values["le_lat"], values["le_lon"], values["he_lat"], values["he_lon"])
                 if all(math.isfinite(v) for v in ends):

@@ -13,7 +13,7 @@ Pure functions; thread-safe.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,7 @@ import shapely
 
 from skytrace.errors import RefdataError
 
-__all__ = ["TopoFeature", "decode_topology"]
+__all__ = ["MAX_ARC_POSITIONS", "TopoFeature", "decode_topology"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +31,17 @@ class TopoFeature:
     geometry: shapely.Geometry
 
 
+MAX_ARC_POSITIONS: Final = 20_000_000  # all arcs of a topology together
+
+
 def _decode_arcs(topology: dict[str, Any]) -> list[npt.NDArray[np.float64]]:
     transform = topology.get("transform")
     arcs = []
+    total = 0
     for arc in topology["arcs"]:
+        total += len(arc)
+        if total > MAX_ARC_POSITIONS:
+            raise RefdataError(f"TopoJSON with more than {MAX_ARC_POSITIONS:,} arc positions")
         pts = np.asarray(arc, dtype=np.float64).reshape(-1, 2)
         if transform:
             pts = np.cumsum(pts, axis=0) * np.asarray(transform["scale"]) + np.asarray(
@@ -108,9 +115,9 @@ def decode_topology(topology: dict[str, Any], object_name: str | None = None) ->
         name = object_name or next(iter(objects))
         obj = objects[name]
         arcs = _decode_arcs(topology)
-    except (KeyError, StopIteration, TypeError, ValueError) as exc:
-        raise RefdataError(f"malformed TopoJSON: {exc!r}") from exc
-    geometries = obj["geometries"] if obj.get("type") == "GeometryCollection" else [obj]
+        geometries = obj["geometries"] if obj.get("type") == "GeometryCollection" else [obj]
+    except (KeyError, StopIteration, TypeError, ValueError, AttributeError) as exc:
+        raise RefdataError(f"malformed TopoJSON: {str(exc)[:200]}") from exc
     out = []
     for g in geometries:
         try:
@@ -128,8 +135,9 @@ def decode_topology(topology: dict[str, Any], object_name: str | None = None) ->
                 )
             else:
                 continue
-        except (IndexError, KeyError, TypeError, ValueError) as exc:
-            raise RefdataError(f"malformed TopoJSON geometry {g.get('id')!r}: {exc!r}") from exc
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            gid = str(g.get("id"))[:40] if isinstance(g, dict) else "?"
+            raise RefdataError(f"malformed TopoJSON geometry {gid!r}: {str(exc)[:200]}") from exc
         geom = shapely.make_valid(geom) if not shapely.is_valid(geom) else geom
         out.append(TopoFeature(str(g.get("id") or ""), dict(g.get("properties") or {}), geom))
     return out
