@@ -30,8 +30,8 @@ def test_facts_json_has_sentence_and_evidence(store_dir, capsys) -> None:
     assert main(["facts", fid, "--json", "--data-dir", str(data_dir)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["flight_id"] == fid
-    assert "took off probably from Pyongyang (ZKPY)" in out["sentence"]
-    assert "landed at Vladivostok (UHWW)" in out["sentence"]
+    assert "took off probably from Pyongyang International Airport (ZKPY)" in out["sentence"]
+    assert "landed at Vladivostok International Airport (UHWW)" in out["sentence"]
     assert [e["topic"] for e in out["evidence"]][:2] == ["takeoff", "landing"]
 
 

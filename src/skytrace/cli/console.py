@@ -3,10 +3,12 @@
 On a terminal rich fits tables to the terminal's width. Piped into a file or another
 program there is no width to fit, and rich's default of 80 columns would cut ids, times and
 registrations short ("7277cf-20230912-0…"); there the console is wide instead, so that what
-a script or a log receives is whole.
+a script or a log receives is whole — unless ``$COLUMNS`` names a width, which is then kept.
 """
 
 from __future__ import annotations
+
+import os
 
 from rich.console import Console
 
@@ -21,6 +23,6 @@ def output_console(*, stderr: bool = False, highlight: bool = True) -> Console:
     ``highlight=False`` prints numbers and names without rich's automatic colouring.
     """
     console = Console(stderr=stderr, highlight=highlight)
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         console = Console(stderr=stderr, highlight=highlight, width=PIPED_WIDTH)
     return console

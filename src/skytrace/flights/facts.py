@@ -61,7 +61,7 @@ def _dt(t: float) -> datetime:
 
 
 def _iso(t: float) -> str:
-    return _dt(t).isoformat().replace("+00:00", "Z")
+    return _dt(t).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _hm(t: float) -> str:
@@ -79,15 +79,58 @@ def _duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def _short(name: str) -> str:
-    for suffix in (" International Airport", " Airport", " Airfield", " Air Base"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+def _place(call: AirportCall, city_of: Callable[[str], str] | None) -> str:
+    """The airport as people name it: its name, the city when the name lacks it, the code.
+
+    "Vladivostok International Airport (UHWW)"; "Sunan International Airport, Pyongyang
+    (ZKPY)".
+    """
+    name = call.name or call.icao
+    city = city_of(call.icao) if city_of is not None and call.icao else ""
+    if city and city.lower() not in name.lower():
+        name = f"{name}, {city}"
+    return f"{name} ({call.icao})" if call.icao and call.icao != name else name
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _crossings(events: Sequence[Event], name_of: Callable[[str], str]) -> list[tuple[float, str]]:
+    """Country border crossings, each said once: (time, "crossed from X into Y" | "entered
+    the airspace of Y" | "left the airspace of X"). An exit and an entry within a second are
+    one crossing; the same event stored twice is said once."""
+    seen: set[tuple[str, str, float]] = set()
+    entries: list[Event] = []
+    exits: list[Event] = []
+    for e in sorted(events, key=lambda e: e.time_s):
+        if not e.value.startswith("country:"):
+            continue
+        key = (str(e.kind), e.value, round(e.time_s, 1))
+        if key in seen:
+            continue
+        seen.add(key)
+        if e.kind == EventKind.AREA_ENTRY:
+            entries.append(e)
+        elif e.kind == EventKind.AREA_EXIT:
+            exits.append(e)
+    out: list[tuple[float, str]] = []
+    for entry in entries:
+        into = name_of(entry.value[8:])
+        match = next((x for x in exits if abs(x.time_s - entry.time_s) <= 1.0), None)
+        if match is not None:
+            exits.remove(match)
+            out.append((entry.time_s, f"crossed from {name_of(match.value[8:])} into {into}"))
+        else:
+            out.append((entry.time_s, f"entered the airspace of {into}"))
+    out += [(x.time_s, f"left the airspace of {name_of(x.value[8:])}") for x in exits]
+    return sorted(out)
 
 
 def _hedge(call: AirportCall) -> str:
-    if call.confidence >= 0.9:
+    """ "probably " / "possibly " for an inferred airport below 0.9 / 0.6 confidence; an
+    observed one (seen on the ground there) is stated plainly."""
+    if call.method == "observed" or call.confidence >= 0.9:
         return ""
     return "probably " if call.confidence >= 0.6 else "possibly "
 
@@ -112,8 +155,14 @@ def describe(
     positions: npt.NDArray[np.void],
     events: Sequence[Event],
     country_name: Callable[[str], str] | None = None,
+    airport_city: Callable[[str], str] | None = None,
 ) -> FlightFacts:
-    """The sentence and evidence of ``flight`` from its ``positions`` and ``events``."""
+    """The sentence and evidence of ``flight`` from its ``positions`` and ``events``.
+
+    ``country_name`` names a country code, ``airport_city`` gives an airport's city (ICAO in,
+    "" when unknown; it must not raise); without them codes and airport names are used as
+    they are.
+    """
     rows = (
         positions[
             (positions["icao24"] == flight.icao24)
@@ -170,7 +219,7 @@ def describe(
         and flight.takeoff_s == flight.takeoff_s
     ):
         about = "about " if dep.method == "inferred" else ""
-        place = f"{_hedge(dep)}from {_short(dep.name)} ({dep.icao})"
+        place = f"{_hedge(dep)}from {_place(dep, airport_city)}"
         text = f"took off {place} {date} at {about}{_hm(flight.takeoff_s)}"
         if dep.method == "inferred" and len(air):
             text += f" — inferred: {_seen_clause(dep, air[0], 'climbing', True)} —"
@@ -201,7 +250,7 @@ def describe(
         and flight.landing_s == flight.landing_s
     ):
         about = "about " if arr.method == "inferred" else ""
-        where = f"{_hedge(arr)}at {_short(arr.name)} ({arr.icao})"
+        where = f"{_hedge(arr)}at {_place(arr, airport_city)}"
         text = f"landed {where} at {about}{_hm(flight.landing_s)}"
         if arr.method == "inferred" and len(air):
             text += f" — inferred: {_seen_clause(arr, air[-1], 'descending', False)}"
@@ -235,11 +284,10 @@ def describe(
         )
     else:
         tail.append(f"seen for {_duration(flight.last_seen_s - flight.first_seen_s)}")
-    n_rx = f", heard by up to {flight.n_receivers} receiver{'s' if flight.n_receivers != 1 else ''}"
-    tail.append(f"{flight.n_positions} positions{n_rx if flight.n_receivers else ''}")
-    for e in sorted(events, key=lambda e: e.time_s):
-        if e.kind == EventKind.AREA_ENTRY and e.value.startswith("country:"):
-            tail.append(f"entered the airspace of {name_of(e.value[8:])} at {_hm(e.time_s)}")
+    n_rx = f", heard by up to {_plural(flight.n_receivers, 'receiver')}"
+    tail.append(f"{_plural(flight.n_positions, 'position')}{n_rx if flight.n_receivers else ''}")
+    crossings = _crossings(events, name_of)
+    tail += [f"{text} at {_hm(time_s)}" for time_s, text in crossings]
     sentence = sentence.rstrip(",—").rstrip() + "; " + "; ".join(tail) + "."
     sentence = sentence.replace(" —;", " —").replace(",;", ";").replace(" — and", " — and")
 
@@ -247,15 +295,23 @@ def describe(
     top = flight.max_altitude_ft
     max_alt = _ft(top) if top == top else "unknown"
     src = Counter(int(s) for s in rows["source"]) if len(rows) else Counter()
-    mix = ", ".join(f"{_label(k)} {v}" for k, v in src.most_common())
+    mix = ", ".join(f"{_label(k)} {v:,}" for k, v in src.most_common())
+    if dep is not None and arr is not None and dep.icao and arr.icao:
+        between = f"between {dep.icao} and {arr.icao}"
+    else:
+        between = "between the first and last positions"
+    gc = (
+        f", {flight.gc_distance_km:,.0f} km great-circle {between}"
+        if flight.gc_distance_km == flight.gc_distance_km
+        else ""
+    )
     evidence.append(
         Evidence(
             "positions",
-            f"{flight.n_positions} positions from {_iso(flight.first_seen_s)} to "
-            f"{_iso(flight.last_seen_s)} ({mix or 'none stored'}); up to {flight.n_receivers} "
-            f"receivers per position; max altitude "
-            f"{max_alt}; "
-            f"{flight.distance_flown_km:.0f} km flown, {flight.gc_distance_km:.0f} km great-circle",
+            f"{_plural(flight.n_positions, 'position')} from {_iso(flight.first_seen_s)} to "
+            f"{_iso(flight.last_seen_s)} ({mix or 'none stored'}); up to "
+            f"{_plural(flight.n_receivers, 'receiver')} per position; max altitude {max_alt}; "
+            f"{flight.distance_flown_km:,.0f} km flown{gc}",
             flight.first_seen_s,
             "positions",
         )
@@ -269,10 +325,22 @@ def describe(
                 "positions",
             )
         )
+    for time_s, text in crossings:
+        where = next(
+            (f" ({e.lat:.3f}, {e.lon:.3f})" for e in events if abs(e.time_s - time_s) < 1e-6), ""
+        )
+        evidence.append(Evidence("area", f"{text} at {_hm(time_s)}{where}", time_s, "events"))
+    said: set[tuple[str, str, float]] = set()
     for e in sorted(events, key=lambda e: e.time_s):
+        key = (str(e.kind), e.value, round(e.time_s, 1))
+        if key in said:
+            continue  # the same event stored twice is said once
+        said.add(key)
         if e.kind in (EventKind.AREA_ENTRY, EventKind.AREA_EXIT):
             kind, _, code = e.value.partition(":")
-            what = name_of(code) if kind == "country" else f"FIR {code}"
+            if kind == "country":
+                continue  # said above, as crossings
+            what = f"FIR {code}"
             verb = "entered" if e.kind == EventKind.AREA_ENTRY else "left"
             evidence.append(
                 Evidence(
@@ -323,9 +391,10 @@ def stored_facts(
     history: FlightHistory,
     flight_id: str,
     country_name: Callable[[str], str] | None = None,
+    airport_city: Callable[[str], str] | None = None,
 ) -> FlightFacts:
     """Facts of a flight read from ``history`` (its errors, e.g. an unknown id, propagate)."""
     flight = history.flight(flight_id.strip().lower())
     positions = history.positions(flight.icao24, flight.first_seen_s, flight.last_seen_s)
     events = history.events(flight_id=flight.flight_id)
-    return describe(flight, positions, events, country_name)
+    return describe(flight, positions, events, country_name, airport_city)
