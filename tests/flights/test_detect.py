@@ -247,10 +247,25 @@ def test_country_and_fir_crossings_are_timed_exactly() -> None:
     exits = [e for e in events if e.kind == EventKind.AREA_EXIT]
     assert [e.value for e in entry] == ["country:RU", "fir:UHHH"]
     assert [e.value for e in exits] == ["country:KP", "fir:ZKKP"]
+    # placed on the border itself, between the two positions either side of it
     ru = entry[0]
+    assert abs(ru.lon - 130.7) < 1e-3
     t = rows["time_s"]
-    i = int(np.flatnonzero(t == ru.time_s)[0])
+    i = int(np.searchsorted(t, ru.time_s))
     assert rows["lon"][i] >= 130.7 > rows["lon"][i - 1]
+    assert t[i - 1] < ru.time_s <= t[i]
+    assert exits[0].time_s == ru.time_s  # leaving KP is entering RU
+
+
+def test_border_crossed_and_recrossed_within_a_minute_is_seen_both_ways() -> None:
+    rows, _ = koryo()
+    # a sliver of "CN" 0.05 degrees wide (~4 km, about 30 s at cruise) on the route
+    areas = fakes.BoxAreas([(124.0, "KP"), (128.00, "CN"), (128.05, "KP"), (130.7, "RU")], [])
+    _flights, events = detect_flights(rows, airports=fakes.airports(), areas=areas)
+    cn = [e for e in events if e.value == "country:CN"]
+    assert [e.kind for e in cn] == [EventKind.AREA_ENTRY, EventKind.AREA_EXIT]
+    assert 0 < cn[1].time_s - cn[0].time_s < 60
+    assert abs(cn[0].lon - 128.0) < 1e-3 and abs(cn[1].lon - 128.05) < 1e-3
 
 
 def test_emergency_squawk_is_an_event() -> None:

@@ -91,14 +91,14 @@ class EventRules:
     """Events along a flight.
 
     Gaps of ``coverage_gap_s`` or more are coverage lost/regained. Areas (country, FIR) are
-    looked up on one position per ``area_sample_s`` and the crossing is then found exactly
-    among the positions between two samples that differ. A go-around is an airborne dip
-    below ``go_around_ft_above_field`` within ``go_around_radius_km`` of an airport, between
-    higher airborne positions.
+    looked up at every position; a crossing between two positions is placed on the segment
+    between them by ``area_bisections`` halvings (12: a 1 km step to within 25 cm). A
+    go-around is an airborne dip below ``go_around_ft_above_field`` within
+    ``go_around_radius_km`` of an airport, between higher airborne positions.
     """
 
     coverage_gap_s: float = 300.0
-    area_sample_s: float = 60.0
+    area_bisections: int = 12
     emergency_squawks: tuple[str, ...] = ("7500", "7600", "7700")
     go_around_ft_above_field: float = 1000.0
     go_around_radius_km: float = 10.0
