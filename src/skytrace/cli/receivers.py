@@ -1,10 +1,19 @@
-"""``skytrace receivers``: per-receiver statistics of a running (or last run) server.
+"""``skytrace receivers``: per-receiver statistics of a running server, or of the store.
 
     skytrace receivers [--json] [--data-dir DIR]
 
 Reads ``<data dir>/receivers.json``, which ``skytrace serve`` rewrites atomically every few
-seconds, and prints one row per receiver: frames, frames/s, bad frames, bytes, connected
-since, last frame, place, and the measured rate (as ppm off 12 MHz) and offset of its clock.
+seconds. A file not rewritten for ``STALE_S`` seconds belongs to a server that is no longer
+running: every receiver is shown as disconnected and without a rate. Without the file (a data
+directory filled by ``demo``, ``replay`` or ``import``) the store's ``receivers`` table is
+read instead.
+
+One row per receiver: state (``connected``, or ``left HH:MM:SS`` with when its connection
+closed), frames, frames/s (0 once it has left), bad frames, junk, connected since, last
+frame, place, and its 12 MHz clock as measured: the rate in ppm off 12 MHz (shown when within
+±``PLAUSIBLE_PPM``; a fit further off is a fit of too little data, shown as ``?``) and the UTC
+time at which its counter read zero (``counter zero``; when the receiver's counter started,
+or midnight for GPS-synchronised receivers).
 """
 
 from __future__ import annotations
@@ -15,16 +24,29 @@ import math
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Final
 
 from rich.console import Console
 from rich.table import Table
 
 from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
+from skytrace.errors import SourceError, StoreError
+from skytrace.model import ReceiverStats
 from skytrace.sources.clock import NOMINAL_RATE_HZ
-from skytrace.sources.receivers import RECEIVERS_JSON, json_value, read_receivers_json
+from skytrace.sources.receivers import (
+    RECEIVERS_JSON,
+    ReceiverRow,
+    json_value,
+    read_receivers_file,
+)
 
-HELP = "per-receiver statistics of a running server or a store"
+__all__ = ["HELP", "PLAUSIBLE_PPM", "STALE_S", "add_arguments", "run"]
+
+HELP = "per-receiver statistics of a running server, or of the store"
+STALE_S: Final = 30.0  # receivers.json older than this: the server is not running
+PLAUSIBLE_PPM: Final = 500.0  # crystal oscillators of receivers are within ~±100 ppm
+_DAY_S: Final = 86_400.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,47 +54,118 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir_argument(parser)
 
 
-def _when(time_s: float) -> str:
+def _when(time_s: float, now_s: float) -> str:
     if not math.isfinite(time_s):
         return "-"
-    return datetime.fromtimestamp(time_s, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    t = datetime.fromtimestamp(time_s, UTC)
+    return f"{t:%H:%M:%S}" if abs(now_s - time_s) < _DAY_S else f"{t:%Y-%m-%d %H:%M}"
+
+
+def clock_ppm(stats: ReceiverStats) -> float:
+    """The measured counter rate in ppm off 12 MHz; NaN when unmeasured or implausible."""
+    ppm = (stats.clock_rate_hz / NOMINAL_RATE_HZ - 1.0) * 1e6
+    return ppm if abs(ppm) <= PLAUSIBLE_PPM else math.nan
+
+
+def _from_store(data_dir: object) -> list[ReceiverRow]:
+    from skytrace.store import open_reader
+    from skytrace.store.catalog import RECEIVER_COLUMNS
+
+    names = [name for name, _ in RECEIVER_COLUMNS]
+    with open_reader(data_dir) as reader:  # type: ignore[arg-type]
+        _, rows = reader.sql(f"SELECT {', '.join(names)} FROM receivers ORDER BY name")
+    out = []
+    for row in rows:
+        values = {k: (math.nan if v is None else v) for k, v in zip(names, row, strict=True)}
+        values["receiver"] = int(values["receiver"])
+        values["address"] = values["address"] if isinstance(values["address"], str) else ""
+        stats = ReceiverStats(**values)
+        out.append(ReceiverRow(stats, stats.last_frame_s))
+    return out
+
+
+def _load(data_dir: object) -> tuple[str, float, list[ReceiverRow]]:
+    """(where from, time written, rows); a stale file is a stopped server's."""
+    path = resolve_data_dir(data_dir) / RECEIVERS_JSON  # type: ignore[arg-type]
+    try:
+        f = read_receivers_file(path)
+    except SourceError:
+        if path.exists():
+            raise  # there, but unreadable: say so
+        try:
+            rows = _from_store(resolve_data_dir(data_dir))  # type: ignore[arg-type]
+        except StoreError as exc:
+            raise SourceError(
+                f"no receiver statistics: no {path} (no `skytrace serve` with this data dir) "
+                f"and {exc}"
+            ) from None
+        return "store", math.nan, rows
+    if time.time() - f.written_s <= STALE_S:
+        return "server", f.written_s, list(f.rows)
+    stopped = []
+    for r in f.rows:
+        left = r.disconnected_since_s
+        if r.stats.connected or math.isnan(left):
+            left = f.written_s  # it was there until the server stopped writing
+        stats = ReceiverStats(**{**asdict(r.stats), "connected": False, "frames_per_s": 0.0})
+        stopped.append(ReceiverRow(stats, left))
+    return "stopped server", f.written_s, stopped
 
 
 def run(args: argparse.Namespace) -> int:
-    path = resolve_data_dir(args.data_dir) / RECEIVERS_JSON
-    written_s, stats = read_receivers_json(path)
+    source, written_s, rows = _load(args.data_dir)
+    now = time.time()
     if args.json:
-        rows = [{k: json_value(v) for k, v in asdict(s).items()} for s in stats]
-        print(json.dumps({"written": written_s, "receivers": rows}))
+        out = []
+        for r in rows:
+            row = {k: json_value(v) for k, v in asdict(r.stats).items()}
+            row["disconnected_since_s"] = json_value(r.disconnected_since_s)
+            row["clock_ppm"] = json_value(clock_ppm(r.stats))
+            out.append(row)
+        doc = {"source": source, "written": json_value(written_s), "receivers": out}
+        print(json.dumps(doc))
         return 0
-    age = time.time() - written_s
-    table = Table(title=f"receivers (written {_when(written_s)} UTC, {age:,.0f} s ago)")
-    columns = ("#", "name", "address", "now", "frames", "frames/s", "bad", "junk KB",
-               "MB in", "connected since", "last frame", "lat", "lon", "clock ppm",
-               "clock offset s")  # fmt: skip
+    if source == "store":
+        title = "receivers recorded in the store (no server is writing receivers.json)"
+    else:
+        age = f"{_when(written_s, now)} UTC, {now - written_s:,.0f} s ago"
+        title = f"receivers (written {age})"
+        if source == "stopped server":
+            title += ": the server is not running"
+    table = Table(title=title)
+    columns = ("#", "name", "state", "frames", "frames/s", "bad", "junk KB", "since",
+               "last frame", "lat", "lon", "clock ppm", "counter zero")  # fmt: skip
     for col in columns:
-        table.add_column(col, justify="left" if col in ("name", "address") else "right")
-    for s in stats:
-        ppm = (s.clock_rate_hz / NOMINAL_RATE_HZ - 1) * 1e6
+        table.add_column(col, justify="left" if col in ("name", "state") else "right")
+    for r in rows:
+        s = r.stats
+        if s.connected:
+            state = "connected"
+        elif source == "store":
+            state = "recorded"
+        else:
+            state = f"left {_when(r.disconnected_since_s, now)}"
+        ppm = clock_ppm(s)
+        if math.isnan(ppm):
+            ppm_text = "-" if math.isnan(s.clock_rate_hz) else "?"
+        else:
+            ppm_text = f"{ppm:+.1f}"
         table.add_row(
             str(s.receiver),
             s.name,
-            s.address or "-",
-            "connected" if s.connected else "-",
+            state,
             f"{s.frames:,}",
             f"{s.frames_per_s:,.1f}",
             f"{s.bad_frames:,}",
             f"{s.garbage_bytes / 1e3:,.1f}",
-            f"{s.bytes_in / 1e6:,.2f}",
-            _when(s.connected_since_s),
-            _when(s.last_frame_s),
-            "-" if math.isnan(s.lat) else f"{s.lat:.4f}",
-            "-" if math.isnan(s.lon) else f"{s.lon:.4f}",
-            "-" if math.isnan(ppm) else f"{ppm:+.1f}",
-            "-" if math.isnan(s.clock_offset_s) else f"{s.clock_offset_s:.3f}",
+            _when(s.connected_since_s, now),
+            _when(s.last_frame_s, now),
+            "-" if math.isnan(s.lat) else f"{s.lat:.3f}",
+            "-" if math.isnan(s.lon) else f"{s.lon:.3f}",
+            ppm_text,
+            "-" if math.isnan(ppm) else _when(s.clock_offset_s, now),
         )
-    out = output_console()
-    out.print(table)
-    if not stats:
+    output_console().print(table)
+    if not rows:
         Console(stderr=True).print("no receivers have connected")
     return 0
