@@ -225,6 +225,42 @@ def test_receiver_id_is_sticky_across_feeds() -> None:
     assert b.receivers[int(b.receiver[0])] == f"{7:016x}"
 
 
+def stamp(ms: int) -> bytes:
+    """readsb's UTC stamp record: 8 raw (unescaped) bytes, little-endian milliseconds."""
+    return b"\x1a\xe8" + ms.to_bytes(8, "little")
+
+
+def test_utc_stamps_time_each_receiver_by_its_own_counter_at_every_split() -> None:
+    msg = bytes.fromhex("8d4840d6202cc371c32ce0576098")
+    t0_ms = 1_694_484_000_000 + 0x1A  # its low byte is 0x1a, sent raw
+    t1_ms = 1_694_484_000_000 + 0x1A1A00  # two raw 0x1a in a row
+    a0, b0 = 5_000_000_000, 900_000_000_000  # two receivers' free-running counters
+    data = (
+        b"\x1a\xe3" + (1).to_bytes(8, "big") + stamp(t0_ms)
+        + beast_frame(msg, a0) + beast_frame(msg, a0 + 12_000_000)  # +1 s on A's counter
+        + b"\x1a\xe3" + (2).to_bytes(8, "big") + stamp(t0_ms + 500)
+        + beast_frame(msg, b0) + beast_frame(msg, b0 + 6_000_000)  # +0.5 s on B's counter
+        + b"\x1a\xe3" + (1).to_bytes(8, "big")
+        + beast_frame(msg, a0 + 24_000_000)  # A again, no new stamp: its own counter, +2 s
+        + stamp(t1_ms) + beast_frame(msg, a0 + 36_000_000)  # a new anchor for A
+        + beast_frame(msg, a0 + 48_000_000)
+    )  # fmt: skip
+    t0 = t0_ms / 1000
+    want = [t0, t0 + 1, t0 + 0.5, t0 + 1.0, t0 + 2, t1_ms / 1000, t1_ms / 1000 + 1]
+    for k in range(0, len(data) + 1):
+        reg = ReceiverRegistry()
+        p = BeastParser(registry=reg, utc_stamps=True)
+        b1 = p.feed(data[:k], 7.0)
+        b2 = p.feed(data[k:], 7.0)
+        times = b1.time_s.tolist() + b2.time_s.tolist()
+        assert times == pytest.approx(want, abs=1e-6), k
+        assert p.counters.bad_frames == 0 and p.counters.garbage_bytes == 0, k
+        assert p.counters.utc_stamp_frames == 3
+    live = BeastParser(registry=ReceiverRegistry())  # a live feed does not take the stamps
+    assert live.feed(data, 7.0).time_s.tolist() == [7.0] * 7
+    assert live.counters.utc_stamp_frames == 3 and live.counters.bad_frames == 0
+
+
 def test_unescaped_long_flight_sample(shared_data: Path) -> None:
     lines = (shared_data / "modes" / "long_flight.csv").read_text().split()
     rng = random.Random(11)

@@ -59,3 +59,18 @@ def test_apply_clocks_ignores_frames_without_counter() -> None:
     apply_clocks(batch, clocks, fill_time=True)
     assert clocks == {}
     assert batch.time_s.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_counter_timeline_keeps_interleaved_receivers_apart() -> None:
+    from skytrace.sources.clock import CounterTimeline
+
+    tl = CounterTimeline(start_s=1000.0)
+    # receiver 1 at counter 5e9, receiver 2 at 9e11 (1000 s apart in counter terms), interleaved
+    rx = np.array([1, 2, 1, 2, 1], np.uint32)
+    ticks = np.array([5e9, 9e11, 5e9 + 12e6, 9e11 + 6e6, 5e9 + 24e6], np.uint64)
+    assert tl.times(rx, ticks).tolist() == pytest.approx([1000, 1000, 1001, 1000.5, 1002])
+    # a later batch goes on from each receiver's own anchor; a counter reset re-anchors
+    more = tl.times(np.array([2, 1], np.uint32), np.array([9e11 + 12e6, 1000], np.uint64))
+    assert more.tolist() == pytest.approx([1001, 1002])
+    # a receiver first seen later starts at the latest time given so far
+    assert tl.times(np.array([3], np.uint32), np.array([77], np.uint64)).tolist() == [1002]

@@ -41,6 +41,7 @@ from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.model import Event, Flight, FrameBatch, ReceiverStats
 from skytrace.sources.files import FORMATS, FileReader
+from skytrace.sources.receivers import ReceiverRegistry
 
 HELP = "feed recorded files through the live pipeline"
 
@@ -137,9 +138,10 @@ def run(args: argparse.Namespace) -> int:
     from skytrace.app import RuntimeOptions, open_runtime
 
     _check_args(args)
+    registry = ReceiverRegistry()  # one for all files: readsb ids inside them get their own
     readers = [
-        FileReader(f, format=args.format, batch_frames=args.batch_frames, receiver=i + 1)
-        for i, f in enumerate(args.files)
+        FileReader(f, format=args.format, batch_frames=args.batch_frames, registry=registry)
+        for f in args.files
     ]
     data_dir = None if args.no_store else resolve_data_dir(args.data_dir, create=True)
     summary = ReplaySummary(files=len(readers))

@@ -2,12 +2,15 @@
 
 Owns the simulator's output side (the frame encoding itself is ``skytrace.outputs.encode``):
 
-- Beast with receiver ids: one stream carries many receivers the way readsb's ``beast_out``
-  with ``--net-receiver-id`` does: a ``0x1a 0xe3`` frame with the receiver's 8-byte id names
-  the receiver of the frames after it (sticky). Frames of a batch are grouped by receiver
-  (stable, so each receiver's frames stay in time order) and an id frame starts each group.
-  A receiver's id is the first 8 bytes of BLAKE2b(name) with any 0x1a byte replaced by 0x1b,
-  so it never needs escaping and stays the same from run to run.
+- Beast with receiver ids and UTC: one stream carries many receivers the way readsb's
+  ``beast_out`` with ``--net-receiver-id`` does: a ``0x1a 0xe3`` frame with the receiver's
+  8-byte id names the receiver of the frames after it (sticky). Frames of a batch are grouped
+  by receiver (stable, so each receiver's frames stay in time order); an id frame and a UTC
+  stamp (``0x1a 0xe8``, the group's first reception time in milliseconds, as readsb's
+  ``--dump-beast`` writes it) start each group, so a recording carries its real date and each
+  receiver's counter stays its own on replay. A receiver's id is the first 8 bytes of
+  BLAKE2b(name) with any 0x1a byte replaced by 0x1b (``skytrace.outputs.encode.receiver_id``),
+  stable from run to run.
 - AVR: ``@TTTTTTTTTTTTHEX;`` lines with the receiver's 12 MHz counter (AVR has no receiver id).
 - Sinks: a file, or a TCP connection to a skytrace server's Beast-in port (30004 by default).
 - ``Pacer``: real time (speed 1), N× accelerated, or as fast as possible (speed 0).
@@ -18,18 +21,19 @@ Not thread-safe; one writer per output.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import socket
 import time
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
 from skytrace.errors import UsageError
 from skytrace.model import FrameBatch
-from skytrace.outputs.encode import encode_avr, encode_beast, signal_dbfs_to_byte
+from skytrace.outputs.encode import (
+    encode_avr,
+    encode_beast,
+    encode_beast_receivers,
+    receiver_id,
+)
 
 __all__ = [
     "ByteSink",
@@ -43,41 +47,14 @@ __all__ = [
 ]
 
 
-def receiver_id(name: str) -> int:
-    """Stable 64-bit receiver id of a name, without 0x1a bytes (no escaping needed)."""
-    raw = bytearray(hashlib.blake2b(name.encode(), digest_size=8).digest())
-    return int.from_bytes(bytes(0x1B if b == 0x1A else b for b in raw), "big")
-
-
-def _escaped_lengths(frames: FrameBatch, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-    """Bytes each frame takes in an escaped Beast stream (type 2/3 frames)."""
-    length = frames.length[rows].astype(np.intp)
-    ticks = frames.receiver_ticks[rows].astype(">u8").view(np.uint8).reshape(-1, 8)[:, 2:]
-    signal = signal_dbfs_to_byte(frames.signal_dbfs[rows])
-    payload = frames.payload[rows]
-    used = np.arange(payload.shape[1])[None, :] < length[:, None]
-    n_1a = (ticks == 0x1A).sum(axis=1) + (signal == 0x1A) + ((payload == 0x1A) & used).sum(axis=1)
-    return np.asarray(2 + 6 + 1 + length + n_1a, np.intp)
-
-
 def beast_bytes(frames: FrameBatch, *, receiver_ids: dict[int, int] | None = None) -> bytes:
-    """The batch as escaped Beast; with ``receiver_ids`` (index -> id) grouped per receiver."""
+    """The batch as escaped Beast; with ``receiver_ids`` (index -> id) grouped per receiver,
+    each group opened by its receiver id and a UTC stamp (``encode_beast_receivers``)."""
     if len(frames) == 0:
         return b""
     if receiver_ids is None:
         return encode_beast(frames)
-    order = np.argsort(frames.receiver, kind="stable").astype(np.intp)
-    body = np.frombuffer(encode_beast(frames, order), np.uint8)
-    rx = frames.receiver[order]
-    starts = np.flatnonzero(np.concatenate([[True], rx[1:] != rx[:-1]]))
-    offsets = np.concatenate([[0], np.cumsum(_escaped_lengths(frames, order))])[starts]
-    ids = np.array([receiver_ids.get(int(r), 0) for r in rx[starts]], np.uint64)
-    id_frames = np.zeros((starts.shape[0], 10), np.uint8)
-    id_frames[:, 0] = 0x1A
-    id_frames[:, 1] = 0xE3
-    id_frames[:, 2:] = ids.astype(">u8").view(np.uint8).reshape(-1, 8)
-    out = np.insert(body, np.repeat(offsets, 10), id_frames.reshape(-1))
-    return bytes(out.tobytes())
+    return encode_beast_receivers(frames, receiver_ids=receiver_ids, utc_stamps=True)
 
 
 def encode_frames(

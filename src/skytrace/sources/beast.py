@@ -11,6 +11,9 @@ Layout (Mode-S Beast, as spoken by dump1090-fa / readsb on ports 30005 / 30004):
     type '5' 0x35  receiver place  21 bytes; lat, lon, alt as little-endian float32 at 4, 8, 12
     0xe3           receiver id     8 bytes (readsb); names the receiver of the frames after it
     0xe4           receiver UUID   variable length up to the next frame start (readsb)
+    0xe8           UTC stamp       8 bytes, NOT escaped: little-endian int64 milliseconds since
+                                   1970 UTC at which the next frame was received (readsb's
+                                   ``--dump-beast`` record; ``skytrace simulate`` writes it too)
 
 The timestamp is big-endian. The value 0xFF004D4C4154 ("\\xff\\x00MLAT") marks a frame that
 carries an MLAT result rather than a reception; such frames get ``FrameKind.MLAT``. The signal
@@ -29,6 +32,17 @@ frame, of an unknown type and between frames are garbage, counted in ``BeastCoun
 reason. The unfinished frame at the end of a chunk
 (and the last 0x1a of an odd trailing run, which may start a frame or be half of a pair) is
 kept for the next ``feed``; at most one frame is held.
+
+UTC stamps: the 8 bytes after ``0x1a 0xe8`` are raw, so a 0x1a among them would upset the
+parity framing; before framing, such bytes are cleared (in a copy; the stamp is read from the
+original bytes), repeating until no stamp holds a 0x1a. With ``utc_stamps=True`` (recorded
+files) a stamp gives the UTC time of the frame right after it, which pairs that frame's
+receiver counter with UTC (an *anchor*); every frame of a receiver is then timed from its
+latest anchor by its 12 MHz counter (``anchor_s + (ticks - anchor_ticks) / 12 MHz``), so the
+receivers interleaved in one stream keep their own clocks. A receiver not yet anchored is
+anchored at its first frame with the stamp in force; frames without a counter (or more than an
+hour from the anchor: a reset) get the stamp in force; frames before any stamp keep ``now_s``.
+Without ``utc_stamps`` (live feeds: a feeder's clock is not trusted) stamps are only counted.
 
 Unescaped streams (``escaped=False``, e.g. dumps that concatenate raw frames) cannot be
 framed by parity; they are walked frame by frame (slower, for files only).
@@ -68,6 +82,7 @@ TYPE_STATUS: Final = 0x34
 TYPE_POSITION: Final = 0x35
 TYPE_RECEIVER_ID: Final = 0xE3
 TYPE_UUID: Final = 0xE4
+TYPE_UTC_STAMP: Final = 0xE8
 
 _MAX_UUID_BYTES: Final = 64
 _RECORD_BYTES: Final = 21  # longest fixed record after the type byte
@@ -81,6 +96,11 @@ _NEED[TYPE_STATUS] = 21
 _NEED[TYPE_POSITION] = 21
 _NEED[TYPE_RECEIVER_ID] = 8
 _NEED[TYPE_UUID] = 0
+_NEED[TYPE_UTC_STAMP] = 8
+
+_TICK_HZ: Final = 12_000_000.0
+_TICK_WRAP: Final = 1 << 48
+_MAX_ANCHOR_S: Final = 3600.0  # further from its anchor than this, a counter has been reset
 
 _MSG_LEN = np.zeros(256, np.uint8)
 _MSG_LEN[TYPE_MODE_AC] = 2
@@ -142,6 +162,7 @@ class BeastCounters:
     position_frames: int = 0
     receiver_id_frames: int = 0
     uuid_frames: int = 0
+    utc_stamp_frames: int = 0
     torn: int = 0  # a frame start cut short by the next frame start
     unknown_type: int = 0  # 0x1a followed by a byte that is no known type
     garbage_bytes: int = 0  # bytes outside any accepted frame (unescaped count)
@@ -156,7 +177,8 @@ class BeastParser:
 
     ``receiver`` is the index given to frames that carry no readsb receiver id; with a
     ``registry``, readsb receiver ids (0xe3) are registered as receivers named by their 16
-    hex digits and their frames get that index.
+    hex digits and their frames get that index. With ``utc_stamps``, readsb UTC stamps
+    (0xe8) time the frames (see the module docstring); otherwise frames get ``now_s``.
     """
 
     def __init__(
@@ -166,8 +188,10 @@ class BeastParser:
         receiver: int = 0,
         receiver_name: str | None = None,
         registry: ReceiverRegistry | None = None,
+        utc_stamps: bool = False,
     ) -> None:
         self.escaped = escaped
+        self.utc_stamps = utc_stamps
         self.receiver = receiver
         self.receiver_name = receiver_name
         self.registry = registry
@@ -175,6 +199,9 @@ class BeastParser:
         self.receiver_position: tuple[float, float, float] | None = None  # lat, lon, alt
         self.uuid: bytes = b""
         self._current_id: int | None = None  # last readsb receiver id seen (sticky)
+        self._stamp_s = math.nan  # the UTC stamp in force (utc_stamps)
+        self._stamp_waiting = False  # the stream's last record was a stamp: it times the next
+        self._anchors: dict[int, tuple[float, int]] = {}  # receiver -> (UTC s, ticks)
         self._tail = b""
 
     # -- public -------------------------------------------------------------------------
@@ -273,7 +300,8 @@ class BeastParser:
         s = np.asarray(starts, np.int64)
         records = _rows(a[:pos], s + 2, _RECORD_BYTES)
         sid = np.zeros(s.size, np.intp)
-        return _records_to_batch([self], records, a[s + 1], sid, np.array([now_s]))
+        stamp_ms = records[:, :8].copy().view("<i8").ravel()
+        return _records_to_batch([self], records, a[s + 1], sid, np.array([now_s]), stamp_ms)
 
     def _default_index(self) -> int:
         if self.receiver == 0 and self.registry is not None and self.receiver_name:
@@ -308,22 +336,10 @@ def _parse_streams(
     s_start = np.zeros(k, np.int64)
     s_start[1:] = np.cumsum(lens + 1)[:-1]
     s_end = s_start + lens
-    z = np.flatnonzero(a == BEAST_ESCAPE)
-    starts_raw = z
-    dropped = z[:0]
-    if z.size:
-        run_first = np.empty(z.size, np.bool_)
-        run_first[0] = True
-        np.not_equal(np.diff(z), 1, out=run_first[1:])
-        if not run_first.all():
-            first_idx = np.flatnonzero(run_first)
-            pos_in_run = z - z[first_idx][np.cumsum(run_first) - 1]
-            run_last = np.empty(z.size, np.bool_)
-            run_last[-1] = True
-            run_last[:-1] = run_first[1:]
-            odd = (pos_in_run & 1).astype(np.bool_)
-            starts_raw = z[run_last & ~odd]
-            dropped = z[odd]
+    raw = a
+    starts_raw, dropped = _frame_starts(a)
+    if starts_raw.size and (a[np.minimum(starts_raw + 1, a.size - 1)] == TYPE_UTC_STAMP).any():
+        a, starts_raw, dropped = _clear_stamp_payloads(a, starts_raw, dropped, s_start, s_end)
     # Unescaped coordinates: raw position minus the escape bytes before it.
     if dropped.size:
         d_before = np.searchsorted(dropped, starts_raw)
@@ -354,7 +370,7 @@ def _parse_streams(
     for r in np.flatnonzero(hold).tolist():
         # Unfinished last frame of a stream: keep its raw bytes (and a held 0x1a).
         p = parsers[int(sid[r])]
-        p._tail = a[int(starts_raw[r]) : int(s_end[sid[r]])].tobytes() + p._tail
+        p._tail = raw[int(starts_raw[r]) : int(s_end[sid[r]])].tobytes() + p._tail
     active = ~hold
     known = need >= 0
     variable = need == 0
@@ -385,13 +401,66 @@ def _parse_streams(
         if esc.size:
             records[esc] = _unescape_rows(_rows(a, k_raw[esc] + 2, 2 * _RECORD_BYTES))
     k_types = types[keep]
+    stamp_ms = np.zeros(keep.size, np.int64)
+    st = np.flatnonzero(k_types == TYPE_UTC_STAMP)
+    if st.size:  # the raw bytes: 0x1a among them was cleared in ``a``
+        stamp_ms[st] = raw[k_raw[st, None] + 2 + np.arange(8)].copy().view("<i8").ravel()
     for r in np.flatnonzero(k_types == TYPE_UUID).tolist():
         i = int(keep[r])
         raw = a[int(starts_raw[i]) + 2 : int(s_end[sid[i]] if last_in[i] else starts_raw[i + 1])]
         p = parsers[int(sid[i])]
         p.uuid = raw.tobytes().replace(b"\x1a\x1a", b"\x1a")[: int(gap[i])]
         p.counters.uuid_frames += 1
-    return _records_to_batch(parsers, records, k_types, sid[keep], now_s)
+    return _records_to_batch(parsers, records, k_types, sid[keep], now_s, stamp_ms)
+
+
+def _frame_starts(a: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Frame starts and dropped escape bytes (raw positions) by the parity of 0x1a runs."""
+    z = np.flatnonzero(a == BEAST_ESCAPE)
+    starts_raw = z
+    dropped = z[:0]
+    if z.size:
+        run_first = np.empty(z.size, np.bool_)
+        run_first[0] = True
+        np.not_equal(np.diff(z), 1, out=run_first[1:])
+        if not run_first.all():
+            first_idx = np.flatnonzero(run_first)
+            pos_in_run = z - z[first_idx][np.cumsum(run_first) - 1]
+            run_last = np.empty(z.size, np.bool_)
+            run_last[-1] = True
+            run_last[:-1] = run_first[1:]
+            odd = (pos_in_run & 1).astype(np.bool_)
+            starts_raw = z[run_last & ~odd]
+            dropped = z[odd]
+    return starts_raw, dropped
+
+
+def _clear_stamp_payloads(
+    a: npt.NDArray[np.uint8],
+    starts_raw: npt.NDArray[np.intp],
+    dropped: npt.NDArray[np.intp],
+    s_start: npt.NDArray[np.int64],
+    s_end: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """A copy of ``a`` without 0x1a in the raw 8-byte payload of any UTC stamp, and its
+    framing. A stamp start inside an earlier stamp's payload waits for the next round (it
+    goes away once that payload is cleared), so each round clears only true payload bytes."""
+    out = a
+    for _ in range(a.size):
+        st = starts_raw[out[np.minimum(starts_raw + 1, out.size - 1)] == TYPE_UTC_STAMP]
+        if st.size > 1:
+            st = st[np.concatenate([[True], np.diff(st) >= 10])]
+        end = s_end[np.searchsorted(s_start, st, side="right") - 1]
+        pos = st[:, None] + 2 + np.arange(8)
+        inside = pos < end[:, None]
+        hit = inside & (out[np.minimum(pos, out.size - 1)] == BEAST_ESCAPE)
+        if not hit.any():
+            break
+        if out is a:
+            out = a.copy()
+        out[pos[hit]] = 0
+        starts_raw, dropped = _frame_starts(out)
+    return out, starts_raw, dropped
 
 
 def _per_stream(
@@ -423,14 +492,18 @@ def _records_to_batch(
     types: npt.NDArray[np.uint8],
     sid: npt.NDArray[np.intp],
     now_s: npt.NDArray[np.float64],
+    stamp_ms: npt.NDArray[np.int64],
 ) -> FrameBatch:
     """Complete records (unescaped bytes after the type byte, one row each, in stream order,
-    ``sid`` = index of the parser they came from) -> one batch of frames. Status, position
-    and receiver-id records update their parser."""
+    ``sid`` = index of the parser they came from; ``stamp_ms`` the value of UTC-stamp rows)
+    -> one batch of frames. Status, position, receiver-id and stamp records update their
+    parser."""
     k = len(parsers)
     status = _per_stream(sid, types == TYPE_STATUS, k)
+    stamps = _per_stream(sid, types == TYPE_UTC_STAMP, k)
     for i, p in enumerate(parsers):
         p.counters.status_frames += int(status[i])
+        p.counters.utc_stamp_frames += int(stamps[i])
     for r in np.flatnonzero(types == TYPE_POSITION).tolist():
         p = parsers[int(sid[r])]
         p.counters.position_frames += 1
@@ -442,6 +515,11 @@ def _records_to_batch(
     all_frames = m == records.shape[0]
     receivers, with_ids = _receiver_column(parsers, records, types, sid, fidx)
     if m == 0:
+        for r in np.flatnonzero(types == TYPE_UTC_STAMP).tolist():  # a stamp without frames
+            p = parsers[int(sid[r])]
+            if p.utc_stamps:
+                p._stamp_s = float(stamp_ms[r]) / 1000.0
+                p._stamp_waiting = True
         return FrameBatch.empty(0)
     rec = records if all_frames else records[fidx]
     ft = types if all_frames else types[fidx]
@@ -468,6 +546,7 @@ def _records_to_batch(
         length=length,
         payload=payload,
     )
+    _stamp_times(parsers, types, sid, fidx, stamp_ms, batch)
     n_frames = np.bincount(fsid, minlength=k)
     n_mlat = _per_stream(fsid, mlat, k)
     for i, p in enumerate(parsers):
@@ -536,3 +615,97 @@ def _receiver_column(
     )
     out[have] = index_of[inverse.ravel()]
     return out, True
+
+
+def _stamp_times(
+    parsers: list[BeastParser],
+    types: npt.NDArray[np.uint8],
+    sid: npt.NDArray[np.intp],
+    fidx: npt.NDArray[np.intp],
+    stamp_ms: npt.NDArray[np.int64],
+    batch: FrameBatch,
+) -> None:
+    """Time the frames of streams that take UTC stamps (see the module docstring), in place;
+    update each such parser's stamp in force and its receivers' anchors."""
+    k = len(parsers)
+    accept = np.fromiter((p.utc_stamps for p in parsers), np.bool_, k)
+    if not accept.any():
+        return
+    is_st = (types == TYPE_UTC_STAMP) & accept[sid]
+    carried = np.fromiter((p._stamp_s for p in parsers), np.float64, k)
+    if not is_st.any() and np.isnan(carried[accept]).all():
+        return
+    n = types.size
+    last_st = np.maximum.accumulate(np.where(is_st, np.arange(n), -1))
+    own = last_st >= np.searchsorted(sid, sid)  # a stamp earlier in the same stream
+    in_force = np.where(own, stamp_ms[np.maximum(last_st, 0)] / 1000.0, carried[sid])
+    f_sid = sid[fidx]
+    f_force = in_force[fidx]
+    ticks = batch.receiver_ticks
+    counted = (ticks != 0) & (ticks != MLAT_MAGIC_TICKS)
+    # The frame right after a stamp (no frame record between them) is that stamp's anchor.
+    prev_rec = np.full(fidx.size, -1, np.intp)
+    prev_rec[1:] = np.where(f_sid[1:] == f_sid[:-1], fidx[:-1], -1)
+    f_last = last_st[fidx]
+    waiting = np.fromiter((p._stamp_waiting for p in parsers), np.bool_, k)
+    first_frame = prev_rec < 0  # first frame of its stream in this feed
+    after_stamp = np.where(own[fidx], f_last > prev_rec, first_frame & waiting[f_sid])
+    is_anchor = after_stamp & counted & accept[f_sid]
+    rx = batch.receiver
+    m = fidx.size
+    order = np.lexsort((np.arange(m), rx, f_sid))
+    o_sid, o_rx = f_sid[order], rx[order]
+    new_group = np.ones(m, np.bool_)
+    new_group[1:] = (o_sid[1:] != o_sid[:-1]) | (o_rx[1:] != o_rx[:-1])
+    gid = np.cumsum(new_group) - 1
+    base = gid.astype(np.int64) * (m + 1)
+    filled = np.maximum.accumulate(np.where(is_anchor[order], base + order + 1, base))
+    a_pos = np.empty(m, np.int64)
+    a_pos[order] = filled - base - 1  # latest anchor frame of the same receiver, -1: none
+    anchor_s = np.full(m, np.nan)
+    anchor_t = np.zeros(m, np.int64)
+    have = a_pos >= 0
+    anchor_s[have] = f_force[a_pos[have]]
+    anchor_t[have] = ticks[a_pos[have]].astype(np.int64)
+    # Frames before any anchor in this chunk: the parser's anchor of their receiver, or one
+    # made at the receiver's first counted frame with the stamp in force.
+    need = np.flatnonzero(~have & counted & accept[f_sid] & np.isfinite(f_force))
+    made: dict[tuple[int, int], tuple[float, int]] = {}
+    if need.size:
+        keys = (f_sid[need].astype(np.uint64) << np.uint64(32)) | rx[need].astype(np.uint64)
+        uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        got_s = np.empty(uniq.size)
+        got_t = np.empty(uniq.size, np.int64)
+        for g, (key, j) in enumerate(zip(uniq.tolist(), need[first].tolist(), strict=True)):
+            owner, receiver = key >> 32, key & 0xFFFFFFFF
+            got = parsers[owner]._anchors.get(receiver) or (float(f_force[j]), int(ticks[j]))
+            made[(owner, receiver)] = got
+            got_s[g], got_t[g] = got
+        anchor_s[need] = got_s[inverse.ravel()]
+        anchor_t[need] = got_t[inverse.ravel()]
+    delta = (ticks.astype(np.int64) - anchor_t) % _TICK_WRAP
+    delta = np.where(delta >= _TICK_WRAP // 2, delta - _TICK_WRAP, delta) / _TICK_HZ
+    timed = np.where(
+        counted & np.isfinite(anchor_s) & (np.abs(delta) <= _MAX_ANCHOR_S),
+        anchor_s + delta,
+        f_force,
+    )
+    use = accept[f_sid] & np.isfinite(timed)
+    batch.time_s[use] = timed[use]
+    # Carry the stamp in force and each receiver's latest anchor to the next feed.
+    for i in np.flatnonzero(accept).tolist():
+        p = parsers[i]
+        rows = np.flatnonzero(sid == i)
+        if rows.size:
+            p._stamp_s = float(in_force[rows[-1]])
+        frames_i = fidx[f_sid == i]
+        stamps_i = rows[is_st[rows]]
+        if stamps_i.size:
+            p._stamp_waiting = not frames_i.size or int(stamps_i[-1]) > int(frames_i[-1])
+        elif frames_i.size:
+            p._stamp_waiting = False
+    for (owner, receiver), got in made.items():
+        parsers[owner]._anchors[receiver] = got
+    group_last = order[np.concatenate([new_group[1:], [True]])]
+    for j in group_last[have[group_last]].tolist():  # each receiver's latest anchor
+        parsers[int(f_sid[j])]._anchors[int(rx[j])] = (float(anchor_s[j]), int(anchor_t[j]))

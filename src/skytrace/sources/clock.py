@@ -17,11 +17,20 @@ A counter reset (ticks going backwards, or a jump that puts the residual more th
 ``reset_s`` off the fit) discards the window and starts again; ``resets`` counts them.
 Zero ticks (no timestamp) and the MLAT magic value are ignored.
 
-Pure arithmetic on the values passed in (no clock read). Not thread-safe: one per receiver.
+``CounterTimeline`` times recorded frames that carry a counter but no UTC (Beast and AVR files
+without UTC stamps): each receiver's counter runs on its own, anchored where the receiver first
+appears at the latest time given so far (the file's start for the first ones):
+``time_s = anchor_s + (ticks - anchor_ticks) / 12 MHz``; a counter that goes backwards
+re-anchors that receiver at its last time. Receivers interleaved in one file (readsb receiver
+ids) thus never shift each other's time.
+
+Pure arithmetic on the values passed in (no clock read). Not thread-safe: one per receiver
+(``ReceiverClock``) or per file (``CounterTimeline``).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Final
@@ -31,7 +40,7 @@ import numpy.typing as npt
 
 from skytrace.model import FrameBatch, FrameKind
 
-__all__ = ["NOMINAL_RATE_HZ", "ReceiverClock", "apply_clocks"]
+__all__ = ["NOMINAL_RATE_HZ", "CounterTimeline", "ReceiverClock", "apply_clocks"]
 
 NOMINAL_RATE_HZ: Final = 12_000_000.0
 _MAX_POINTS: Final = 512
@@ -140,3 +149,42 @@ def apply_clocks(
         clock.update(batch.receiver_ticks[group], batch.time_s[group])
         if fill_time and clock.fitted:
             batch.time_s[group] = clock.to_utc(batch.receiver_ticks[group])
+
+
+@dataclass(slots=True)
+class CounterTimeline:
+    """Per-receiver counter times for a recorded file (see the module docstring)."""
+
+    start_s: float
+    latest_s: float = math.nan
+    _anchor: dict[int, tuple[float, int, int]] = field(default_factory=dict)  # s, t0, last
+
+    def times(
+        self, receiver: npt.NDArray[np.uint32], ticks: npt.NDArray[np.uint64]
+    ) -> npt.NDArray[np.float64]:
+        """UTC seconds of frames (in file order) from their receivers' counters."""
+        out = np.empty(ticks.size)
+        if ticks.size == 0:
+            return out
+        if math.isnan(self.latest_s):
+            self.latest_s = self.start_s
+        order = np.argsort(receiver, kind="stable")
+        rx = receiver[order]
+        bounds = np.flatnonzero(np.diff(rx)) + 1
+        for group in np.split(order, bounds):
+            r = int(receiver[group[0]])
+            tk = ticks[group].astype(np.int64)
+            anchor_s, t0, last = self._anchor.get(r, (self.latest_s, int(tk[0]), int(tk[0])))
+            back = np.flatnonzero(np.diff(np.concatenate([[last], tk])) < 0)
+            resets = set(back.tolist())
+            for a, b in itertools.pairwise([0, *sorted(resets), tk.size]):
+                if a == b:
+                    continue
+                if a in resets:  # the counter went backwards (reset): go on from the last time
+                    anchor_s += (last - t0) / NOMINAL_RATE_HZ
+                    t0 = int(tk[a])
+                out[group[a:b]] = anchor_s + (tk[a:b] - t0) / NOMINAL_RATE_HZ
+                last = int(tk[b - 1])
+            self._anchor[r] = (anchor_s, t0, last)
+        self.latest_s = max(self.latest_s, float(out.max()))
+        return out

@@ -17,10 +17,14 @@ gzip is detected by its magic bytes. Detection: binary with 0x1a frame starts ->
 beast-raw when the escaped reading tears many frames and the raw one does not); text starting
 with an AVR marker -> avr; ``{`` -> jsonl; else csv.
 
-Times: csv and jsonl lines carry their own. Beast and timestamped AVR carry a 12 MHz counter
-only, so ``time_s = start_s + (ticks - first ticks) / 12 MHz`` (a counter that goes backwards
-re-anchors at the last time); ``start_s`` defaults to the file's modification time. AVR ``*``
-records carry no time: they get ``start_s``.
+Times: csv and jsonl lines carry their own. A Beast file with readsb UTC stamps (0x1a 0xe8,
+as ``skytrace simulate`` and readsb's ``--dump-beast`` write them) is timed by them, each
+receiver by its own counter (see sources.beast). Otherwise Beast and timestamped AVR carry a
+12 MHz counter only, so each receiver (readsb receiver ids name several in one file) is timed
+``anchor + (ticks - anchor ticks) / 12 MHz`` from where it first appears (sources.clock.
+CounterTimeline; the file starts at ``start_s``, by default its modification time). AVR ``*``
+records carry no time: they get ``start_s``. Receivers named by readsb ids are registered in
+``registry`` (pass one registry to the readers of several files so their indexes differ).
 
 Bad lines and frames are counted, with the line numbers of the first ``MAX_BAD_LINES`` kept,
 and the good lines around them are kept. An unreadable file or an unknown format raises
@@ -30,7 +34,6 @@ and the good lines around them are kept. An unreadable file or an unknown format
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import math
 import os
@@ -46,6 +49,8 @@ from skytrace.errors import SourceError
 from skytrace.model import FrameBatch, FrameKind
 from skytrace.sources.avr import AvrParser
 from skytrace.sources.beast import MLAT_MAGIC_TICKS, BeastParser, signal_byte_to_dbfs
+from skytrace.sources.clock import CounterTimeline
+from skytrace.sources.receivers import ReceiverRegistry
 
 __all__ = [
     "FORMATS",
@@ -59,7 +64,6 @@ FORMATS: Final = ("beast", "beast-raw", "avr", "csv", "jsonl")
 MAX_BAD_LINES: Final = 100
 _SNIFF_BYTES: Final = 65536
 _READ_BYTES: Final = 1 << 20
-_TICK_HZ: Final = 12_000_000.0
 _BEAST_HEX_LENGTHS: Final = {2 * (2 + 9): 2, 2 * (2 + 14): 7, 2 * (2 + 21): 14}
 _MSG_HEX_LENGTHS: Final = (4, 14, 28)
 _JSON_HEX_KEYS: Final = ("hex", "msg", "raw", "message")
@@ -184,6 +188,7 @@ class FileReader:
         receiver: int = 1,
         receiver_name: str | None = None,
         start_s: float | None = None,
+        registry: ReceiverRegistry | None = None,
     ) -> None:
         self.path = Path(path)
         if not self.path.is_file():
@@ -192,21 +197,27 @@ class FileReader:
             raise SourceError(f"unknown format {format!r}; choose from {', '.join(FORMATS)}")
         self.format = format or detect_format(self.path)
         self.batch_frames = max(1, batch_frames)
-        self.receiver = receiver
         self.receiver_name = receiver_name or self.path.name
+        self.registry = registry if registry is not None else ReceiverRegistry()
+        own = self.registry.index_for(self.receiver_name, str(path))  # readsb ids come after
+        self.receiver = receiver if registry is None else own
         self.start_s = start_s if start_s is not None else self.path.stat().st_mtime
+        self.timeline = CounterTimeline(self.start_s)
         self.counters = FileCounters()
         self.size_bytes = self.path.stat().st_size
         self.position_bytes = 0  # compressed bytes read so far (for progress)
-        self._t0_ticks: int | None = None
-        self._t_anchor_s = self.start_s
-        self._last_ticks = 0
 
     def __iter__(self) -> Iterator[FrameBatch]:
         with _open(self.path) as fh:
             raw_fh = fh.fileobj if isinstance(fh, _Gunzip) else fh
             if self.format in ("beast", "beast-raw"):
-                beast = BeastParser(escaped=self.format == "beast", receiver=self.receiver)
+                beast = BeastParser(
+                    escaped=self.format == "beast",
+                    receiver=self.receiver,
+                    receiver_name=self.receiver_name,
+                    registry=self.registry,
+                    utc_stamps=True,
+                )
                 gen = self._records(
                     beast, "Beast frame", "truncated Beast frame at the end of the file", fh, raw_fh
                 )
@@ -364,36 +375,27 @@ class FileReader:
         return batch
 
     def _finish(self, batch: FrameBatch, *, from_ticks: bool) -> FrameBatch:
-        """Label the batch and give it times from the counter (see the module docstring)."""
-        batch.receiver[:] = self.receiver
-        batch.receivers = {self.receiver: self.receiver_name}
-        batch.time_s[:] = self._t_anchor_s
-        has = (batch.receiver_ticks != 0) & (batch.kind != FrameKind.MLAT)
+        """Label the batch and give it times (see the module docstring). Beast frames keep
+        the receiver and the UTC-stamp time the parser gave them."""
+        if not batch.receivers:
+            batch.receiver[:] = self.receiver
+        batch.receivers = {**batch.receivers, self.receiver: self.receiver_name}
+        stamped = np.isfinite(batch.time_s)
+        t_now = self.timeline.latest_s
+        batch.time_s[~stamped] = self.start_s if np.isnan(t_now) else t_now
+        has = (batch.receiver_ticks != 0) & (batch.kind != FrameKind.MLAT) & ~stamped
         idx = np.flatnonzero(has)
         if from_ticks and idx.size:
-            batch.time_s[idx] = self._tick_times(batch.receiver_ticks[idx].astype(np.int64))
+            batch.time_s[idx] = self.timeline.times(
+                batch.receiver[idx], batch.receiver_ticks[idx]
+            )
             # Frames without a counter value take the time of the frame before them.
-            last = np.maximum.accumulate(np.where(has, np.arange(len(batch)), -1))
+            fill = has | stamped
+            last = np.maximum.accumulate(np.where(fill, np.arange(len(batch)), -1))
             ok = last >= 0
             batch.time_s[ok] = batch.time_s[last[ok]]
         self.counters.frames += len(batch)
         return batch
-
-    def _tick_times(self, tk: np.ndarray) -> np.ndarray:
-        if self._t0_ticks is None:
-            self._t0_ticks = self._last_ticks = int(tk[0])
-        back = np.flatnonzero(np.diff(np.concatenate([[self._last_ticks], tk])) < 0)
-        bounds = np.unique(np.concatenate([[0], back, [tk.size]]))
-        out = np.empty(tk.size)
-        back_set = set(back.tolist())
-        for a, b in itertools.pairwise(bounds):
-            if int(a) in back_set:
-                # The counter went backwards (reset): go on from the last time given.
-                self._t_anchor_s += (self._last_ticks - self._t0_ticks) / _TICK_HZ
-                self._t0_ticks = int(tk[a])
-            out[a:b] = self._t_anchor_s + (tk[a:b] - self._t0_ticks) / _TICK_HZ
-            self._last_ticks = int(tk[b - 1])
-        return out
 
 
 def _rebatch(batches: Iterator[FrameBatch], size: int) -> Iterator[FrameBatch]:
