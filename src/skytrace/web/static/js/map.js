@@ -1,0 +1,224 @@
+// The live map (/): every aircraft in view from the WebSocket /api/v1/live (a snapshot, then
+// deltas for the bounding box sent at each moveend), filters, search, and the aircraft panel.
+// Sets window.skytraceReady once the base map and the first aircraft are drawn.
+
+import { config, createMap, esc, initSearch, legendHtml, utcTime, localTitle, viewBbox, api, sourceCode } from "./common.js";
+import { AircraftLayer } from "./aircraft-layer.js";
+import { AircraftPanel, rowReader } from "./panel.js";
+
+const main = document.getElementById("main");
+main.innerHTML = `
+  <div class="map-wrap">
+    <div id="map" class="map"></div>
+    <div class="map-tools">
+      <button class="btn filters-toggle" aria-expanded="false">Filters</button>
+      <form class="filters" hidden>
+        <label>Altitude (ft)
+          <span class="pair"><input name="min_alt" type="number" step="1000" min="0" placeholder="min">
+          <input name="max_alt" type="number" step="1000" min="0" placeholder="max"></span></label>
+        <label>Operator <input name="operator" placeholder="e.g. KOR" maxlength="3"></label>
+        <label>Type <input name="type" placeholder="e.g. A148" maxlength="4"></label>
+        <label>Source <select name="source"><option value="">any</option><option value="0">ADS-B</option>
+          <option value="4">MLAT</option><option value="3">TIS-B</option><option value="2">ADS-R</option>
+          <option value="5">Mode S</option></select></label>
+        <label class="check"><input name="military" type="checkbox"> military only</label>
+        <label class="check"><input name="ground" type="checkbox" checked> show aircraft on the ground</label>
+        <button type="reset" class="btn small">Clear</button>
+      </form>
+    </div>
+    <div class="status-line" aria-live="polite"><span class="dot"></span><span class="status-text">connecting…</span></div>
+    ${legendHtml()}
+  </div>
+  <aside class="panel" hidden></aside>`;
+
+const map = await createMap(document.getElementById("map"), { center: [41, 128], zoom: 5 });
+const layer = new AircraftLayer().addTo(map);
+const panel = new AircraftPanel(map, main.querySelector(".panel"), { onClose: () => layer.select(null) });
+window.skytraceMap = map;
+window.skytraceLayer = layer;
+
+const state = { now: null, mode: config.live ? "connecting" : "history", version: null, fields: null, read: null, ready: false };
+
+// ---- status line -------------------------------------------------------------------------
+
+const statusText = main.querySelector(".status-text");
+const statusDot = main.querySelector(".status-line .dot");
+function renderStatus() {
+  const n = layer.drawn.n;
+  const total = layer.aircraft.size;
+  const count = n === total ? `${n.toLocaleString("en-US")} aircraft` : `${n.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} aircraft`;
+  const mode = { live: "live", connecting: "connecting…", history: "history only — no live feed", lost: "reconnecting…" }[state.mode];
+  const t = state.now ? ` · data <span title="${localTitle(state.now)}">${utcTime(state.now)} UTC</span>` : "";
+  statusText.innerHTML = `${count}${t} · ${mode}${state.mode === "history" ? ' · <a href="/playback">play back history</a>' : ""}`;
+  statusDot.className = `dot dot-${state.mode}`;
+}
+layer.on("drawn", () => {
+  renderStatus();
+  if (!state.ready && state.gotData) {
+    state.ready = true;
+    window.skytraceReady = true;
+  }
+});
+
+// ---- filters -----------------------------------------------------------------------------
+
+const form = main.querySelector(".filters");
+const toggle = main.querySelector(".filters-toggle");
+toggle.addEventListener("click", () => {
+  form.hidden = !form.hidden;
+  toggle.setAttribute("aria-expanded", String(!form.hidden));
+});
+function applyFilters() {
+  const f = Object.fromEntries(new FormData(form));
+  const minAlt = f.min_alt === "" ? null : Number(f.min_alt);
+  const maxAlt = f.max_alt === "" ? null : Number(f.max_alt);
+  const op = (f.operator || "").trim().toUpperCase();
+  const type = (f.type || "").trim().toUpperCase();
+  const source = f.source === "" || f.source === undefined ? null : Number(f.source);
+  const military = !!f.military;
+  const ground = !!f.ground;
+  const active = minAlt !== null || maxAlt !== null || op || type || source !== null || military || !ground;
+  toggle.classList.toggle("active", !!active);
+  if (!active) return layer.setFilter(null);
+  layer.setFilter((a) => {
+    if (!ground && a.onground === 1) return false;
+    if (minAlt !== null && !(a.alt >= minAlt)) return false;
+    if (maxAlt !== null && !(a.alt <= maxAlt) && a.onground !== 1) return false;
+    if (op && a.operator !== op && !(a.callsign || "").startsWith(op)) return false;
+    if (type && a.type !== type) return false;
+    if (source !== null && sourceCode(a.source) !== source) return false;
+    if (military && !a.military) return false;
+    return true;
+  });
+}
+form.addEventListener("input", applyFilters);
+form.addEventListener("reset", () => setTimeout(applyFilters));
+
+// ---- selection ---------------------------------------------------------------------------
+
+function selectHex(hex, pan = false) {
+  const a = layer.aircraft.get(hex);
+  layer.select(hex);
+  panel.open(hex, a);
+  if (pan && a) map.setView([a.lat, a.lon], Math.max(map.getZoom(), 8));
+  history.replaceState(null, "", `/?hex=${hex}`);
+}
+layer.on("pick", (ev) => {
+  if (ev.aircraft) selectHex(ev.aircraft.hex);
+  else if (!document.body.classList.contains("phone")) {
+    panel.close();
+    history.replaceState(null, "", "/");
+  }
+});
+panel.onClose = () => {
+  layer.select(null);
+  history.replaceState(null, "", "/");
+};
+
+initSearch((row) => {
+  if (row.hex && layer.aircraft.has(row.hex)) {
+    selectHex(row.hex, true);
+    return true;
+  }
+  return false;
+});
+
+// ---- the live stream ---------------------------------------------------------------------
+
+let ws = null;
+let backoffMs = 1000;
+function sendBbox() {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ bbox: viewBbox(map) }));
+}
+map.on("moveend", sendBbox);
+
+function onMessage(msg) {
+  const tMs = performance.now();
+  if (msg.now !== undefined && msg.now !== null) state.now = msg.now;
+  if (msg.fields) state.read = rowReader(msg.fields);
+  if (!state.read) state.read = rowReader(["hex", "lat", "lon", "track_deg", "altitude_ft", "groundspeed_kt", "callsign", "type_code", "category", "source", "onground", "vertical_rate_fpm", "squawk", "registration", "operator", "military"]);
+  if (msg.type === "snapshot") {
+    layer.setAll((msg.aircraft || msg.rows || []).map((r) => state.read(r, tMs)));
+    state.gotData = true;
+  } else if (msg.type === "delta") {
+    if (msg.remove) layer.remove(msg.remove.map((h) => String(h).toLowerCase()));
+    if (msg.upsert) layer.upsert(msg.upsert.map((r) => state.read(r, tMs)));
+    state.gotData = true;
+  } else if (msg.type === "event") {
+    showEvent(msg.event);
+  }
+  if (panel.hex && layer.aircraft.has(panel.hex)) panel.live = layer.aircraft.get(panel.hex);
+}
+
+function connect() {
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/live`;
+  ws = new WebSocket(url);
+  ws.onopen = () => {
+    backoffMs = 1000;
+    state.mode = "live";
+    sendBbox();
+    renderStatus();
+  };
+  ws.onmessage = (ev) => {
+    try {
+      onMessage(JSON.parse(ev.data));
+    } catch (e) {
+      console.warn("bad live message", e);
+    }
+  };
+  ws.onclose = () => {
+    state.mode = "lost";
+    renderStatus();
+    setTimeout(connect, backoffMs);
+    backoffMs = Math.min(15000, backoffMs * 2);
+  };
+}
+
+// events (takeoff, landing, emergency...) as small toasts
+const toasts = document.createElement("div");
+toasts.className = "toasts";
+main.querySelector(".map-wrap").appendChild(toasts);
+function showEvent(ev) {
+  if (!ev) return;
+  const kind = ev.kind || ev.type || "event";
+  if (!/emergency|takeoff|landing|squawk/i.test(kind)) return;
+  const div = document.createElement("div");
+  div.className = `toast toast-${esc(kind)}`;
+  const hex = ev.hex || (Number.isFinite(ev.icao24) ? ev.icao24.toString(16).padStart(6, "0") : "");
+  div.innerHTML = `<b>${esc(kind)}</b> ${esc(ev.callsign || hex)} ${esc(ev.airport || ev.detail || "")}`;
+  div.addEventListener("click", () => hex && selectHex(hex, true));
+  toasts.prepend(div);
+  while (toasts.children.length > 4) toasts.lastChild.remove();
+  setTimeout(() => div.remove(), 12000);
+}
+
+if (config.live) {
+  connect();
+} else {
+  // history only: no live feed; the map is drawn empty and says so
+  state.gotData = true;
+  try {
+    const status = await api("status");
+    if (status && status.mode === "live") {
+      state.mode = "connecting";
+      connect();
+    }
+  } catch (e) {
+    /* the status line already says history only */
+  }
+  layer.redraw();
+}
+
+// deep link: /?hex=7277cf opens the panel once the aircraft is known
+const wanted = new URLSearchParams(location.search).get("hex");
+if (wanted) {
+  const tryOpen = () => {
+    if (layer.aircraft.has(wanted)) {
+      selectHex(wanted, true);
+      layer.off("drawn", tryOpen);
+    }
+  };
+  layer.on("drawn", tryOpen);
+  panel.open(wanted, null);
+}
+renderStatus();
