@@ -12,12 +12,13 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.table import Table
 
 from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
+from skytrace.store.present import safe_text
 
 __all__ = ["HELP", "add_arguments", "parse_lat_lon", "run"]
 
@@ -54,6 +55,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def escape(value: object) -> str:
+    """Data for a markup string: rich markup and terminal control characters neutralized."""
+    return _escape_markup(safe_text(value))
+
+
 def _fmt(value: float, digits: int = 0) -> str:
     return "-" if math.isnan(value) else f"{value:,.{digits}f}"
 
@@ -76,7 +82,12 @@ def run(args: argparse.Namespace) -> int:
             table.add_column(col)
         for a, d in found:
             table.add_row(
-                a.icao, a.iata, escape(a.name), a.size, _fmt(a.longest_runway_ft), f"{d:.1f}"
+                escape(a.icao),
+                escape(a.iata),
+                escape(a.name),
+                a.size,
+                _fmt(a.longest_runway_ft),
+                f"{d:.1f}",
             )
         console.print(table)
         return 0
@@ -90,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     country = refdata.areas.country_name(info.country) or info.country
     console.print(
-        f"[bold]{info.icao}[/bold] {info.iata or ''}  {escape(info.name)}", highlight=False
+        f"[bold]{escape(info.icao)}[/bold] {escape(info.iata)}  {escape(info.name)}",
+        highlight=False,
     )
     console.print(
         f"{escape(info.city)}, {escape(country)} · {info.lat:.4f}, {info.lon:.4f} · elevation "

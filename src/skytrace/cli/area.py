@@ -22,6 +22,7 @@ from skytrace.cli.airport import parse_lat_lon
 from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
+from skytrace.store.present import safe_text
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -63,20 +64,21 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(asdict(hit), indent=2))
         return 0
-    console = output_console(highlight=False)
+    # Names come from imported files: printed as text (no markup), control characters escaped.
+    console = output_console(highlight=False, markup=False)
     if hit.country:
         where = {"land": "over land", "sea": "over its territorial sea"}.get(hit.surface, "")
-        console.print(f"country: {hit.country_name} ({hit.country}) {where}".rstrip())
+        console.print(safe_text(f"country: {hit.country_name} ({hit.country}) {where}".rstrip()))
     else:
         console.print("country: none (international waters or airspace)")
     if hit.fir:
-        console.print(f"FIR: {hit.fir} {hit.fir_name}".rstrip())
+        console.print(safe_text(f"FIR: {hit.fir} {hit.fir_name}".rstrip()))
     elif hit.firs_loaded:
         console.print("FIR: none")
     else:
         console.print("FIR: unknown (no FIRs imported: skytrace refdata import FILE --kind firs)")
     if hit.areas:
-        console.print(f"areas: {', '.join(hit.areas)}")
+        console.print(safe_text(f"areas: {', '.join(hit.areas)}"))
     src = "imported outlines" if hit.country_source == "imported" else "bundled outlines"
     console.print(f"({src}; {lat}, {lon})")
     return 0

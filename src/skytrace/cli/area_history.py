@@ -13,16 +13,20 @@ import argparse
 import numpy as np
 import numpy.typing as npt
 
+from skytrace.cli.flights import add_time_arguments
+from skytrace.cli.lookup import data_end_s
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.store import PointFilter, open_reader
 from skytrace.store.present import (
     FLIGHT_COLUMNS,
+    count,
     emit,
     flight_json,
     flight_row,
+    flight_view,
     iso,
-    parse_time,
+    time_window,
 )
 
 __all__ = ["add_history_arguments", "parse_bbox", "parse_polygon", "run_history"]
@@ -32,12 +36,11 @@ AIRCRAFT_COLUMNS = ("hex", "callsign", "first_seen", "last_seen", "positions",
 
 
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:
-    """--bbox/--polygon/--country, --since/--until, --json/--csv and --data-dir."""
+    """--bbox/--polygon/--country, --date/--since/--until, --json/--csv and --data-dir."""
     parser.add_argument("--bbox", metavar="S,W,N,E", help="a box: south,west,north,east degrees")
     parser.add_argument("--polygon", metavar='"LAT LON, ..."', help="a polygon's vertices")
     parser.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 country, e.g. KP")
-    parser.add_argument("--since", metavar="TIME", help="window start (ISO 8601 or date)")
-    parser.add_argument("--until", metavar="TIME", help="window end (ISO 8601 or date)")
+    add_time_arguments(parser)
     have = {a.dest for a in parser._actions}  # area.py may already define some of these
     if "json" not in have:
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -89,12 +92,9 @@ def run_history(args: argparse.Namespace) -> int:
     shapes = [v for v in (args.bbox, args.polygon, args.country) if v]
     if len(shapes) != 1:
         raise UsageError("give exactly one of --bbox, --polygon, --country (or --at LAT,LON)")
-    if not (args.since and args.until):
-        raise UsageError("give the time window with --since and --until")
-    start = parse_time(args.since, what="--since time")
-    end = parse_time(args.until, what="--until time")
-    if end <= start:
-        raise UsageError("--until must be after --since")
+    start, end = time_window(args)
+    if start is None or end is None:
+        raise UsageError("give the time window with --date, or --since and --until")
     data_dir = resolve_data_dir(args.data_dir)
     shape: object
     if args.bbox:
@@ -105,6 +105,7 @@ def run_history(args: argparse.Namespace) -> int:
         shape = _country_filter(args.country, data_dir)
     with open_reader(data_dir) as reader:
         aircraft, flights = reader.area(shape, start, end)
+        end_of_data = data_end_s(reader)
     rows = [
         {"hex": a.hex, "callsign": a.callsign, "first_seen": iso(a.first_s),
          "last_seen": iso(a.last_s), "positions": a.n_positions,
@@ -115,12 +116,24 @@ def run_history(args: argparse.Namespace) -> int:
         raise UsageError("give --json or --csv, not both")
     if getattr(args, "json", False):
         emit(
-            args, (), [], json_rows={"aircraft": rows, "flights": [flight_json(f) for f in flights]}
+            args,
+            (),
+            [],
+            json_rows={
+                "aircraft": rows,
+                "flights": [flight_json(f, end_of_data) for f in flights],
+            },
         )
         return 0
     if getattr(args, "csv", False):
         emit(args, AIRCRAFT_COLUMNS, rows)
         return 0
-    emit(args, AIRCRAFT_COLUMNS, rows, title=f"{len(rows)} aircraft in the area")
-    emit(args, FLIGHT_COLUMNS, [flight_row(f) for f in flights], title=f"{len(flights)} flights")
+    emit(args, AIRCRAFT_COLUMNS, rows, title=f"{len(rows):,} aircraft in the area")
+    emit(
+        args,
+        FLIGHT_COLUMNS,
+        [flight_row(f, end_of_data) for f in flights],
+        title=count(len(flights), "flight"),
+        view=flight_view(flights, end_of_data),
+    )
     return 0

@@ -17,12 +17,13 @@ __all__ = ["PIPED_WIDTH", "output_console"]
 PIPED_WIDTH = 200
 
 
-def output_console(*, stderr: bool = False, highlight: bool = True) -> Console:
+def output_console(*, stderr: bool = False, highlight: bool = True, markup: bool = True) -> Console:
     """A console on stdout (or stderr): terminal width on a terminal, wide when piped.
 
-    ``highlight=False`` prints numbers and names without rich's automatic colouring.
+    ``highlight=False`` prints numbers and names without rich's automatic colouring;
+    ``markup=False`` prints strings as they are (for text that comes from data).
     """
-    console = Console(stderr=stderr, highlight=highlight)
+    console = Console(stderr=stderr, highlight=highlight, markup=markup)
     if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
-        console = Console(stderr=stderr, highlight=highlight, width=PIPED_WIDTH)
+        console = Console(stderr=stderr, highlight=highlight, markup=markup, width=PIPED_WIDTH)
     return console

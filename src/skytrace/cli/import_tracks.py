@@ -3,7 +3,8 @@
     skytrace import states.csv trace_full_7277cf.json [--format opensky|traffic|fr24|readsb]
                    [--icao24 HEX] [--json] [--data-dir DIR]
 
-Each file is read by ``skytrace.sources.tracks`` (bad rows are counted and reported with
+Each file is read by ``skytrace.sources.tracks`` (skytrace's own GeoJSON and KML exports by
+``skytrace.outputs.readback``) (bad rows are counted and reported with
 their line numbers; good rows are kept); all positions then go through
 ``skytrace.flights.detect_flights`` — the same flight detection as live — with the reference
 data of the data directory, and positions, flights and events are written to the store.
@@ -26,7 +27,9 @@ from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.model import Flight
+from skytrace.outputs.readback import is_export, read_export
 from skytrace.sources.tracks import TrackFile, TrackFormat, read_tracks
+from skytrace.store.present import count, safe_text
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -80,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
     with Progress(console=console, transient=True, disable=args.json) as progress:
         task = progress.add_task("reading", total=len(paths))
         for p in paths:
-            files.append(read_tracks(p, args.format, icao24))
+            if is_export(p) and args.format is None:  # skytrace's own GeoJSON / KML export
+                files.append(read_export(p, icao24))
+            else:
+                files.append(read_tracks(p, args.format, icao24))
             progress.advance(task)
     positions = np.concatenate([f.positions for f in files])
     positions = positions[np.argsort(positions["time_s"], kind="stable")]
@@ -102,19 +108,23 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_summary(files, flights, len(events)), indent=2))
         return 0
-    out = output_console()
+    out = output_console(markup=False)  # paths and reasons come from the files: plain text
     for f in files:
         dropped = [b for b in f.bad if not b.kept]
         out.print(
-            f"{f.path}: {f.format.value}, {f.rows_read} rows, {len(f.positions)} "
+            f"{safe_text(f.path)}: {f.format.value}, {f.rows_read} rows, {len(f.positions)} "
             f"positions kept, {len(dropped)} bad rows dropped, "
             f"{len(f.bad) - len(dropped)} rows with unreadable optional values"
         )
         for b in f.bad[:SHOW_BAD]:
-            out.print(f"  line {b.line}: {b.reason}", highlight=False)
+            out.print(safe_text(f"  line {b.line}: {b.reason}"), highlight=False)
         if len(f.bad) > SHOW_BAD:
             out.print(f"  … and {len(f.bad) - SHOW_BAD} more")
-    table = Table(title=f"{len(flights)} flights, {len(events)} events written to {data_dir}")
+    table = Table(
+        title=safe_text(
+            f"{count(len(flights), 'flight')}, {count(len(events), 'event')} written to {data_dir}"
+        )
+    )
     for col in ("flight", "from", "takeoff (UTC)", "to", "landing (UTC)"):
         table.add_column(col)
     for fl in flights:

@@ -26,12 +26,12 @@ from skytrace.store.present import (
     POSITION_COLUMNS,
     add_output_arguments,
     count,
-    day_range,
     emit,
     parse_hex,
     parse_time,
     position_rows,
     position_view,
+    time_window,
 )
 
 __all__ = ["EPILOG", "HELP", "Selection", "add_arguments", "add_target_arguments", "run", "select"]
@@ -75,15 +75,7 @@ def _window(args: argparse.Namespace) -> tuple[float | None, float | None, float
     """(start, end (exclusive), point time) from --date/--since/--until/--time."""
     if args.time and (args.date or args.since or args.until):
         raise UsageError("give either --time or a window (--date, --since, --until), not both")
-    start, end = day_range(args.date) if args.date else (None, None)
-    if args.since:
-        since = parse_time(args.since, what="--since time")
-        start = since if start is None else max(start, since)
-    if args.until:
-        until = parse_time(args.until, what="--until time")
-        end = until if end is None else min(end, until)
-    if start is not None and end is not None and end <= start:
-        raise UsageError("the time window is empty: --until must be after --since")
+    start, end = time_window(args)
     at = parse_time(args.time, what="--time") if args.time else None
     if at is not None:
         start, end = at - TIME_TOLERANCE_S, at + TIME_TOLERANCE_S

@@ -26,7 +26,15 @@ import numpy.typing as npt
 from skytrace.model import Flight
 from skytrace.store.present import POSITION_COLUMNS, flight_json, position_rows
 
-__all__ = ["EXPORT_FORMATS", "MEDIA_TYPES", "SUFFIXES", "ExportFormat", "export_track", "format_of"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "KML_FIELDS",
+    "MEDIA_TYPES",
+    "SUFFIXES",
+    "ExportFormat",
+    "export_track",
+    "format_of",
+]
 
 ExportFormat = Literal["csv", "geojson", "kml", "parquet"]
 EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "geojson", "kml", "parquet")
@@ -103,6 +111,15 @@ def _geojson(rows: list[dict[str, Any]], flight: Flight | None, name: str) -> st
     return json.dumps({"type": "FeatureCollection", "features": features}, indent=1) + "\n"
 
 
+KML_FIELDS: Final = (
+    ("altitude", "float"), ("geoaltitude", "float"), ("groundspeed", "float"), ("track", "float"),
+    ("vertical_rate", "float"), ("onground", "bool"), ("callsign", "string"), ("squawk", "string"),
+    ("source", "string"), ("receivers", "int"),
+)  # fmt: skip
+"""Per-position values the KML carries beside its coordinates (gx:SimpleArrayData), so that
+``skytrace import`` reads an export back whole; names as in the CSV."""
+
+
 def _kml(rows: list[dict[str, Any]], name: str, field_elevations_ft: tuple[float, float]) -> str:
     """One Placemark with a gx:Track: a <when> per position, so Google Earth animates it.
 
@@ -110,6 +127,7 @@ def _kml(rows: list[dict[str, Any]], name: str, field_elevations_ft: tuple[float
     minus the departure airport's elevation for the first half of the track and the arrival
     airport's for the second half (0 when unknown), never below 0; positions on the ground are
     at 0. Over high terrain far from both fields the drawn height is therefore approximate.
+    The exact values ride along as ExtendedData arrays (``KML_FIELDS``).
     """
     half = len(rows) / 2.0
     whens, coords = [], []
@@ -123,16 +141,38 @@ def _kml(rows: list[dict[str, Any]], name: str, field_elevations_ft: tuple[float
             height_m = max(0.0, altitude - field_ft) * FT_TO_M
         whens.append(f"<when>{r['timestamp']}</when>")
         coords.append(f"<gx:coord>{r['longitude']} {r['latitude']} {height_m:.0f}</gx:coord>")
+    schema = "".join(f'<gx:SimpleArrayField name="{n}" type="{t}"/>' for n, t in KML_FIELDS)
+    arrays = "\n".join(
+        f'<gx:SimpleArrayData name="{n}">'
+        + "".join(f"<gx:value>{escape(_kml_value(r[n]))}</gx:value>" for r in rows)
+        + "</gx:SimpleArrayData>"
+        for n, _ in KML_FIELDS
+    )
+    icao24 = rows[0]["icao24"] if rows else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">'
-        f"<Document>\n<name>{escape(name)}</name>\n<Placemark><name>{escape(name)}</name>\n"
+        f"<Document>\n<name>{escape(name)}</name>\n"
+        f'<Schema id="skytrace" name="skytrace">{schema}</Schema>\n'
+        f"<Placemark><name>{escape(name)}</name>\n"
+        f'<ExtendedData><Data name="icao24"><value>{escape(icao24)}</value></Data></ExtendedData>\n'
         "<gx:Track><altitudeMode>relativeToGround</altitudeMode>\n"
         + "\n".join(whens)
         + "\n"
         + "\n".join(coords)
+        + '\n<ExtendedData><SchemaData schemaUrl="#skytrace">\n'
+        + arrays
+        + "\n</SchemaData></ExtendedData>"
         + "\n</gx:Track></Placemark>\n</Document></kml>\n"
     )
+
+
+def _kml_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 def _parquet(positions: npt.NDArray[np.void]) -> bytes:

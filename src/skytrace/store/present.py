@@ -94,16 +94,23 @@ def day_range(text: str) -> tuple[float, float]:
 
 
 def time_window(args: argparse.Namespace) -> tuple[float | None, float | None]:
-    """(start_s, end_s) from ``--date`` and/or ``--since``/``--until`` (None = open)."""
-    start = end = None
+    """[start_s, end_s) from ``--date``, ``--since`` and ``--until`` (None = open).
+
+    Every command means the same by them: ``--date`` is one UTC day, ``--since`` the start
+    (inclusive), ``--until`` the end (exclusive); given together, the window is what they share.
+    """
+    start: float | None = None
+    end: float | None = None
     if getattr(args, "date", None):
         start, end = day_range(args.date)
     if getattr(args, "since", None):
-        start = parse_time(args.since, what="--since time")
+        since = parse_time(args.since, what="--since time")
+        start = since if start is None else max(start, since)
     if getattr(args, "until", None):
-        end = parse_time(args.until, what="--until time")
+        until = parse_time(args.until, what="--until time")
+        end = until if end is None else min(end, until)
     if start is not None and end is not None and end <= start:
-        raise UsageError("the end of the time window must be after its start")
+        raise UsageError("the time window is empty: --until must be after --since and the date")
     return start, end
 
 
@@ -389,7 +396,7 @@ def print_table(view: TableView, *, title: str = "", every: bool = False, out: T
     )
     for name in shown:
         whole = name in view.keep_whole
-        table.add_column(name, no_wrap=whole, overflow="ellipsis" if whole else "fold")
+        table.add_column(plain(name), no_wrap=whole, overflow="ellipsis" if whole else "fold")
     for n, row in enumerate(rows):
         if left_out and n == SUMMARY_EDGE:
             table.add_row(*[Text("…")] * len(shown))
@@ -406,7 +413,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return repr(value)  # the shortest text that reads back as the same number
     return str(value)
 
 
