@@ -3,9 +3,9 @@
 Takeoff (landing is the mirror image):
 
 - *observed*: a ground row at most ``observed_max_gap_s`` before the first airborne row.
-  Time = midway between the two. Airport = the strategy's choice over the roll (ground rows
-  of the last 90 s and airborne rows of the first 30 s), with the runway when the roll fits
-  one.
+  Time = when the wheels leave the ground (``wheels_time``), else midway between the two.
+  Airport = the strategy's choice over the roll (ground rows of the last 90 s and airborne
+  rows of the first 30 s), with the runway when the roll fits one.
 - *inferred*: otherwise, when the first airborne row is climbing (its vertical rate, else the
   slope of the first ``min_airborne_positions`` airborne rows) within the inference limits of
   an airport. Time = first sight minus height above field / climb rate, with an uncertainty
@@ -47,6 +47,50 @@ __all__ = [
 
 ROLL_GROUND_S = 90.0
 ROLL_AIR_S = 30.0
+# Wheel times: how far from the air/ground flag flip the roll is looked for, how far the
+# pressure altitude may wander on the runway (one 25 ft step), and how much the speed must
+# change along the run for it to be a takeoff or landing roll rather than level flight.
+WHEELS_WINDOW_S = 150.0
+WHEELS_PLATEAU_FT = 25.0
+WHEELS_MIN_SPEED_CHANGE_KT = 15.0
+WHEELS_MIN_RUN_S = 4.0
+
+
+def wheels_time(cols: Cols, lo: int, hi: int, edge: int, phase: str) -> float | None:
+    """When the wheels left (takeoff) or touched (landing) the runway, or None if the rows
+    do not show it. ``edge`` is the first (takeoff) or last (landing) row the air/ground flag
+    calls airborne; rows [lo, hi) are the flight's.
+
+    Transponders flip their air/ground flag at a speed or weight-on-wheels state of their
+    own: often at 50–60 kt on the takeoff roll, and well into the landing roll-out. Between
+    the flip and the real lift-off (touchdown) the rows are "airborne" at the runway's
+    constant pressure altitude while the speed rises (falls) by tens of knots. Lift-off is
+    the end of that run, as the altitude starts to rise; touchdown its start, when the
+    altitude stops falling. Without such a run (no altitude, or the altitude changes at once)
+    the flag is taken as it is (None).
+    """
+    t = cols["time_s"]
+    alt = cols["altitude_ft"]
+    speed = cols["groundspeed_kt"]
+    if phase == "takeoff":
+        stop = edge + int(np.searchsorted(t[edge:hi], t[edge] + WHEELS_WINDOW_S, "right"))
+        rows = np.arange(edge, stop)
+    else:
+        first = lo + int(np.searchsorted(t[lo : edge + 1], t[edge] - WHEELS_WINDOW_S, "left"))
+        rows = np.arange(edge, first - 1, -1)  # backwards from the flip
+    a = alt[rows].astype(np.float64)
+    if rows.size < 3 or not math.isfinite(a[0]):
+        return None
+    off = np.flatnonzero(~(np.abs(a - a[0]) <= WHEELS_PLATEAU_FT))
+    if off.size == 0:
+        return None  # the run never ends inside the window: no lift-off (touchdown) seen
+    end = int(off[0])  # first row off the runway altitude; rows[:end] are on it
+    run_s = abs(float(t[rows[end - 1]]) - float(t[rows[0]]))
+    # from the flip to lift-off (back from the flip to touchdown) the speed grows either way
+    change = float(speed[rows[end - 1]]) - float(speed[rows[0]])
+    if not (run_s >= WHEELS_MIN_RUN_S and change >= WHEELS_MIN_SPEED_CHANGE_KT):
+        return None
+    return (float(t[rows[end - 1]]) + float(t[rows[end]])) / 2.0
 
 
 @dataclass(slots=True)
@@ -138,7 +182,8 @@ def observed_call(
     [start, end), by the aircraft ``user``."""
     t = cols["time_s"]
     word = "takeoff" if phase == "takeoff" else "landing"
-    time_s = (float(t[edge]) + float(t[nb])) / 2.0
+    wheels = wheels_time(cols, start, end, edge, phase)
+    time_s = (float(t[edge]) + float(t[nb])) / 2.0 if wheels is None else wheels
     if ctx.airports is None:
         return None, time_s
     te, tn = float(t[edge]), float(t[nb])
@@ -172,9 +217,9 @@ def observed_call(
         else f"on the ground {choice.distance_km:.1f} km from the airport reference point"
     )
     if phase == "takeoff":
-        text = f"observed: last on the ground {place}, airborne at {_hhmm(te)}"
+        text = f"observed: last on the ground {place}, airborne at {_hhmm(time_s)}"
     else:
-        text = f"observed: last airborne at {_hhmm(te)}, then {place}"
+        text = f"observed: touched down at {_hhmm(time_s)}, then {place}"
     return _call(choice, "observed", text), time_s
 
 
