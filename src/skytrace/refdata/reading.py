@@ -6,7 +6,7 @@ every bad one and keeps the first ``MAX_BAD_LINES_KEPT`` for the report. A file 
 of the expected format at all (wrong header, not JSON, empty) raises ``RefdataError``.
 
 It also owns the input bound: ``read_bytes`` and ``open_text`` never hand out more than
-``max_input_bytes()`` bytes of (decompressed) input — default 1 GiB, set with
+``max_input_bytes()`` bytes of (decompressed) input — default 256 MiB, set with
 ``$SKYTRACE_MAX_INPUT_MB`` — and raise ``RefdataError`` naming the limit instead. gzip input is
 decompressed in bounded steps, so a gzip bomb costs at most the limit, not its full size.
 """
@@ -37,13 +37,13 @@ __all__ = [
 MAX_BAD_LINES_KEPT = 100
 _GZIP_MAGIC = b"\x1f\x8b"
 MAX_INPUT_ENV: Final = "SKYTRACE_MAX_INPUT_MB"
-_DEFAULT_MAX_INPUT_MB: Final = 1024
+_DEFAULT_MAX_INPUT_MB: Final = 256
 _STEP_BYTES: Final = 1 << 20
 
 
 def max_input_bytes() -> int:
     """The most bytes of (decompressed) input one file may give: ``$SKYTRACE_MAX_INPUT_MB``
-    MiB, default 1 GiB."""
+    MiB, default 256 MiB (the largest usual input, a 10 m country set, is 38 MB)."""
     text = os.environ.get(MAX_INPUT_ENV, "").strip()
     try:
         mb = float(text) if text else _DEFAULT_MAX_INPUT_MB

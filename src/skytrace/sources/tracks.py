@@ -158,15 +158,15 @@ def _open_bytes(path: Path, head: int | None = None) -> bytes:
 
 
 def _read_up_to(f: gzip.GzipFile, n: int) -> bytes:
-    """At most ``n`` bytes, decompressed in bounded steps (a bomb stops at ``n``)."""
-    parts, got = [], 0
-    while got < n:
-        part = f.read(min(_STEP_BYTES, n - got))
+    """At most ``n`` bytes, decompressed in bounded steps (a bomb stops at ``n``); grown in
+    place, so the peak is about the bytes kept, not twice."""
+    out = bytearray()
+    while len(out) < n:
+        part = f.read(min(_STEP_BYTES, n - len(out)))
         if not part:
             break
-        parts.append(part)
-        got += len(part)
-    return b"".join(parts)
+        out += part
+    return out  # type: ignore[return-value]  # bytes-like: json and decode take it as is
 
 
 def _read_csv(path: Path) -> tuple[Columns, npt.NDArray[np.int64]]:
