@@ -10,6 +10,7 @@ Units are in the names; times are UTC epoch seconds (float64) everywhere inside 
 from __future__ import annotations
 
 import enum
+import zlib
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -304,6 +305,14 @@ class Event:
     @property
     def hex(self) -> str:
         return f"{self.icao24:06x}"
+
+    @property
+    def event_id(self) -> str:
+        """A stable id: the same event of the same data (replayed, or seen by another process)
+        gets the same id, e.g. ``7277cf-1694484786500-takeoff-3a1f`` (address, time in ms,
+        kind, a checksum of the value)."""
+        value = zlib.crc32(self.value.encode("utf-8")) & 0xFFFF
+        return f"{self.icao24:06x}-{round(self.time_s * 1000)}-{self.kind}-{value:04x}"
 
 
 @dataclass(frozen=True, slots=True)
