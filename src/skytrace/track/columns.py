@@ -55,6 +55,8 @@ COLUMN_SPECS: Final[dict[str, tuple[str, object]]] = {
     "alt_baro_time_s": ("f8", _NAN),
     "alt_geom_ft": ("f4", _NAN),
     "alt_geom_time_s": ("f8", _NAN),
+    "geo_minus_baro_ft": ("f4", _NAN),  # TC19's GNSS-minus-baro difference, latest
+    "geo_minus_baro_time_s": ("f8", _NAN),
     "onground": ("i1", -1),
     "groundspeed_kt": ("f4", _NAN),
     "track_deg": ("f4", _NAN),

@@ -67,7 +67,9 @@ class TrackerConfig:
     position_stale_s: float = 60.0
     aircraft_expire_s: float = 300.0
     field_stale_s: float = 60.0
-    """aircraft.json leaves out fields not refreshed within this time (readsb does the same)."""
+    """aircraft.json leaves out fields not refreshed within this time (readsb does the same),
+    and a stored position gets NaN for a speed, track, vertical rate or GNSS altitude (or its
+    GNSS-minus-baro difference) last heard longer ago than this before the position."""
 
     # --- trail
     trail_max_points: int = 64

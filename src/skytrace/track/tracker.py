@@ -560,25 +560,49 @@ class Tracker:
         events.append(self._event(b, r, EventKind.POSITION_REJECTED, why.value))
 
     def _position_rows(self, b: _Rows, decoded: Any, cand: Any) -> npt.NDArray[np.void]:
-        """POSITION_DTYPE rows of the candidates, with the latest known motion/identity."""
+        """POSITION_DTYPE rows of the candidates, each field the value current at the
+        position's time: the latest heard at or before it (in this batch, else the aircraft's
+        state), NaN when that is older than ``field_stale_s``. GNSS altitude is the newer of
+        a direct GNSS altitude (TC20-22) and the position's barometric altitude plus the latest
+        GNSS-minus-baro difference (TC19)."""
         col = self._state.col
         r = cand.row
         slot = cand.slot
+        t = cand.time_s
+        max_age = self.config.field_stale_s
         out = empty_positions(r.size)
         out["icao24"] = col["icao24"][slot]
-        out["time_s"] = cand.time_s
+        out["time_s"] = t
         out["lat"] = cand.lat
         out["lon"] = cand.lon
         out["altitude_ft"] = cand.altitude_ft
-        out["groundspeed_kt"] = cand.groundspeed_kt
-        for name, state_name in (
-            ("track_deg", "track_deg"),
-            ("geo_altitude_ft", "alt_geom_ft"),
-            ("vertical_rate_fpm", "baro_rate_fpm"),
+        gs_here = decoded["groundspeed_kt"][b.di]
+        _, gs_s = _current(b, r, gs_here, col["groundspeed_kt"][slot], col["velocity_time_s"][slot])
+        out["groundspeed_kt"] = np.where(_fresh(gs_s, t, max_age), cand.groundspeed_kt, np.nan)
+        for name, state_name, time_name in (
+            ("track_deg", "track_deg", "velocity_time_s"),
+            ("vertical_rate_fpm", "baro_rate_fpm", "rate_time_s"),
         ):
-            values = decoded[name]
-            j = _latest(b, ~np.isnan(values[b.di]), r)
-            out[name] = np.where(j >= 0, values[b.di[j]], col[state_name][slot])
+            value, when = _current(
+                b, r, decoded[name][b.di], col[state_name][slot], col[time_name][slot]
+            )
+            out[name] = np.where(_fresh(when, t, max_age), value, np.nan)
+        direct, direct_s = _current(
+            b, r, decoded["geo_altitude_ft"][b.di], col["alt_geom_ft"][slot],
+            col["alt_geom_time_s"][slot],
+        )  # fmt: skip
+        if "geo_minus_baro_ft" in _filled(decoded):
+            delta_here = decoded["geo_minus_baro_ft"][b.di]
+        else:
+            delta_here = np.full(b.di.size, np.nan, np.float32)
+        delta, delta_s = _current(
+            b, r, delta_here, col["geo_minus_baro_ft"][slot], col["geo_minus_baro_time_s"][slot]
+        )
+        derived = cand.altitude_ft + delta
+        use_delta = _fresh(delta_s, t, max_age) & ~np.isnan(derived)
+        use_delta &= ~(direct_s > delta_s)
+        geo = np.where(_fresh(direct_s, t, max_age), direct, np.nan)
+        out["geo_altitude_ft"] = np.where(use_delta, derived, geo)
         out["onground"] = cand.surface
         out["source"] = cand.source
         out["n_receivers"] = b.n_receivers[r]
@@ -685,6 +709,8 @@ class Tracker:
             if idx.size:
                 last = idx[_last_of_runs(b.slot[idx])]
                 s = b.slot[last]
+                col["geo_minus_baro_ft"][s] = delta[last]
+                col["geo_minus_baro_time_s"][s] = b.time_s[last]
                 alt = col["alt_baro_ft"][s] + delta[last]
                 known = ~np.isnan(alt)
                 col["alt_geom_ft"][s[known]] = alt[known]
@@ -838,6 +864,32 @@ def _squawk_text(squawk: npt.NDArray[np.int32]) -> npt.NDArray[np.bytes_]:
     digits = (squawk[:, None] // np.array([1000, 100, 10, 1])) % 10 + ord("0")
     text = np.ascontiguousarray(digits.astype(np.uint8)).view("S4").ravel()
     return np.where(squawk >= 0, text, b"")
+
+
+def _current(
+    b: _Rows,
+    at: npt.NDArray[np.intp],
+    here: npt.NDArray[np.floating[Any]],
+    state_value: npt.NDArray[np.floating[Any]],
+    state_time_s: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """For each row in ``at``: the latest value at or before it of the same aircraft
+    (``here``: a column gathered at ``b``'s rows, NaN = absent), else the aircraft's state
+    value; and when it was heard (NaN: never)."""
+    j = _latest(b, ~np.isnan(here), at)
+    k = np.maximum(j, 0)
+    got = j >= 0
+    value = np.where(got, here[k], state_value).astype(np.float64)
+    when = np.where(got, b.time_s[k], state_time_s)
+    return value, when
+
+
+def _fresh(
+    when_s: npt.NDArray[np.float64], time_s: npt.NDArray[np.float64], max_age_s: float
+) -> npt.NDArray[np.bool_]:
+    """Heard at most ``max_age_s`` before ``time_s`` (False for never)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(time_s - when_s <= max_age_s, np.bool_)
 
 
 def _latest(
