@@ -375,3 +375,19 @@ def test_input_order_does_not_matter() -> None:
     for rows in (shuffled, by_aircraft):
         got, _ = detect_flights(rows, airports=fakes.airports())
         assert [repr(f) for f in got] == [repr(f) for f in want]
+
+
+def test_imported_user_area_entry_and_exit_are_events() -> None:
+    import shapely
+
+    from skytrace.refdata.areas import AreaIndex
+    from skytrace.refdata.layers import LayerEntry, PolygonLayer
+
+    rows, _ = koryo()
+    box = shapely.box(127.0, 30.0, 128.0, 50.0)  # a band of longitude across the route
+    area = PolygonLayer.build([(LayerEntry("band", "band", "area"), box)])
+    areas = AreaIndex(areas={"band": area})
+    _flights, events = detect_flights(rows, airports=fakes.airports(), areas=areas)
+    mine = [e for e in events if e.value == "area:band"]
+    assert [e.kind for e in mine] == [EventKind.AREA_ENTRY, EventKind.AREA_EXIT]
+    assert abs(mine[0].lon - 127.0) < 1e-3 and abs(mine[1].lon - 128.0) < 1e-3

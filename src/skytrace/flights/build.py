@@ -121,39 +121,19 @@ def _identities(
     return out
 
 
-def _crossings(
-    cols: Cols,
-    a: npt.NDArray[np.intp],
-    b: npt.NDArray[np.intp],
-    old_codes: npt.NDArray[Any],
-    lookup: Any,
-    steps: int,
-) -> list[dict[str, Any]]:
-    """Where and when each segment a[k] -> b[k] leaves area ``old_codes[k]``: bisection of the
-    fraction along the segment (positions interpolated linearly in time, latitude, longitude —
-    across the antimeridian too — and altitude), ``steps`` halvings, all segments at once."""
-    lat0, lon0 = cols["lat"][a].astype(np.float64), cols["lon"][a].astype(np.float64)
-    dlat = cols["lat"][b] - lat0
-    dlon = (cols["lon"][b] - lon0 + 180.0) % 360.0 - 180.0
-    lo = np.zeros(len(a))
-    hi = np.ones(len(a))
-    for _ in range(steps):
-        mid = (lo + hi) / 2
-        lon_mid = (lon0 + dlon * mid + 180.0) % 360.0 - 180.0
-        inside = np.asarray(lookup(lat0 + dlat * mid, lon_mid), dtype=object) == old_codes
-        lo = np.where(inside, mid, lo)
-        hi = np.where(inside, hi, mid)
-    t0, t1 = cols["time_s"][a], cols["time_s"][b]
-    alt0, alt1 = cols["altitude_ft"][a].astype(np.float64), cols["altitude_ft"][b]
-    time_s = (t0 + (t1 - t0) * hi).tolist()
-    lat_l = (lat0 + dlat * hi).tolist()
-    lon_l = ((lon0 + dlon * hi + 180.0) % 360.0 - 180.0).tolist()
-    alt_l = (alt0 + (alt1 - alt0) * hi).tolist()
-    icao_l = cols["icao24"][a].tolist()
-    return [
-        {"time_s": round(t, 3), "icao24": i, "lat": la, "lon": lo_, "altitude_ft": al}
-        for t, i, la, lo_, al in zip(time_s, icao_l, lat_l, lon_l, alt_l, strict=True)
-    ]
+def _area_layers(areas: Any) -> list[tuple[str, Any]]:
+    """(event prefix, vectorized lookup) of each area layer: countries, FIRs, and each
+    imported user area (``area:<name>``; its lookup answers the name or "")."""
+    layers: list[tuple[str, Any]] = [("country", areas.countries_at), ("fir", areas.firs_at)]
+    names = list(getattr(areas, "area_names", ()))  # a property of refdata's AreaIndex
+    for name in names:
+
+        def inside(lats: Any, lons: Any, name: str = name) -> npt.NDArray[Any]:
+            hit = np.asarray(areas.in_area(name, lats, lons), bool)
+            return np.where(hit, name, "").astype(object)
+
+        layers.append(("area", inside))
+    return layers
 
 
 def build_flights(
@@ -334,14 +314,16 @@ def build_flights(
         # crossing is then placed on the segment between its two positions by bisection
         rows_in = np.flatnonzero(in_seg)
         same = sid[rows_in[1:]] == sid[rows_in[:-1]]
-        for prefix, lookup in (("country", ctx.areas.countries_at), ("fir", ctx.areas.firs_at)):
+        for prefix, lookup in _area_layers(ctx.areas):
             codes_at = np.asarray(lookup(lat[rows_in], lon[rows_in]), dtype=object)
             change = np.flatnonzero(same & (codes_at[1:] != codes_at[:-1]))
             if change.size == 0:
                 continue
             a_rows, b_rows = rows_in[change], rows_in[change + 1]
             old_codes, new_codes = codes_at[change], codes_at[change + 1]
-            at = _crossings(cols, a_rows, b_rows, old_codes, lookup, cfg.events.area_bisections)
+            at = ev.area_crossings(
+                cols, a_rows, b_rows, old_codes, lookup, cfg.events.area_bisections
+            )
             sids = sid[a_rows].tolist()
             for k, (old, new) in enumerate(
                 zip(old_codes.tolist(), new_codes.tolist(), strict=True)

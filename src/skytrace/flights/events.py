@@ -1,7 +1,9 @@
-"""Events along one flight that need a look at its rows: touch-and-gos and go-arounds.
+"""Events along one flight that need a look at its rows: touch-and-gos and go-arounds; and
+where an area border is crossed between two positions (``area_crossings``, used by ``build``
+and by skytrace.alerts for rule geometries).
 
-(Coverage gaps, emergencies and area crossings are found for all flights at once in
-``build``.) A finder reports only what the rows given settle — a go-around needs the climb
+(Coverage gaps, emergencies and which positions change area are found for all flights at once
+in ``build``.) A finder reports only what the rows given settle — a go-around needs the climb
 after the dip — so the live detector, calling it on a growing flight, never reports
 something the history run over the whole flight would not.
 
@@ -20,7 +22,7 @@ from skytrace.flights.airports import FieldIndex
 from skytrace.flights.config import EventRules
 from skytrace.model import Event, EventKind
 
-__all__ = ["go_around_events"]
+__all__ = ["area_crossings", "go_around_events"]
 
 
 def _event(rows: Any, i: int, kind: EventKind, value: str, fid: str) -> Event:
@@ -93,3 +95,38 @@ def _name(rows: Any, i: int, fields: FieldIndex | None, icao_of: Any, rules: Eve
         return ""
     idx, dist = fields.nearest(rows["lat"][i : i + 1], rows["lon"][i : i + 1])
     return str(icao_of(int(idx[0]))) if dist[0] <= rules.go_around_radius_km else ""
+
+
+def area_crossings(
+    cols: Cols,
+    a: npt.NDArray[np.intp],
+    b: npt.NDArray[np.intp],
+    old_codes: npt.NDArray[Any],
+    lookup: Any,
+    steps: int,
+) -> list[dict[str, Any]]:
+    """Where and when each segment a[k] -> b[k] leaves area ``old_codes[k]``: bisection of the
+    fraction along the segment (positions interpolated linearly in time, latitude, longitude —
+    across the antimeridian too — and altitude), ``steps`` halvings, all segments at once."""
+    lat0, lon0 = cols["lat"][a].astype(np.float64), cols["lon"][a].astype(np.float64)
+    dlat = cols["lat"][b] - lat0
+    dlon = (cols["lon"][b] - lon0 + 180.0) % 360.0 - 180.0
+    lo = np.zeros(len(a))
+    hi = np.ones(len(a))
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        lon_mid = (lon0 + dlon * mid + 180.0) % 360.0 - 180.0
+        inside = np.asarray(lookup(lat0 + dlat * mid, lon_mid), dtype=object) == old_codes
+        lo = np.where(inside, mid, lo)
+        hi = np.where(inside, hi, mid)
+    t0, t1 = cols["time_s"][a], cols["time_s"][b]
+    alt0, alt1 = cols["altitude_ft"][a].astype(np.float64), cols["altitude_ft"][b]
+    time_s = (t0 + (t1 - t0) * hi).tolist()
+    lat_l = (lat0 + dlat * hi).tolist()
+    lon_l = ((lon0 + dlon * hi + 180.0) % 360.0 - 180.0).tolist()
+    alt_l = (alt0 + (alt1 - alt0) * hi).tolist()
+    icao_l = cols["icao24"][a].tolist()
+    return [
+        {"time_s": round(t, 3), "icao24": i, "lat": la, "lon": lo_, "altitude_ft": al}
+        for t, i, la, lo_, al in zip(time_s, icao_l, lat_l, lon_l, alt_l, strict=True)
+    ]
