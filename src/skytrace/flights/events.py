@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from skytrace.flights.airports import FieldIndex
+from skytrace.flights.columns import Cols
 from skytrace.flights.config import EventRules
 from skytrace.model import Event, EventKind
 
