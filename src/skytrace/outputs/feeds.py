@@ -120,15 +120,17 @@ class Broadcaster:
         total = sum(size for size, _, _ in sizes)
         if total <= self.max_total_buffer_bytes:
             return
+        before, dropped = total, 0
         for size, _, t in sorted(sizes, key=lambda x: x[:2], reverse=True):
             if total <= self.max_total_buffer_bytes:
                 break
-            log.warning("%s out: dropping client %s (%d bytes unsent; all clients %d)",
-                        self.name, t.get_extra_info("peername"), size, total)  # fmt: skip
-            self.dropped_clients += 1
             self.clients.discard(t)
             t.abort()
             total -= size
+            dropped += 1
+        self.dropped_clients += dropped
+        log.warning("%s out: %d bytes unsent to %d clients; dropped the %d holding the most",
+                    self.name, before, len(sizes), dropped)  # fmt: skip
 
     async def close(self) -> None:
         for t in list(self.clients):
