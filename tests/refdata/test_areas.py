@@ -178,3 +178,54 @@ def test_topojson_rings_across_the_antimeridian_are_cut_again() -> None:
         shapely.Point(120, -80)
     )
     assert not antarctica.covers(shapely.Point(0.0, -60.0))
+
+
+def test_fir_lookup_answers_the_fir_not_its_sub_areas_or_groups(tmp_path: Path) -> None:
+    """Issue 12: VATSpy lists sub-areas without a suffix (RKDA inside RKRR) and groups of FIRs
+    (EGVV = EGTT + EGPX); a look-up answers the FIR, sectors only when asked."""
+    from skytrace.refdata import load_refdata
+    from skytrace.refdata.importers import import_refdata
+
+    path = write_text(
+        tmp_path,
+        "firs.geojson",
+        feature_collection(
+            [
+                ({"id": "AAAA-N"}, polygon(square(0, 6, 2))),  # a suffixed sector of AAAA
+                ({"id": "AASB"}, polygon(square(0, 0, 5))),  # a sub-area listed first
+                ({"id": "AAAA"}, polygon(square(0, 0, 10))),
+                ({"id": "GRPX"}, polygon(square(0, 0, 20))),  # = AAAA + BBBB: a group
+                ({"id": "BBBB"}, polygon([[[10, 0], [20, 0], [20, 20], [0, 20], [0, 10],
+                                           [10, 10], [10, 0]]])),  # fmt: skip
+            ]
+        ),
+    )
+    import_refdata(path, "firs", tmp_path / "data")
+    areas = load_refdata(tmp_path / "data").areas
+    assert list(areas.firs_at([2.0, 7.0, 15.0, 15.0], [2.0, 1.0, 5.0, 15.0])) == [
+        "AAAA", "AAAA", "BBBB", "BBBB",
+    ]  # fmt: skip
+    assert areas.locate(2.0, 2.0).sectors == ()
+    assert areas.locate(2.0, 2.0, sectors=True).sectors == ("AASB",)
+    assert areas.locate(7.0, 1.0, sectors=True).sectors == ("AAAA-N",)
+
+
+@pytest.mark.conformance
+def test_vatspy_fir_file_answers_fir_level_idents(shared_data: Path, tmp_path: Path) -> None:
+    from skytrace.refdata import load_refdata
+    from skytrace.refdata.importers import import_refdata
+
+    import_refdata(shared_data / "refdata" / "fir_boundaries.geojson", "firs", tmp_path)
+    areas = load_refdata(tmp_path).areas
+    points = {  # (lat, lon): FIR
+        (35.87, 128.6): "RKRR",  # Daegu, inside the RKDA sub-area
+        (37.5, 127.0): "RKRR",
+        (51.47, -0.45): "EGTT",  # Heathrow, inside EGTL
+        (51.9, -1.5): "EGTT",
+        (56.0, -4.0): "EGPX",
+        (43.1, 131.9): "UHHH",
+    }
+    lats, lons = zip(*points, strict=True)
+    assert list(areas.firs_at(list(lats), list(lons))) == list(points.values())
+    assert "RKDA" in areas.locate(35.87, 128.6, sectors=True).sectors
+    assert "EGTL" in areas.locate(51.47, -0.45, sectors=True).sectors

@@ -1,7 +1,7 @@
 """``skytrace area``: which country and FIR a point lies in — or, with the history store,
 what flew in an area.
 
-    skytrace area --at 43.1,131.9 [--json] [--data-dir DIR]
+    skytrace area --at 43.1,131.9 [--sectors] [--json] [--data-dir DIR]
     skytrace area --bbox ... / --polygon ... / --country ... --from ... --to ...   (history)
 
 The point look-up is refdata's. History queries are the store's
@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     # definition wins instead of argparse refusing the duplicate.
     parser.conflict_handler = "resolve"
     parser.add_argument("--at", metavar="LAT,LON", help="name the country and FIR of a point")
+    parser.add_argument(
+        "--sectors",
+        action="store_true",
+        help="with --at: also the FIR sectors and sub-areas containing the point",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     add_data_dir_argument(parser)
     history = _history()
@@ -60,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from skytrace.refdata import load_refdata
 
     lat, lon = parse_lat_lon(args.at)
-    hit = load_refdata(resolve_data_dir(args.data_dir)).areas.locate(lat, lon)
+    hit = load_refdata(resolve_data_dir(args.data_dir)).areas.locate(lat, lon, sectors=args.sectors)
     if args.json:
         print(json.dumps(asdict(hit), indent=2))
         return 0
@@ -77,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         console.print("FIR: none")
     else:
         console.print("FIR: unknown (no FIRs imported: skytrace refdata import FILE --kind firs)")
+    if args.sectors and hit.firs_loaded:
+        console.print(safe_text(f"sectors: {', '.join(hit.sectors) or 'none'}"))
     if hit.areas:
         console.print(safe_text(f"areas: {', '.join(hit.areas)}"))
     src = "imported outlines" if hit.country_source == "imported" else "bundled outlines"

@@ -9,7 +9,10 @@ Layers (each a ``layers.PolygonLayer``):
   imported one, ``<data_dir>/refdata/countries.npz`` (e.g. the maritime set: land + real
   territorial sea), which replaces the bundled set;
 - land: the bundled land entries, used by ``locate`` to say "over land" or "over the sea";
-- FIRs: ``firs.npz`` when imported (code = FIR ident without sector suffix, e.g. "UHHH");
+- FIRs: ``firs.npz`` when imported. Look-ups answer FIR-level idents ("RKRR", "EGTT"):
+  the importer puts whole FIRs first and files their sectors ("EGTT-C") and the sub-areas a
+  FIR contains ("RKDA" inside "RKRR") under the FIR's ident, kind ``fir-sector:<ident>``;
+  ``fir_sectors_at`` names those sectors when asked;
 - user areas: ``areas/<name>.npz``, one entry each.
 
 Layers are loaded on first use (``load_refdata`` is cheap). Look-ups are vectorized (see
@@ -47,6 +50,7 @@ class AreaHit:
     firs_loaded: bool
     areas: tuple[str, ...]  # user areas containing the point
     country_source: str  # "bundled" or "imported"
+    sectors: tuple[str, ...] = ()  # FIR sectors containing the point (locate(sectors=True))
 
 
 _BUNDLED: PolygonLayer | None = None
@@ -157,6 +161,17 @@ class AreaIndex:
             return ""
         return next((e.name for e in layer.entries if e.code == ident), "")
 
+    def fir_sectors_at(self, lat: float, lon: float) -> tuple[str, ...]:
+        """Idents of the FIR sectors and sub-areas containing one point, outermost first."""
+        layer = self._firs.get()
+        if layer is None:
+            return ()
+        return tuple(
+            e.kind.split(":", 1)[1]
+            for e in layer.all_at(lat, lon)
+            if e.kind.startswith("fir-sector:")
+        )
+
     @property
     def area_names(self) -> list[str]:
         return sorted(self._areas)
@@ -181,7 +196,9 @@ class AreaIndex:
 
     # ---- one point ------------------------------------------------------------------------
 
-    def locate(self, lat: float, lon: float) -> AreaHit:
+    def locate(self, lat: float, lon: float, *, sectors: bool = False) -> AreaHit:
+        """Country, FIR (FIR level) and user areas of one point; with ``sectors`` also the
+        FIR sectors containing it."""
         country = str(self.countries_at([lat], [lon])[0])
         bundled = bundled_countries()
         entry = int(bundled.entry_index_many([lat], [lon])[0])
@@ -200,4 +217,5 @@ class AreaIndex:
             firs_loaded=self.has_firs,
             areas=self.areas_at([lat], [lon])[0],
             country_source=self.country_source,
+            sectors=self.fir_sectors_at(lat, lon) if sectors else (),
         )

@@ -195,5 +195,64 @@ def _fir_layer(features: list[AreaFeature], bad: BadLines) -> PolygonLayer:
             name = str(airports[base]["city"])
         entry = LayerEntry(base, name, "fir" if base == ident else f"fir-sector:{ident}")
         (base_items if base == ident else sector_items).append((entry, f.geometry))
-    # Whole FIRs win over their sectors where both contain a point.
-    return PolygonLayer.build(base_items + sector_items)
+    # Whole FIRs win over their sectors where both contain a point. A boundary lying inside
+    # another one (VATSpy lists sub-areas such as RKDA inside RKRR, EGTL inside EGTT without a
+    # suffix) is a sector of the FIR that contains it, and a look-up answers that FIR. A
+    # boundary that is mostly the union of those inside it (EGVV = EGTT + EGPX, NAT) is a
+    # group of FIRs, not a FIR: it comes last and never makes a FIR its sector.
+    top, groups = _fir_hierarchy([(e.code, g) for e, g in base_items])
+    firs, subs, grouped = [], [], []
+    for e, g in base_items:
+        if e.code in groups:
+            grouped.append((LayerEntry(e.code, e.name, f"fir-group:{e.code}"), g))
+        elif top[e.code] == e.code:
+            firs.append((e, g))
+        else:
+            subs.append((LayerEntry(top[e.code], e.name, f"fir-sector:{e.code}"), g))
+    sectors = [(LayerEntry(top.get(e.code, e.code), e.name, e.kind), g) for e, g in sector_items]
+    return PolygonLayer.build(firs + subs + sectors + grouped)
+
+
+def _fir_hierarchy(items: list[tuple[str, shapely.Geometry]]) -> tuple[dict[str, str], set[str]]:
+    """(ident -> the FIR it belongs to (itself for a FIR), idents of FIR groups).
+
+    B contains A when at least 90 % of A's area lies in B and B is larger (degree areas: only
+    ratios are used). A's parent is its smallest container; a container at least 90 % covered
+    by its children is a group. A boundary's FIR is its first ancestor that is no group (or
+    the outermost one below a group)."""
+    idents = [i for i, _ in items]
+    geoms = [g if g is None or shapely.is_valid(g) else shapely.make_valid(g) for _, g in items]
+    keep = [k for k, g in enumerate(geoms) if g is not None and not g.is_empty]
+    area = {k: float(shapely.area(geoms[k])) for k in keep}
+    tree = shapely.STRtree([geoms[k] for k in keep])
+    parent: dict[int, int] = {}
+    for pos, k in enumerate(keep):
+        if area[k] <= 0.0:
+            continue
+        best = -1
+        for q in tree.query(geoms[k]).tolist():
+            c = keep[q]
+            if q == pos or area[c] <= area[k] or (best >= 0 and area[c] >= area[best]):
+                continue
+            shared = float(shapely.area(shapely.intersection(geoms[c], geoms[k])))
+            if shared >= 0.9 * area[k]:
+                best = c  # the smallest container: the immediate parent
+        if best >= 0:
+            parent[k] = best
+    children: dict[int, list[int]] = {}
+    for k, c in parent.items():
+        children.setdefault(c, []).append(k)
+    group = set()
+    for c, kids in children.items():
+        covered = shapely.area(
+            shapely.intersection(geoms[c], shapely.union_all([geoms[k] for k in kids]))
+        )
+        if float(covered) >= 0.9 * area[c]:
+            group.add(c)
+    out = {i: i for i in idents}
+    for k in parent:
+        root, steps = k, 0
+        while root in parent and parent[root] not in group and steps < len(items):
+            root, steps = parent[root], steps + 1
+        out[idents[k]] = idents[root]
+    return out, {idents[c] for c in group}
