@@ -112,9 +112,11 @@ class FakeLive:
             doc = {
                 "now": now,
                 "messages": 0,
-                "aircraft": [{"hex": f"{int(a):06x}", "type": "adsb_icao", "seen": 0.0}
-                             for a in aircraft["icao24"]],
-            }  # fmt: skip
+                "aircraft": [
+                    {"hex": f"{int(a):06x}", "type": "adsb_icao", "seen": 0.0}
+                    for a in aircraft["icao24"]
+                ],
+            }
             self._snapshot = LiveSnapshot(
                 now_s=now,
                 wall_s=0.0,
@@ -156,8 +158,16 @@ class FakeLive:
         return self._snapshot.version
 
     def stats(self) -> dict[str, Any]:
-        return {"frames": 0, "batches": 0, "queue_depth": 0, "lag_s": 0.0, "events": len(self._events),
-                "events_dropped": 0, "snapshot_version": self._snapshot.version, "store": "off"}  # fmt: skip
+        return {
+            "frames": 0,
+            "batches": 0,
+            "queue_depth": 0,
+            "lag_s": 0.0,
+            "events": len(self._events),
+            "events_dropped": 0,
+            "snapshot_version": self._snapshot.version,
+            "store": "off",
+        }
 
 
 def detail(icao24: int, n_track: int = 5) -> LiveAircraft:

@@ -31,8 +31,9 @@ def _rows(lat_a: float = 43.0, *, with_c: bool = True, callsign_b: bytes = b"RYR
 
 
 def _table(rows: Any, version: int) -> LiveTable:
-    snap = LiveSnapshot(now_s=1e9 + version, wall_s=0.0, version=version,
-                        aircraft=frozen_array(rows), document={})  # fmt: skip
+    snap = LiveSnapshot(
+        now_s=1e9 + version, wall_s=0.0, version=version, aircraft=frozen_array(rows), document={}
+    )
     return LiveTable.build(snap)
 
 
@@ -150,8 +151,17 @@ def test_box_across_the_antimeridian() -> None:
 @pytest.mark.parametrize("n", [0, 1, 1000])
 def test_compact_rows_round_trip_the_values(n: int) -> None:
     rng = np.random.default_rng(n)
-    rows = live_rows(*[{"icao24": i + 1, "lat": rng.uniform(-90, 90), "lon": rng.uniform(-180, 180),
-                        "altitude_ft": rng.uniform(0, 40000)} for i in range(n)])  # fmt: skip
+    rows = live_rows(
+        *[
+            {
+                "icao24": i + 1,
+                "lat": rng.uniform(-90, 90),
+                "lon": rng.uniform(-180, 180),
+                "altitude_ft": rng.uniform(0, 40000),
+            }
+            for i in range(n)
+        ]
+    )
     table = _table(rows, 1)
     assert len(table.rows) == n
     for r, src in zip(table.rows, rows, strict=True):

@@ -76,7 +76,7 @@ def _three_aircraft(fake: FakeLive) -> None:
                 "military": True,
                 "source": int(Source.ADSB),
             },
-        ),  # fmt: skip
+        ),
         receivers=[ReceiverStats(receiver=1, name="ru-vladivostok", lat=43.4, lon=132.1)],
     )
 
@@ -232,8 +232,10 @@ def test_cors_is_off_unless_configured(demo_dir: Path, history_client: TestClien
 def test_flight_search_matches_the_store_and_pages(
     live_client: TestClient, demo_dir: Path, demo_flight: Any
 ) -> None:
-    body = live_client.get("/api/v1/flights", params={"operator": "KOR", "from": "ZYYJ",
-                                                       "to": "UHWW", "date": "2023-09-12"}).json()  # fmt: skip
+    body = live_client.get(
+        "/api/v1/flights",
+        params={"operator": "KOR", "from": "ZYYJ", "to": "UHWW", "date": "2023-09-12"},
+    ).json()
     assert [f["flight_id"] for f in body["flights"]] == [demo_flight.flight_id]
     assert body["flights"][0] == json.loads(json.dumps(flight_json(demo_flight)))
     assert body["next"] is None
