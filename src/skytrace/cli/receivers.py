@@ -24,7 +24,7 @@ import math
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from rich.console import Console
 from rich.table import Table
@@ -76,8 +76,10 @@ def _from_store(data_dir: object) -> list[ReceiverRow]:
         _, rows = reader.sql(f"SELECT {', '.join(names)} FROM receivers ORDER BY name")
     out = []
     for row in rows:
-        values = {k: (math.nan if v is None else v) for k, v in zip(names, row, strict=True)}
-        values["receiver"] = int(values["receiver"])
+        values: dict[str, Any] = {
+            k: (math.nan if v is None else v) for k, v in zip(names, row, strict=True)
+        }
+        values["receiver"] = int(values["receiver"]) if isinstance(values["receiver"], int) else 0
         values["address"] = values["address"] if isinstance(values["address"], str) else ""
         stats = ReceiverStats(**values)
         out.append(ReceiverRow(stats, stats.last_frame_s))
