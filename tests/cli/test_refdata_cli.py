@@ -139,3 +139,26 @@ def test_area_without_at_delegates_to_history_or_says_why(
     fake.run_history = lambda args: seen.append(args.bbox) or 0  # type: ignore[attr-defined]
     monkeypatch.setattr(area, "_history", lambda: fake)
     assert main(["area", "--bbox", "1,2,3,4"]) == 0 and seen == ["1,2,3,4"]
+
+
+def test_second_operators_import_merges_and_says_how(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: a second --kind operators import silently replaced the first."""
+    from skytrace.refdata import load_refdata
+
+    more = write_text(
+        tmp_path,
+        "more.csv",
+        "icao,name,country,callsign\nKAL,Korean Air,South Korea,KOREANAIR\n"
+        "SWR,Swiss International Air Lines,Switzerland,SWISS\nKOR,Air Koryo,North Korea,AIR KORYO\n",
+    )
+    args = ["refdata", "import", str(more), "--kind", "operators", "--data-dir", str(data_dir)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "1 added, 1 updated, 1 unchanged" in out and "imported 3 operators rows" in out
+    ops = load_refdata(data_dir).operators
+    assert ops.get("KOR").name == "Air Koryo" and ops.get("KAL").name == "Korean Air"
+    assert ops.get("SWR").name == "Swiss International Air Lines"  # the newer row wins
+    assert main([*args, "--replace"]) == 0
+    assert "merged" not in capsys.readouterr().out

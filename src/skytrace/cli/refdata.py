@@ -1,7 +1,7 @@
 """``skytrace refdata``: import reference data files and show what is imported.
 
 skytrace refdata import PATH --kind aircraft|operators|types|runways|countries|firs|area
-                        [--name NAME] [--data-dir DIR]
+                        [--name NAME] [--replace] [--data-dir DIR]
 skytrace refdata status [--json] [--data-dir DIR]
 """
 
@@ -33,6 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("path", type=Path, help="file to import (.csv, .csv.gz, .json, .tgz, ...)")
     imp.add_argument("--kind", required=True, choices=KINDS, help="what the file holds")
     imp.add_argument("--name", default=None, help="name of a user area (--kind area)")
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="operators: replace those imported before instead of merging (newer wins)",
+    )
     add_data_dir_argument(imp)
     fetch = sub.add_parser(
         "fetch", help="download a well-known public file of one kind and import it (online)"
@@ -85,7 +90,12 @@ def _import(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     with console.status(f"importing {args.path} as {args.kind} ...") as status:
         report = import_refdata(
-            args.path, args.kind, data_dir, args.name, progress=lambda m: status.update(m)
+            args.path,
+            args.kind,
+            data_dir,
+            args.name,
+            progress=lambda m: status.update(m),
+            replace=getattr(args, "replace", False),
         )
     out = output_console()
     out.print(

@@ -11,7 +11,9 @@ This module owns the import of each kind and the manifest entry it leaves:
     firs       GeoJSON of FIR polygons (VATSpy fir_boundaries)    -> firs.npz
     area       any GeoJSON, stored under a name                   -> areas/<name>.npz
 
-Every import replaces the previous data of its kind (atomically), keeps every good row,
+Every import replaces the previous data of its kind (atomically) — except operators, which
+merge into those imported before (the newer row wins per designator; ``replace=True`` to
+replace) — keeps every good row,
 reports bad rows by line number (``ImportReport.bad_lines``), and records source, row count,
 bad-row count and time (UTC) in ``manifest.json``. A file that is not of the kind at all
 raises ``RefdataError`` and leaves the store untouched.
@@ -34,7 +36,7 @@ from skytrace.refdata.aircraft_formats import read_aircraft
 from skytrace.refdata.geojson import AreaFeature, read_area_features
 from skytrace.refdata.iso3166 import country_codes
 from skytrace.refdata.layers import LayerEntry, PolygonLayer
-from skytrace.refdata.operators import read_operators
+from skytrace.refdata.operators import OperatorTable, read_operators
 from skytrace.refdata.paths import (
     ManifestEntry,
     refdata_dir,
@@ -80,8 +82,12 @@ def import_refdata(
     data_dir: Path,
     name: str | None = None,
     progress: Progress | None = None,
+    *,
+    replace: bool = False,
 ) -> ImportReport:
-    """Import ``path`` as ``kind`` into ``data_dir`` (see the module docstring)."""
+    """Import ``path`` as ``kind`` into ``data_dir`` (see the module docstring). Operators
+    merge into those imported before (the newer row wins per designator) unless
+    ``replace``; every other kind replaces what was imported before."""
     path = Path(path)
     say = progress or (lambda _msg: None)
     if kind not in KINDS:
@@ -106,11 +112,20 @@ def import_refdata(
             parsed.table.save(tmp)
     elif kind == "operators":
         ops = read_operators(path)
-        rows, fmt, bad = len(ops.table), ops.format, ops.bad
+        table, fmt, bad = ops.table, ops.format, ops.bad
         if ops.skipped:
             notes.append(f"{ops.skipped} rows without a 3-letter ICAO designator skipped")
+        if target.exists() and not replace:
+            before = OperatorTable.load(target)
+            table, added, updated = before.merged(ops.table)
+            notes.append(
+                f"merged into the {len(before):,} operators imported before: {added:,} added, "
+                f"{updated:,} updated, {len(ops.table) - added - updated:,} unchanged "
+                "(--replace drops the earlier ones)"
+            )
+        rows = len(table)
         with atomic_path(target) as tmp:
-            ops.table.save(tmp)
+            table.save(tmp)
     elif kind == "types":
         types = read_types(path)
         rows, fmt, bad = len(types.table), types.format, types.bad

@@ -9,6 +9,9 @@ This module owns the operator table and its importers:
   (counted in the report, not errors); where a designator repeats, an active airline wins over
   an inactive one, else the later row.
 
+A second import merges into the first (``OperatorTable.merged``: the newer row wins per
+designator), so an OpenFlights file and a tar1090-db file can complement each other.
+
 It also owns the rule for taking an operator from a callsign: the first three characters are
 letters forming a known designator **and** the fourth is a digit (the flight number), e.g.
 ``KOR151`` -> KOR. Registrations used as callsigns (``PHHXB``) have no digit there and are not
@@ -72,6 +75,20 @@ class OperatorTable:
 
     def values(self) -> list[Operator]:
         return list(self._by_icao.values())
+
+    def merged(self, newer: OperatorTable) -> tuple[OperatorTable, int, int]:
+        """This table updated by ``newer`` (the newer row wins per designator):
+        (merged table, designators added, designators whose row changed)."""
+        out = dict(self._by_icao)
+        added = updated = 0
+        for icao, op in newer._by_icao.items():
+            old = out.get(icao)
+            if old is None:
+                added += 1
+            elif old != op:
+                updated += 1
+            out[icao] = op
+        return OperatorTable(out), added, updated
 
     def save(self, path: Path) -> None:
         with path.open("w", encoding="utf-8", newline="") as f:
