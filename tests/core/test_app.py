@@ -73,3 +73,33 @@ def test_a_replay_fills_the_aircraft_and_receivers_tables(tmp_path: Path) -> Non
         )
     assert receivers == [("roof", n + 1)]
     assert aircraft == [("7277cf", "North Korea", "Air Koryo", "callsign")]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.batches = 0
+        self.frames = 0
+
+    def write(self, positions: object, flights: object, events: object) -> None:
+        self.batches += 1
+
+    def send_frames(self, frames: FrameBatch, decoded: object) -> None:
+        self.frames += len(frames)
+
+
+def test_sinks_attach_in_one_place_after_the_store(tmp_path: Path) -> None:
+    from skytrace.app import RuntimeOptions
+
+    first, later = _Recorder(), _Recorder()
+    opts = RuntimeOptions(sinks=[first], frame_sinks=[first])
+    frames = FrameBatch.from_messages(
+        [bytes(encode.identification(0x7277CF, "KOR151").payload[0][:14])], time_s=[1.0e9]
+    )
+    with open_runtime(tmp_path, opts) as rt:
+        assert rt.sinks[0] is rt.store and isinstance(rt.sinks[1], AircraftCatalog)
+        rt.attach(later, frames=True)
+        assert rt.sinks[2:] == (first, later)
+        rt.process(frames)
+        rt.advance(1.0e9 + 400)  # time moves on: the sinks hear about it too
+    assert (first.batches, later.batches) == (3, 3)  # process, advance, finish
+    assert (first.frames, later.frames) == (1, 1)

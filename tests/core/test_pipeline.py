@@ -89,3 +89,25 @@ def test_empty_input_touches_nothing() -> None:
     pipeline.process(FrameBatch.empty(0))
     pipeline.process_positions(empty_positions(0))
     assert (tracker.seen, flights.positions, sink.calls) == ([], [], [])
+
+
+def test_advance_moves_time_on_without_frames() -> None:
+    class Expiring(_Tracker):
+        def __init__(self) -> None:
+            super().__init__()
+            self.expired_at: list[float] = []
+
+        def expire(self, now_s: float) -> list[Event]:
+            self.expired_at.append(now_s)
+            return [Event(now_s, 0x40621D, EventKind.LOST)]
+
+    tracker, flights, sink = Expiring(), _Flights(), _Sink()
+    pipeline = Pipeline(tracker, flights, sinks=[sink])
+    pipeline.process(FrameBatch.from_messages([_DF17], time_s=[10.0]))
+    pipeline.advance(400.0)
+    assert pipeline.now_s == 400.0 and tracker.expired_at == [10.0, 400.0]
+    # the detector is asked with no positions (its timeouts), the sinks get the results
+    assert flights.positions == [1, 0]
+    assert sink.calls[-1] == (0, 1, [EventKind.LOST, EventKind.TAKEOFF])
+    pipeline.advance(300.0)  # not after now: nothing happens
+    assert pipeline.now_s == 400.0 and len(sink.calls) == 2 and tracker.seen == [1]

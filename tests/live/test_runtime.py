@@ -251,3 +251,31 @@ def test_snapshot_before_any_data_is_empty() -> None:
         snap: LiveSnapshot = live.publish_and_wait()
     assert len(snap.aircraft) == 0 and snap.document["aircraft"] == []
     assert snap.open_flights == [] and snap.version >= 1
+
+
+def test_a_document_given_as_a_builder_is_built_once_on_first_read() -> None:
+    from skytrace.live.view import empty_live_aircraft, frozen_array
+
+    calls: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def build() -> dict[str, object]:
+        calls.append(1)
+        return {"now": 1.0, "messages": 0, "aircraft": []}
+
+    snap = LiveSnapshot(1.0, 2.0, 3, frozen_array(empty_live_aircraft(0)), build)  # type: ignore[arg-type]
+    assert calls == []  # nothing built at publish
+    seen: list[object] = []
+
+    def read() -> None:
+        barrier.wait(30)
+        seen.append(snap.document)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert calls == [1] and len(seen) == 4 and all(d is seen[0] for d in seen)
+    with pytest.raises(AttributeError, match="no_such"):
+        snap.no_such  # type: ignore[attr-defined]  # noqa: B018

@@ -6,8 +6,9 @@ read-only objects — ``Published``: the LiveSnapshot, a StateCopy of every trac
 the references to each aircraft's current-flight rows and the open flights — so that readers
 in other threads answer from them without touching the pipeline.
 
-Cost at 25,000 aircraft: one column copy, one aircraft.json document (column by column), one
-identity lookup per new (address, callsign) pair (``IdentityCache``).
+Cost at 25,000 aircraft: one column copy, the compact rows, one identity lookup per new
+(address, callsign) pair (``IdentityCache``). The aircraft.json document is not built here:
+the snapshot builds it from the copy when a reader first asks for it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ class IdentityCache:
         self._identities = identities
         self._max = max_entries
         self._known: dict[tuple[int, str], AircraftIdentity] = {}
+
+    @property
+    def lookup(self) -> IdentityLookup | None:
+        """The reference data behind the cache (safe to use from any thread)."""
+        return self._identities
 
     def identify(self, icao24: int, callsign: str = "") -> AircraftIdentity:
         key = (icao24, callsign)
@@ -125,7 +131,12 @@ def publish(
     tracker = runtime.tracker
     state: StateCopy = tracker.copy_state()
     cfg: TrackerConfig = tracker.config
-    document = build_document(state, now_s, int(tracker.stats.messages), cfg, identities)
+    messages = int(tracker.stats.messages)
+    refdata = identities.lookup
+
+    def document() -> dict[str, Any]:  # built from the copy, by the first reader that asks
+        return build_document(state, now_s, messages, cfg, refdata)
+
     detector = runtime.flights
     open_flights: list[Flight] = detector.open_flights() if detector is not None else []
     tracks = detector.track_parts() if detector is not None else {}

@@ -17,6 +17,7 @@ advanced by the wall clock while no frames arrive, so that aircraft age and disa
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
@@ -80,7 +81,7 @@ def frozen_array(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return values
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LiveSnapshot:
     """The live picture at one moment; immutable and shared by every reader.
 
@@ -88,6 +89,11 @@ class LiveSnapshot:
     aircraft are gone), sorted by icao24, read-only. ``document`` is the readsb/tar1090
     aircraft.json document of the same moment (treat it as read-only). ``version`` grows by
     one with every publish.
+
+    ``document`` may be given as a zero-argument function instead of the dict: it is then
+    built on first access, once, in the thread that first reads it (LiveRuntime does this:
+    at 25,000 aircraft the document costs far more than the rest of a publish, and most
+    snapshots are never asked for it).
     """
 
     now_s: float  # the live clock, UTC epoch seconds
@@ -97,6 +103,22 @@ class LiveSnapshot:
     document: dict[str, Any]
     receivers: list[ReceiverStats] = field(default_factory=list)
     open_flights: list[Flight] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if callable(self.document):
+            builder = self.document
+            object.__delattr__(self, "document")  # read through __getattr__ until built
+            object.__setattr__(self, "_document_builder", builder)
+            object.__setattr__(self, "_document_lock", threading.Lock())
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ``document`` is not built yet (or for unknown names)
+        if name != "document" or "_document_builder" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        with self.__dict__["_document_lock"]:
+            if "document" not in self.__dict__:
+                object.__setattr__(self, "document", self.__dict__["_document_builder"]())
+        return self.__dict__["document"]
 
 
 @dataclass(frozen=True, slots=True)
