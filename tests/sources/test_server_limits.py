@@ -274,3 +274,18 @@ def test_receivers_say_when_they_left(sample: bytes) -> None:
         assert not any(c.connected for c in server.registry.counters.values())
 
     run(main)
+
+
+def test_limits_are_read_from_the_feeder_config(tmp_path: Path) -> None:
+    from skytrace.errors import UsageError
+    from skytrace.sources.server import load_server_limits
+
+    cfg = tmp_path / "feeders.toml"
+    cfg.write_text("[limits]\nmax_connections_per_address = 8\nhandshake_timeout_s = 2\n")
+    limits = load_server_limits(cfg, ServerLimits(idle_timeout_s=60.0))
+    assert limits.max_connections_per_address == 8 and limits.handshake_timeout_s == 2.0
+    assert limits.idle_timeout_s == 60.0 and limits.max_connections == 4096
+    for bad in ("[limits]\nmax_sockets = 3\n", "[limits]\nmax_connections = -1\n", "limits = 3\n"):
+        cfg.write_text(bad)
+        with pytest.raises(UsageError):
+            load_server_limits(cfg)

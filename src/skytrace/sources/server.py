@@ -37,7 +37,8 @@ receiver ids register at most ``max_receiver_ids_anonymous`` (``max_receiver_ids
 known key or a pull) receivers per connection and ``max_receivers`` in all; receivers silent
 for ``receiver_expiry_s`` are forgotten unless configured. Warnings about hostile
 connections are summaries (a key is shown as its first characters and length) and at most
-``_LOG_BURST`` per reason in ``_LOG_WINDOW_S``; the rest are counted and summed up.
+ten per reason in ten seconds (``skytrace.sources.limits.LogLimiter``); the rest are counted
+and summed up. ``load_server_limits`` reads the limits from a feeder TOML's ``[limits]``.
 
 Micro-batching: the frames of all feeders and pulls are joined, each receiver's 12 MHz clock
 fit is updated
@@ -69,6 +70,7 @@ from skytrace.model import FrameBatch
 from skytrace.sources.avr import AvrParser
 from skytrace.sources.beast import BeastParser
 from skytrace.sources.clock import ReceiverClock, apply_clocks
+from skytrace.sources.limits import LogLimiter, ServerLimits, key_summary, load_server_limits
 from skytrace.sources.receivers import ReceiverCounters, ReceiverRegistry
 from skytrace.sources.sbs import SbsParser
 
@@ -80,6 +82,7 @@ __all__ = [
     "ServerCounters",
     "ServerLimits",
     "load_feeder_config",
+    "load_server_limits",
     "parse_pull_target",
 ]
 
@@ -87,9 +90,6 @@ log = logging.getLogger(__name__)
 
 _KEY_PREFIX: Final = b"KEY "
 _MAX_HELLO_BYTES: Final = 200
-_KEY_SHOWN_CHARS: Final = 16  # of an unknown key, in a log line
-_LOG_BURST: Final = 10  # warnings per reason per window; the rest are counted
-_LOG_WINDOW_S: Final = 10.0
 _BYTES_PER_PENDING_FRAME: Final = 24  # rough bytes of a Beast frame on the wire
 _READ_BYTES: Final = 1 << 16
 
@@ -111,23 +111,6 @@ class PullTarget:
     @property
     def name(self) -> str:
         return f"{self.host}:{self.port}"
-
-
-@dataclass(slots=True)
-class ServerLimits:
-    max_buffer_bytes: int = 4 << 20
-    max_total_buffer_bytes: int = 256 << 20  # all feeders together
-    max_garbage_ratio: float = 0.5
-    garbage_check_bytes: int = 16384
-    idle_timeout_s: float = 300.0
-    max_connections: int = 4096
-    handshake_timeout_s: float = 10.0  # to finish a started key line (any, if keys required)
-    max_connections_per_address: int = 64  # connections without a known key, per peer IP
-    reserved_keyed_connections: int = 64  # of max_connections, for known keys only
-    max_receiver_ids_anonymous: int = 16  # readsb receiver ids per connection without a key
-    max_receiver_ids_keyed: int = 4096  # ... per connection with a known key, or a pull
-    max_receivers: int = 20_000  # receivers known at once
-    receiver_expiry_s: float = 3600.0  # unconfigured receivers silent this long are forgotten
 
 
 @dataclass(slots=True)
@@ -205,35 +188,6 @@ def load_feeder_config(path: Path) -> tuple[dict[str, FeederConfig], bool]:
     if not isinstance(require, bool):
         raise UsageError(f"{path}: require_feeder_key must be true or false")
     return feeders, require
-
-
-def _key_summary(key: str) -> str:
-    """An unknown key as it may appear in a log: its first characters and its length."""
-    shown = key[:_KEY_SHOWN_CHARS].encode("ascii", "backslashreplace").decode("ascii")
-    more = f"… ({len(key)} chars)" if len(key) > _KEY_SHOWN_CHARS else ""
-    return repr(shown) + more
-
-
-class _LogLimiter:
-    """At most ``burst`` warnings per reason per ``window_s``; then one line saying how many
-    were left out. A hostile peer can make many connections, not many log lines."""
-
-    def __init__(self, burst: int = _LOG_BURST, window_s: float = _LOG_WINDOW_S) -> None:
-        self.burst = burst
-        self.window_s = window_s
-        self._windows: dict[str, tuple[float, int]] = {}  # reason -> (window start, count)
-
-    def warning(self, reason: str, msg: str, *args: object) -> None:
-        now = time.monotonic()
-        start, count = self._windows.get(reason, (now, 0))
-        if now - start >= self.window_s:
-            if count > self.burst:
-                log.warning("%d more %r warnings in the last %.0f s were not logged",
-                            count - self.burst, reason, now - start)  # fmt: skip
-            start, count = now, 0
-        self._windows[reason] = (start, count + 1)
-        if count < self.burst:
-            log.warning(msg, *args)
 
 
 class _Feeder(asyncio.Protocol):
@@ -323,14 +277,14 @@ class _Feeder(asyncio.Protocol):
                 why = (
                     "no known feeder key"
                     if key is None
-                    else f"unknown feeder key {_key_summary(key)}"
+                    else f"unknown feeder key {key_summary(key)}"
                 )
                 if self.reserve_only and not srv.config.require_feeder_key:
                     why += " (only known keys may use the last free connections)"
                 self.drop(why, refused=True, reason="bad key")
                 return b""
             log.info("%s: unknown feeder key %s, accepted as anonymous",
-                     self.address, _key_summary(key or ""))  # fmt: skip
+                     self.address, key_summary(key or ""))  # fmt: skip
         name = feeder.name if feeder is not None else self.address
         idx = srv.registry.index_for(name, self.address)
         limits = srv.config.limits
@@ -418,7 +372,7 @@ class IngestServer:
         self.feeders: set[_Feeder] = set()
         self.keyed_connections = 0  # of feeders, those that presented a configured key
         self.unkeyed_by_host: dict[str, int] = {}  # connections without a known key, by IP
-        self.log = _LogLimiter()
+        self.log = LogLimiter(log)
         limits = config.limits
         self.registry.max_receivers = limits.max_receivers
         self.registry.default_id_budget = limits.max_receiver_ids_anonymous
