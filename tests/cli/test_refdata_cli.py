@@ -162,3 +162,27 @@ def test_second_operators_import_merges_and_says_how(
     assert ops.get("SWR").name == "Swiss International Air Lines"  # the newer row wins
     assert main([*args, "--replace"]) == 0
     assert "merged" not in capsys.readouterr().out
+
+
+def test_aircraft_uses_what_the_store_saw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: `aircraft 7277CF` said "operator unknown" while the store saw it fly as
+    KOR151; with no reference data imported the stored flights name it."""
+    from tests.store.conftest import fill_store
+
+    fill_store(tmp_path)
+    assert main(["aircraft", "7277CF", "--json", "--data-dir", str(tmp_path)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["operator_icao"] == "KOR" and record["operator_name"] == "Air Koryo"
+    assert record["operator_source"].startswith("callsign KOR15")
+    assert record["registration"] == "P-671" and record["typecode"] == "A148"
+    assert {"KOR151", "KOR152"} <= set(record["seen"]["callsigns"])
+    assert record["seen"]["flights"] >= 2
+    assert main(["aircraft", "7277CF", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Air Koryo (KOR), from the callsign KOR15" in out and "seen as" in out
+    # an aircraft the store never saw keeps saying what the reference data says
+    assert main(["aircraft", "ABCDEF", "--json", "--data-dir", str(tmp_path)]) == 0
+    other = json.loads(capsys.readouterr().out)
+    assert other["operator_icao"] == "" and other["seen"] is None
