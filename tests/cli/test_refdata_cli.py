@@ -186,3 +186,43 @@ def test_aircraft_uses_what_the_store_saw(
     assert main(["aircraft", "ABCDEF", "--json", "--data-dir", str(tmp_path)]) == 0
     other = json.loads(capsys.readouterr().out)
     assert other["operator_icao"] == "" and other["seen"] is None
+
+
+def test_reresolve_brings_stored_flights_up_to_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: reference data imported after recording did not reach stored flights."""
+    from skytrace.model import Flight, empty_positions
+    from skytrace.store import FlightQuery, Store, open_reader
+
+    d = tmp_path / "data"
+    recorded = Flight(
+        flight_id="7277cf-20230912-0214", icao24=0x7277CF, status="closed",
+        first_seen_s=1_694_484_840.0, last_seen_s=1_694_488_680.0, callsigns=("KOR151",),
+        country="North Korea", operator_source="unknown",
+    )  # fmt: skip
+    with Store.open(d) as store:
+        store.write(empty_positions(0), [recorded])
+    for path, kind in (
+        (write_aircraft(tmp_path), "aircraft"),
+        (write_text(tmp_path, "operators.csv", OPERATORS_CSV), "operators"),
+    ):
+        assert main(["refdata", "import", str(path), "--kind", kind, "--data-dir", str(d)]) == 0
+    assert "skytrace refdata reresolve" in capsys.readouterr().out
+    with open_reader(d) as reader:
+        [before] = reader.flights(FlightQuery())
+    assert before.registration == "" and before.operator_icao == ""
+    assert main(["refdata", "reresolve", "--data-dir", str(d)]) == 0
+    assert "1 stored flights looked at, 1 updated" in capsys.readouterr().out
+    with open_reader(d) as reader:
+        [after] = reader.flights(FlightQuery())
+        assert reader.sql("SELECT registration, operator_icao FROM aircraft")[1] == [
+            ("P-671", "KOR")
+        ]
+    assert after.registration == "P-671" and after.typecode == "A148"
+    assert after.operator_icao == "KOR" and after.operator_name == "Air Koryo"
+    assert after.operator_source == "callsign" and after.callsigns == ("KOR151",)
+    assert after.first_seen_s == recorded.first_seen_s
+    # nothing new to learn: a second run changes nothing
+    assert main(["refdata", "reresolve", "--data-dir", str(d)]) == 0
+    assert "0 updated" in capsys.readouterr().out

@@ -3,6 +3,11 @@
 skytrace refdata import PATH --kind aircraft|operators|types|runways|countries|firs|area
                         [--name NAME] [--replace] [--data-dir DIR]
 skytrace refdata status [--json] [--data-dir DIR]
+skytrace refdata reresolve [--data-dir DIR]
+
+``reresolve`` brings the flights and aircraft already in the history store up to date with
+reference data imported after they were recorded (registration, type, country, operator;
+``skytrace.store.maintenance``); airports of stored flights are not re-resolved.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ __all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "import and inspect reference data"
 _BAD_LINES_SHOWN = 10
+_IDENTITY_KINDS = frozenset({"aircraft", "operators", "types"})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fetch.add_argument("--url", default=None, help="download this URL instead of the default")
     fetch.add_argument("--name", default=None, help="name of a user area (kind area)")
     add_data_dir_argument(fetch)
+    again = sub.add_parser(
+        "reresolve",
+        help="update stored flights and aircraft with the reference data imported since "
+        "(registration, type, country, operator)",
+    )
+    add_data_dir_argument(again)
     status = sub.add_parser("status", help="what is imported: source, rows, when")
     status.add_argument("--json", action="store_true", help="print JSON")
     add_data_dir_argument(status)
@@ -58,7 +70,27 @@ def run(args: argparse.Namespace) -> int:
         return _status(args)
     if args.action == "fetch":
         return _fetch(args)
-    raise UsageError("say what to do: skytrace refdata import PATH --kind KIND | fetch | status")
+    if args.action == "reresolve":
+        return _reresolve(args)
+    raise UsageError(
+        "say what to do: skytrace refdata import PATH --kind KIND | fetch | status | reresolve"
+    )
+
+
+def _reresolve(args: argparse.Namespace) -> int:
+    from skytrace.refdata import load_refdata
+    from skytrace.store.maintenance import update_aircraft_identities
+
+    data_dir = resolve_data_dir(args.data_dir)
+    console = Console(stderr=True)
+    with console.status("re-resolving stored flights ..."):
+        done = update_aircraft_identities(data_dir, load_refdata(data_dir))
+    output_console().print(
+        f"{done.flights:,} stored flights looked at, {done.flights_changed:,} updated; "
+        f"{done.aircraft:,} aircraft re-identified (airports are not re-resolved)",
+        highlight=False,
+    )
+    return 0
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -104,6 +136,13 @@ def _import(args: argparse.Namespace) -> int:
     )
     for note in report.notes:
         out.print(f"  note: {note}")
+    if report.kind in _IDENTITY_KINDS:
+        out.print(
+            "  note: flights already stored keep the identities they were recorded with; "
+            "`skytrace refdata reresolve` updates them",
+            highlight=False,
+            markup=False,
+        )
     if report.bad_rows:
         out.print(f"  {report.bad_rows:,} bad rows skipped; first ones:")
         for bad in report.bad_lines[:_BAD_LINES_SHOWN]:
