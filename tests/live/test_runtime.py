@@ -279,3 +279,13 @@ def test_a_document_given_as_a_builder_is_built_once_on_first_read() -> None:
     assert calls == [1] and len(seen) == 4 and all(d is seen[0] for d in seen)
     with pytest.raises(AttributeError, match="no_such"):
         snap.no_such  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_before_the_first_publish_the_clock_is_the_wall_clock() -> None:
+    import json
+
+    with open_runtime(None, RuntimeOptions(refdata=False)) as rt:
+        live = LiveRuntime(rt, FAST, wall_clock=FakeWall(T0))  # not started
+        snap = live.snapshot()
+        assert snap.version == 0 and snap.now_s == T0 and snap.document["now"] == T0
+        json.dumps(live.stats(), allow_nan=False)  # a status page can send it as it is

@@ -138,13 +138,14 @@ class LiveRuntime:
         self._receivers: list[ReceiverStats] = []
         self._counters = _Counters()
         self._version = 0
+        start_s = self._wall()  # before any data the live clock is the wall clock
         self._published = Published(
             snapshot=LiveSnapshot(
-                now_s=float("nan"),
-                wall_s=self._wall(),
+                now_s=start_s,
+                wall_s=start_s,
                 version=0,
                 aircraft=frozen_array(empty_live_aircraft(0)),
-                document={"now": 0.0, "messages": 0, "aircraft": []},
+                document={"now": round(start_s, 1), "messages": 0, "aircraft": []},
             ),
             state=runtime.tracker.copy_state(),
         )
