@@ -234,10 +234,14 @@ export const AircraftLayer = L.Layer.extend({
     const filter = this.filter;
     const nowMs = performance.now();
     let selectedAt = null;
+    // motion between reports only while few enough are drawn to animate them
+    const reckon = this.deadReckon && n <= ANIMATE_MAX_DRAWN;
     for (const a of this.aircraft.values()) {
       if (!Number.isFinite(a.lat) || !Number.isFinite(a.lon)) continue;
       if (filter && !filter(a)) continue;
-      const [lat, lon] = this.positionOf(a, nowMs);
+      let lat = a.lat;
+      let lon = a.lon;
+      if (reckon) [lat, lon] = this.positionOf(a, nowMs);
       const s = Math.sin(Math.max(-85.05, Math.min(85.05, lat)) * D2R);
       let x = ((lon + 180) / 360) * scale - origin.x;
       const y = (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * scale - origin.y;

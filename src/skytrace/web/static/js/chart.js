@@ -4,9 +4,7 @@
 
 import { esc, utcTime } from "./common.js";
 
-const W = 640;
-const H = 180;
-const M = { l: 46, r: 40, t: 12, b: 22 };
+const M = { l: 40, r: 34, t: 10, b: 20 };
 
 function niceStep(range, target) {
   const raw = range / target;
@@ -20,6 +18,9 @@ function niceStep(range, target) {
  * Returns the SVG element.
  */
 export function profileChart(el, points, { inferred = [], cursorT = null } = {}) {
+  // drawn at the element's own width so the labels keep their size
+  const W = Math.max(280, Math.round(el.clientWidth || 640));
+  const H = W < 420 ? 150 : 190;
   const pts = points.filter((p) => Number.isFinite(p.t));
   if (pts.length < 2) {
     el.innerHTML = '<div class="chart-empty muted">Not enough positions for a profile yet.</div>';
@@ -46,7 +47,8 @@ export function profileChart(el, points, { inferred = [], cursorT = null } = {})
   for (let g = 0; g <= gsTop; g += gsStep) {
     parts.push(`<text class="axis gs" x="${W - M.r + 5}" y="${yg(g) + 3}">${g}</text>`);
   }
-  const tStep = niceStep(t1 - t0, 6 * 60) >= 60 ? Math.max(60, Math.round(niceStep((t1 - t0) / 60, 6)) * 60) : 60;
+  const span = Math.max(60, t1 - t0);
+  const tStep = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600].find((s) => span / s <= W / 90) || 43200;
   for (let t = Math.ceil(t0 / tStep) * tStep; t <= t1; t += tStep) {
     parts.push(`<line class="grid" x1="${x(t)}" x2="${x(t)}" y1="${M.t}" y2="${H - M.b}"/>`);
     parts.push(`<text class="axis" x="${x(t)}" y="${H - 6}" text-anchor="middle">${utcTime(t, false)}</text>`);

@@ -93,29 +93,30 @@ profileChart(doc.querySelector(".chart"), points, { inferred });
 
 const map = await createMap(document.getElementById("map"), { firs: true });
 const track = L.featureGroup().addTo(map);
+const svg = L.svg({ padding: 0.5 }); // SVG, not canvas: the track's parts stay inspectable
 const onground = (p) => (p.onground === true || p.onground === 1 ? 1 : 0);
 const drawnSegments = [];
 for (const s of segments) {
   if (s.kind === "observed") {
-    altitudePolylines(points.slice(s.first, s.last + 1), { weight: 3, layer: track, onground });
+    altitudePolylines(points.slice(s.first, s.last + 1), { weight: 3, layer: track, onground, renderer: svg, className: "observed-line" });
     drawnSegments.push("observed");
   } else if (s.kind === "gap") {
     const a = points[s.from_index];
     const b = points[s.to_index];
-    if (a && b) L.polyline([[a.lat, a.lon], [b.lat, b.lon]], { color: "#8d9aa8", weight: 2, dashArray: "2 6", className: "gap-line" }).addTo(track);
+    if (a && b) L.polyline([[a.lat, a.lon], [b.lat, b.lon]], { color: "#8d9aa8", weight: 2, dashArray: "2 6", className: "gap-line", renderer: svg }).addTo(track);
     drawnSegments.push("gap");
   } else if (s.kind === "inferred" && s.from && s.to) {
-    L.polyline([s.from, s.to], { color: "#f2b84b", weight: 3, dashArray: "8 8", className: "inferred-line" })
+    L.polyline([s.from, s.to], { color: "#f2b84b", weight: 3, dashArray: "7 6", className: "inferred-line", renderer: svg })
       .bindTooltip(`inferred ${esc(s.phase || "")}: ${esc(s.airport || "")} (${Math.round((s.confidence || 0) * 100)}%) — not heard`, { sticky: true })
       .addTo(track);
     drawnSegments.push("inferred");
   }
 }
-if (!segments.length) altitudePolylines(points, { weight: 3, layer: track, onground });
+if (!segments.length) altitudePolylines(points, { weight: 3, layer: track, onground, renderer: svg, className: "observed-line" });
 for (const [call, label] of [[f.departure, "departure"], [f.arrival, "arrival"]]) {
   if (call && call.icao && Number.isFinite(call.lat)) {
     L.circleMarker([call.lat, call.lon], { radius: 6, color: "#fff", weight: 2, fillColor: call.method === "observed" ? "#6fd08c" : "#f2b84b", fillOpacity: 1 })
-      .bindTooltip(`${label}: ${esc(call.icao)} ${esc(call.name || "")} (${esc(call.method)})`, { permanent: true, direction: "top", className: "airport-label" })
+      .bindTooltip(`${esc(call.icao)} <span class="mark mark-${esc(call.method)}">${esc(call.method)}</span>`, { permanent: true, direction: label === "departure" ? "bottom" : "top", className: "airport-label" })
       .addTo(track);
   }
 }

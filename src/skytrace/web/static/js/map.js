@@ -37,6 +37,8 @@ const panel = new AircraftPanel(map, main.querySelector(".panel"), { onClose: ()
 window.skytraceMap = map;
 window.skytraceLayer = layer;
 
+// per live message: parse + apply + draw, in ms (read by bench/bench_web_page.py)
+window.skytraceStats = { updates: [] };
 const state = { now: null, mode: config.live ? "connecting" : "history", version: null, fields: null, read: null, ready: false };
 
 // ---- status line -------------------------------------------------------------------------
@@ -56,6 +58,7 @@ layer.on("drawn", () => {
   renderStatus();
   if (!state.ready && state.gotData) {
     state.ready = true;
+    window.skytraceStats.readyMs = performance.now();
     window.skytraceReady = true;
   }
 });
@@ -100,9 +103,52 @@ function selectHex(hex, pan = false) {
   const a = layer.aircraft.get(hex);
   layer.select(hex);
   panel.open(hex, a);
-  if (pan && a) map.setView([a.lat, a.lon], Math.max(map.getZoom(), 8));
+  if (pan && a) centreOn(a);
   history.replaceState(null, "", `/?hex=${hex}`);
 }
+/** Centre an aircraft in the part of the map the panel leaves free. */
+function centreOn(a) {
+  map.setView([a.lat, a.lon], Math.max(map.getZoom(), 8), { animate: false });
+  const sheet = main.querySelector(".panel");
+  if (sheet.hidden) return;
+  const r = sheet.getBoundingClientRect();
+  const size = map.getSize();
+  if (r.width >= size.x - 1) map.panBy([0, Math.min(r.height, size.y * 0.6) / 2], { animate: false });
+  else map.panBy([r.width / 2, 0], { animate: false });
+}
+
+// the first view: the last one this browser saw, else every aircraft tracked (fitted once)
+const VIEW_KEY = "skytrace.view";
+let fitPending = !new URLSearchParams(location.search).get("hex");
+try {
+  const saved = JSON.parse(localStorage.getItem(VIEW_KEY) || "null");
+  if (saved && fitPending) {
+    map.setView([saved.lat, saved.lon], saved.zoom, { animate: false });
+    fitPending = false;
+  }
+} catch (e) {
+  /* no saved view */
+}
+map.on("moveend", () => {
+  const c = map.getCenter();
+  try {
+    localStorage.setItem(VIEW_KEY, JSON.stringify({ lat: c.lat, lon: c.lng, zoom: map.getZoom() }));
+  } catch (e) {
+    /* private mode */
+  }
+});
+
+function fitToAircraft(list) {
+  const pts = list.filter((a) => Number.isFinite(a.lat) && Number.isFinite(a.lon));
+  if (!pts.length) return;
+  const q = (arr, f) => arr[Math.min(arr.length - 1, Math.max(0, Math.floor(f * (arr.length - 1))))];
+  const lats = pts.map((a) => a.lat).sort((x, y) => x - y);
+  const lons = pts.map((a) => a.lon).sort((x, y) => x - y);
+  const trim = pts.length > 50 ? 0.02 : 0; // a few far-away outliers do not decide the view
+  const bounds = L.latLngBounds([q(lats, trim), q(lons, trim)], [q(lats, 1 - trim), q(lons, 1 - trim)]);
+  map.fitBounds(bounds.pad(0.15), { maxZoom: 7, animate: false });
+}
+
 layer.on("pick", (ev) => {
   if (ev.aircraft) selectHex(ev.aircraft.hex);
   else if (!document.body.classList.contains("phone")) {
@@ -128,7 +174,8 @@ initSearch((row) => {
 let ws = null;
 let backoffMs = 1000;
 function sendBbox() {
-  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ bbox: viewBbox(map) }));
+  const bbox = fitPending ? [-90, -180, 90, 180] : viewBbox(map);
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ bbox }));
 }
 map.on("moveend", sendBbox);
 
@@ -138,8 +185,14 @@ function onMessage(msg) {
   if (msg.fields) state.read = rowReader(msg.fields);
   if (!state.read) state.read = rowReader(["hex", "lat", "lon", "track_deg", "altitude_ft", "groundspeed_kt", "callsign", "type_code", "category", "source", "onground", "vertical_rate_fpm", "squawk", "registration", "operator", "military"]);
   if (msg.type === "snapshot") {
-    layer.setAll((msg.aircraft || msg.rows || []).map((r) => state.read(r, tMs)));
+    const list = (msg.aircraft || msg.rows || []).map((r) => state.read(r, tMs));
+    layer.setAll(list);
     state.gotData = true;
+    if (fitPending) {
+      fitPending = false;
+      fitToAircraft(list);
+      sendBbox();
+    }
   } else if (msg.type === "delta") {
     if (msg.remove) layer.remove(msg.remove.map((h) => String(h).toLowerCase()));
     if (msg.upsert) layer.upsert(msg.upsert.map((r) => state.read(r, tMs)));
@@ -160,10 +213,20 @@ function connect() {
     renderStatus();
   };
   ws.onmessage = (ev) => {
+    const t0 = performance.now();
+    let msg;
     try {
-      onMessage(JSON.parse(ev.data));
+      msg = JSON.parse(ev.data);
+      onMessage(msg);
     } catch (e) {
       console.warn("bad live message", e);
+      return;
+    }
+    if (msg.type === "snapshot" || msg.type === "delta") {
+      layer.redraw(); // draw the update now rather than on the next animation frame
+      const stats = window.skytraceStats;
+      stats.updates.push(performance.now() - t0);
+      if (stats.updates.length > 100) stats.updates.shift();
     }
   };
   ws.onclose = () => {

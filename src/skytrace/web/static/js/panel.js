@@ -32,13 +32,13 @@ export function rowReader(fields) {
 
 /** One end of a flight: "ZKPY (inferred, 72%)" with the evidence on hover. */
 export function airportEnd(call, time) {
-  if (!call || !call.icao) return '<span class="muted">unknown</span>';
+  if (!call || !call.icao) return '<span class="end-place muted">unknown</span><span class="end-time"></span>';
   const mark = call.method === "observed" ? "observed" : call.method === "inferred" ? "inferred" : call.method;
   const conf = Number.isFinite(call.confidence) ? ` ${Math.round(call.confidence * 100)}%` : "";
   const name = call.name ? `<span class="muted">${esc(call.name)}</span>` : "";
-  return `<a href="/airport/${esc(call.icao)}" title="${esc(call.evidence || "")}"><b>${esc(call.icao)}</b></a>
-    ${name} <span class="mark mark-${esc(call.method)}" title="${esc(call.evidence || "")}">${esc(mark)}${conf}</span>
-    ${time !== undefined ? timeHtml(time) : ""}`;
+  return `<span class="end-place"><a href="/airport/${esc(call.icao)}" title="${esc(call.evidence || "")}"><b>${esc(call.icao)}</b></a>
+    ${name} <span class="mark mark-${esc(call.method)}" title="${esc(call.evidence || "")}">${esc(mark)}${conf}</span></span>
+    <span class="end-time">${time !== undefined ? timeHtml(time) : ""}</span>`;
 }
 
 function first(...vals) {
@@ -54,12 +54,12 @@ export function trailPoints(trail) {
 }
 
 /** Draw points as polylines coloured by altitude band (one polyline per colour run). */
-export function altitudePolylines(points, { weight = 3, dashed = false, layer = null, onground = null } = {}) {
+export function altitudePolylines(points, { weight = 3, dashed = false, layer = null, onground = null, renderer = undefined, className = "" } = {}) {
   const group = layer || L.layerGroup();
   let run = [];
   let color = null;
   const flush = () => {
-    if (run.length > 1) L.polyline(run, { color, weight, opacity: 0.95, dashArray: dashed ? "6 6" : null, interactive: false }).addTo(group);
+    if (run.length > 1) L.polyline(run, { color, weight, opacity: 0.95, dashArray: dashed ? "6 6" : null, interactive: false, renderer, className }).addTo(group);
   };
   for (const p of points) {
     if (!Number.isFinite(p.lat) || !Number.isFinite(p.lon)) continue;
@@ -159,7 +159,7 @@ export class AircraftPanel {
       const id = fl.flight_id || fl.id;
       flightHtml = `<div class="route">
           <div class="route-end"><span class="label">from</span>${airportEnd(fl.departure, fl.takeoff_s)}</div>
-          <div class="route-end"><span class="label">to</span>${airportEnd(fl.arrival, fl.landing_s)}</div>
+          <div class="route-end"><span class="label">to</span>${fl.arrival && fl.arrival.icao ? airportEnd(fl.arrival, fl.landing_s) : '<span class="end-place muted">not landed yet</span><span></span>'}</div>
         </div>
         <p class="muted small">${fl.status === "open" ? "in flight" : esc(fl.status || "")} · ${duration((body.now ?? st.last_seen_s ?? fl.last_seen_s) - (Number.isFinite(fl.takeoff_s) ? fl.takeoff_s : fl.first_seen_s))} so far ·
           <a href="/flight/${encodeURIComponent(id)}">flight page</a> · <a href="/playback?flight=${encodeURIComponent(id)}">replay</a></p>`;

@@ -13,7 +13,8 @@ main.innerHTML = `
     <div id="map" class="map"></div>
     <div class="map-tools">
       <form class="filters playback-form">
-        <label>Start (UTC) <input name="start" type="datetime-local" step="60" required></label>
+        <label>Start (UTC) <input name="start" type="text" required placeholder="YYYY-MM-DD HH:MM"
+          pattern="\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}" title="UTC date and time, e.g. 2023-09-12 02:10"></label>
         <label>Length <select name="length"><option value="900">15 min</option><option value="3600" selected>1 hour</option>
           <option value="10800">3 hours</option><option value="21600">6 hours</option></select></label>
         <label class="check"><input name="area" type="checkbox"> only the area in view</label>
@@ -53,10 +54,10 @@ const HIDE_AFTER_S = 60; // an aircraft not heard for this long (and not heard a
 const state = { tracks: [], t: 0, since: 0, until: 0, playing: false, lastMs: 0 };
 
 function toInputValue(t) {
-  return new Date(t * 1000).toISOString().slice(0, 16);
+  return new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ");
 }
 function fromInputValue(v) {
-  return Date.parse(`${v}:00Z`) / 1000;
+  return Date.parse(`${v.trim().replace(" ", "T")}:00Z`) / 1000;
 }
 function parseT(v) {
   if (!v) return null;
@@ -206,6 +207,10 @@ async function load(query, { fit = false } = {}) {
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const since = fromInputValue(form.start.value);
+  if (!Number.isFinite(since)) {
+    info.textContent = "start: give a UTC date and time, e.g. 2023-09-12 02:10";
+    return;
+  }
   const until = since + Number(form.length.value);
   trackLayer.clearLayers();
   const q = { since: String(since), until: String(until) };

@@ -34,9 +34,10 @@ if (cov && cov.cells && cov.cells.length) {
   }
   doc.querySelector(".coverage-note").innerHTML = `Shaded: where positions were heard, ${timeHtml(cov.since_s, { date: true })} – ${timeHtml(cov.until_s, { date: true })} (${c}° cells, the whole network).`;
 }
+const svg = L.svg(); // markers as SVG elements (hover and tests find them)
 for (const r of receivers) {
   if (Number.isFinite(r.lat) && Number.isFinite(r.lon)) {
-    L.circleMarker([r.lat, r.lon], { radius: 6, color: "#fff", weight: 2, fillColor: r.connected ? "#3ddc84" : "#8d9aa8", fillOpacity: 1 })
+    L.circleMarker([r.lat, r.lon], { renderer: svg, className: "receiver-marker", radius: 6, color: "#fff", weight: 2, fillColor: r.connected ? "#3ddc84" : "#8d9aa8", fillOpacity: 1 })
       .bindTooltip(esc(r.name || `#${r.receiver}`), { direction: "top" })
       .addTo(group);
   }
