@@ -7,6 +7,7 @@
      +-- RefdataError           reference data missing or malformed
      +-- StoreError             the history store cannot be opened, migrated or queried
      |    +-- StoreLockedError      another process owns the store
+     |    +-- DamagedFileError      a store file does not read back (checksum, truncation)
      +-- SimulationError        a scenario file is invalid
      +-- UsageError             wrong arguments to a command or function
 
@@ -21,6 +22,7 @@ exits with when the error reaches it.
 from __future__ import annotations
 
 __all__ = [
+    "DamagedFileError",
     "DecodeError",
     "InvalidMessageError",
     "RefdataError",
@@ -80,6 +82,15 @@ class StoreError(SkytraceError):
 
 class StoreLockedError(StoreError):
     """Another process owns the store's database file."""
+
+
+class DamagedFileError(StoreError):
+    """A store file does not read back whole: a checksum fails or it is truncated or junk."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"damaged store file {path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 class SimulationError(SkytraceError):
