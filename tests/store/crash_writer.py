@@ -1,10 +1,14 @@
 """Child process of the crash test: writes positions and flights in a loop until killed.
 
-    python crash_writer.py DATA_DIR CYCLE
+    python crash_writer.py DATA_DIR CYCLE [compact]
 
 Batch ``i`` of cycle ``c`` holds one position for each of ``AIRCRAFT`` aircraft at time
 ``base(c) + i * STEP_S``. After every ``FLUSH_EVERY`` batches it calls ``flush()`` and prints
 ``flushed <i>``: everything up to batch ``i`` must survive a kill from then on.
+
+With ``compact`` it writes ``COMPACT_BATCHES`` batches (several hours, never compacted because
+the hours are written as one flush each), flushes, prints ``flushed <i>`` and then closes, so
+that the kill lands in the compaction of every hour.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ AIRCRAFT = 40
 STEP_S = 10.0  # data time per batch: an hour closes (and is compacted) every ~370 batches
 FLUSH_EVERY = 7
 FIRST_ICAO = 0x400000
+COMPACT_BATCHES = 1800  # 5 hours of data time
 
 
 def base_s(cycle: int) -> float:
@@ -43,8 +48,22 @@ def flight(cycle: int, k: int, i: int) -> Flight:
     return Flight(f"{FIRST_ICAO + k:06x}-c{cycle}", FIRST_ICAO + k, "open", t0, t0 + i * STEP_S)
 
 
+def compact_then_close(data_dir: Path, cycle: int) -> None:
+    store = Store.open(data_dir, flush_interval_s=3600.0, max_buffer_rows=10_000_000)
+    print("ready", flush=True)
+    rows = np.concatenate([batch(cycle, i) for i in range(COMPACT_BATCHES)])
+    store.write(rows, [flight(cycle, 0, COMPACT_BATCHES - 1)], [])
+    store.flush()
+    print(f"flushed {COMPACT_BATCHES - 1}", flush=True)
+    store.close()
+    print("closed", flush=True)
+
+
 def main() -> None:
     data_dir, cycle = Path(sys.argv[1]), int(sys.argv[2])
+    if sys.argv[3:] == ["compact"]:
+        compact_then_close(data_dir, cycle)
+        return
     store = Store.open(data_dir, flush_interval_s=0.25, max_buffer_rows=2_000)
     print("ready", flush=True)
     i = 0

@@ -16,9 +16,15 @@ def test_a_complete_flight_shows_its_takeoff_landing_and_flight_time() -> None:
     )
     row = flight_row(f)
     assert set(row) == set(FLIGHT_COLUMNS)
-    assert (row["takeoff"], row["landing"]) == ("2023-09-12T02:00:00.000Z", "2023-09-12T03:04:00.000Z")
+    assert (row["takeoff"], row["landing"]) == (
+        "2023-09-12T02:00:00.000Z",
+        "2023-09-12T03:04:00.000Z",
+    )
     assert (row["duration_s"], row["duration_kind"]) == (3840.0, "flight")
-    assert (row["first_seen"], row["last_seen"]) == ("2023-09-12T01:50:00.000Z", "2023-09-12T03:10:00.000Z")
+    assert (row["first_seen"], row["last_seen"]) == (
+        "2023-09-12T01:50:00.000Z",
+        "2023-09-12T03:10:00.000Z",
+    )
 
 
 def test_an_unseen_landing_is_left_empty_not_replaced_by_the_last_sighting() -> None:

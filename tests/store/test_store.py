@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,7 @@ def test_closed_hours_are_compacted_into_one_sorted_file(filled_dir: Path) -> No
         (FlightQuery(origin="ZKPY", destination="UHWW"), ["7277cf-20230912-0214"]),
         (FlightQuery(origin="FNJ", destination="vvo"), ["7277cf-20230912-0214"]),
         (FlightQuery(operator="KOR"), ["7277cf-20230912-0214", "7277cf-20230912-0600"]),
-        (FlightQuery(operator="air france"), ["3946e0-20230912-0230", "3946e0-20230913-0900"]),
+        (FlightQuery(operator_name="air france"), ["3946e0-20230912-0230", "3946e0-20230913-0900"]),
         (FlightQuery(typecode="a320", start_s=utc_s("2023-09-13 00:00")),
          ["3946e0-20230913-0900"]),
         (FlightQuery(registration="p671"), ["7277cf-20230912-0214", "7277cf-20230912-0600"]),
@@ -215,19 +216,35 @@ def test_open_repairs_torn_and_temporary_files(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
         store.write(rows[300:400])
     assert not list(hour.glob("*.tmp")) and not (hour / "seg-000900.parquet").exists()
+    quarantined = [p.name for p in (tmp_path / "store" / "quarantine").iterdir()]
+    assert len(quarantined) == 1 and "seg-000900.parquet" in quarantined[0]
     with open_reader(tmp_path) as reader:
         assert reader.sql("SELECT count(*) FROM positions")[1] == [(400,)]
 
 
-def test_retention_drops_whole_old_hours_by_data_time(tmp_path: Path) -> None:
+def test_retention_drops_hours_old_by_the_wall_clock_and_by_when_written(
+    tmp_path: Path,
+) -> None:
     rows = empty_positions(3)
     rows["icao24"] = 0xABCDEF
     rows["time_s"] = [utc_s("2023-01-01 00:10"), utc_s("2023-01-05 00:10"),
                       utc_s("2023-01-10 12:00")]  # fmt: skip
-    with Store.open(tmp_path, retention_days=7) as store:
+    now = utc_s("2023-01-12 00:00")
+    with Store.open(tmp_path, retention_days=7, clock=lambda: now) as store:
         store.write(rows)
-    days = sorted(p.name for p in (tmp_path / "store" / "positions").iterdir())
-    assert days == ["2023-01-05", "2023-01-10"]
+    positions = tmp_path / "store" / "positions"
+    # Just written: kept, although its data is older than 7 days.
+    assert sorted(p.name for p in positions.iterdir()) == ["2023-01-01", "2023-01-05", "2023-01-10"]
+    # Written long ago (file times set back) and old by data time: dropped on the next open.
+    for f in positions.rglob("*.parquet"):
+        os.utime(f, (utc_s("2023-01-02 00:00"),) * 2)
+    with Store.open(tmp_path, retention_days=7, clock=lambda: now):
+        pass
+    assert sorted(p.name for p in positions.iterdir()) == ["2023-01-05", "2023-01-10"]
+    # Without retention_days (the default) nothing is ever dropped.
+    with Store.open(tmp_path, clock=lambda: utc_s("2030-01-01 00:00")):
+        pass
+    assert sorted(p.name for p in positions.iterdir()) == ["2023-01-05", "2023-01-10"]
 
 
 def test_write_after_close_is_an_error(tmp_path: Path) -> None:

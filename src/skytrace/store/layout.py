@@ -6,6 +6,7 @@
         catalog.duckdb(.wal)     the writer's DuckDB database (flights, events, ...)
         positions/YYYY-MM-DD/HH/ position Parquet files of one UTC hour
         snapshot/                Parquet snapshots of the catalog that readers query
+        quarantine/              damaged files moved out of the live tree, for a person
 
 The lock is an advisory ``flock`` on ``writer.lock``: the kernel drops it when the process
 dies (even by SIGKILL), so a crashed writer never leaves a stale lock behind. The file's
@@ -60,6 +61,11 @@ class StoreLayout:
     @property
     def positions(self) -> Path:
         return self.root / "positions"
+
+    @property
+    def quarantine(self) -> Path:
+        """Where files that do not read back are moved (never deleted)."""
+        return self.root / "quarantine"
 
     @property
     def snapshot(self) -> Path:

@@ -33,6 +33,15 @@ Floats are written with BYTE_STREAM_SPLIT and zstd, the timestamp with DELTA_BIN
 one row group per 65,536 rows with its own small dictionaries. Segments are plain ``.npy``
 files because they live at most an hour and must be cheap to write and to read back for
 compaction; readers convert them on the fly (they hold at most the open hour).
+Every Parquet file is written with page checksums (CRC-32 per data page) and every segment
+ends with a CRC-32 trailer, so ``verify_file`` notices damage (zeroed or flipped bytes) that
+would otherwise read back as silently wrong rows. A file that fails verification is never
+deleted: ``quarantine`` moves it to ``store/quarantine/`` for a person to look at.
+
+Exact duplicate positions (same address, time to the millisecond, latitude and longitude as
+stored) are removed when an hour is compacted (``dedupe_sorted``): re-ingesting a file adds
+nothing, and frames of one read that share an arrival time are stored once.
+
 Functions here are pure file operations with no shared state; the writer thread of
 ``skytrace.store.writer`` is their only caller that modifies files.
 """
@@ -40,8 +49,11 @@ Functions here are pure file operations with no shared state; the writer thread 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
+import time
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +65,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from skytrace.errors import DamagedFileError
 from skytrace.model import POSITION_DTYPE, Source
 
 __all__ = [
@@ -60,17 +73,20 @@ __all__ = [
     "PARQUET_SCHEMA",
     "HourFiles",
     "compact_hour",
+    "dedupe_sorted",
     "fsync_dir",
     "hour_dir",
     "hour_start_s",
     "list_hours",
     "live_files",
     "positions_to_table",
+    "quarantine",
     "read_file",
     "read_segments",
     "recover_hour",
     "sort_rows",
     "table_to_positions",
+    "verify_file",
     "write_segment",
     "write_sorted",
 ]
@@ -264,6 +280,7 @@ def _writer_options(zstd_level: int) -> dict[str, object]:
             },
         },
         "write_statistics": True,
+        "write_page_checksum": True,
     }
 
 
@@ -321,12 +338,17 @@ def live_files(root: Path, start_s: float | None = None, end_s: float | None = N
     return files
 
 
+_SEG_TRAILER: Final = b"SKYCRC32"  # + 4 bytes CRC-32 of everything before the trailer
+
+
 def write_segment(
     root: Path, hour_s: int, rows: npt.NDArray[np.void], seq: int
 ) -> tuple[Path, npt.NDArray[np.void]]:
     """Write POSITION_DTYPE rows as ``seg-<seq>.npy`` of their hour (temp, fsync, rename).
 
-    Returns the file and the rows as written.
+    The file is a plain ``.npy`` followed by a 12-byte trailer (``SKYCRC32`` and the CRC-32
+    of the ``.npy`` bytes). Returns the file and the rows as written. On any error (a full
+    disk) the temporary file is removed and nothing else changed.
     """
     path = hour_dir(root, hour_s)
     new_dir = not path.is_dir()
@@ -339,23 +361,86 @@ def write_segment(
     # Unsorted: one sort of the whole hour at compaction costs less CPU than sorting each
     # segment and merging (measured: 1.7 vs 2.2 CPU-s for 5 M rows).
     rows = np.ascontiguousarray(rows, dtype=POSITION_DTYPE)
-    with open(tmp, "wb") as fh:
-        np.save(fh, rows, allow_pickle=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    buf = io.BytesIO()
+    np.save(buf, rows, allow_pickle=False)
+    data = buf.getbuffer()
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.write(_SEG_TRAILER + zlib.crc32(data).to_bytes(4, "little"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     fsync_dir(path)
     return target, rows
 
 
+def _read_segment(path: Path) -> npt.NDArray[np.void]:
+    data = path.read_bytes()
+    n = len(_SEG_TRAILER) + 4
+    if len(data) >= n and data[-n:-4] == _SEG_TRAILER:
+        body = memoryview(data)[:-n]
+        if zlib.crc32(body) != int.from_bytes(data[-4:], "little"):
+            raise DamagedFileError(path, "segment checksum does not match its contents")
+    else:  # a segment written before trailers existed
+        body = memoryview(data)
+    try:
+        rows: npt.NDArray[np.void] = np.load(io.BytesIO(body), allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise DamagedFileError(path, f"not a readable segment ({exc})") from exc
+    if rows.dtype != POSITION_DTYPE:
+        raise DamagedFileError(path, "does not hold position rows")
+    return rows
+
+
 def read_file(path: Path) -> npt.NDArray[np.void]:
-    """POSITION_DTYPE rows of one live file (segment or sorted Parquet)."""
+    """POSITION_DTYPE rows of one live file (segment or sorted Parquet), checksums verified.
+
+    Raises ``DamagedFileError`` naming the file when it does not read back whole.
+    """
     if path.suffix == ".npy":
-        rows: npt.NDArray[np.void] = np.load(path, allow_pickle=False)
-        if rows.dtype != POSITION_DTYPE:
-            raise ValueError(f"{path} does not hold position rows")
-        return rows
-    return table_to_positions(pq.read_table(path))
+        return _read_segment(path)
+    return table_to_positions(_read_parquet_verified(path))
+
+
+def _read_parquet_verified(path: Path) -> pa.Table:
+    try:
+        return pq.ParquetFile(path, page_checksum_verification=True).read()
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise DamagedFileError(path, str(exc)) from exc
+
+
+def verify_file(path: Path) -> None:
+    """Read ``path`` whole, checking every checksum; ``DamagedFileError`` when it fails.
+
+    Parquet files written before page checksums existed are read whole too (structure and
+    decompression checked, not the values).
+    """
+    if path.suffix == ".npy":
+        _read_segment(path)
+    else:
+        _read_parquet_verified(path)
+
+
+def quarantine(path: Path, quarantine_dir: Path) -> Path:
+    """Move a damaged file out of the live tree into ``quarantine_dir``; returns where to.
+
+    The new name keeps the file's place in the tree (``2023-09-12_02_sorted-000016.parquet``)
+    and a time stamp, so nothing is overwritten and a person can see what it was.
+    """
+    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    stem = "_".join(path.parts[-3:])
+    target = quarantine_dir / f"{stem}.{time.time_ns()}"
+    os.replace(path, target)
+    fsync_dir(path.parent)
+    fsync_dir(quarantine_dir)
+    return target
 
 
 def read_segments(paths: Sequence[Path]) -> npt.NDArray[np.void]:
@@ -366,15 +451,21 @@ def read_segments(paths: Sequence[Path]) -> npt.NDArray[np.void]:
 def write_sorted(rows: npt.NDArray[np.void], path: Path, *, zstd_level: int) -> None:
     """Rows already sorted -> one Parquet file, one row group (own dictionaries) per chunk."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        with pq.ParquetWriter(fh, PARQUET_SCHEMA, **_writer_options(zstd_level)) as writer:
-            for i in range(0, max(len(rows), 1), ROW_GROUP_ROWS):
-                writer.write_table(
-                    positions_to_table(rows[i : i + ROW_GROUP_ROWS]), row_group_size=ROW_GROUP_ROWS
-                )
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            with pq.ParquetWriter(fh, PARQUET_SCHEMA, **_writer_options(zstd_level)) as writer:
+                for i in range(0, max(len(rows), 1), ROW_GROUP_ROWS):
+                    writer.write_table(
+                        positions_to_table(rows[i : i + ROW_GROUP_ROWS]),
+                        row_group_size=ROW_GROUP_ROWS,
+                    )
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     fsync_dir(path.parent)
 
 
@@ -431,57 +522,122 @@ def _take_rows(rows: npt.NDArray[np.void], order: npt.NDArray[np.intp]) -> npt.N
     return out
 
 
+def dedupe_sorted(rows: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
+    """Rows sorted by (address, time) without exact repeats of (address, time in ms,
+    latitude and longitude as float32); the first of each repeat is kept.
+
+    Neighbours are compared first (one pass); the rare rows that share address and time with
+    a neighbour but not its position are then checked against their whole group.
+    """
+    n = len(rows)
+    if n < 2:
+        return rows
+    icao = rows["icao24"]
+    ms = np.round(rows["time_s"] * 1000.0).astype(np.int64)
+    lat = rows["lat"].astype(np.float32)
+    lon = rows["lon"].astype(np.float32)
+    same_time = np.empty(n, bool)
+    same_time[0] = False
+    same_time[1:] = (icao[1:] == icao[:-1]) & (ms[1:] == ms[:-1])
+    drop = np.zeros(n, bool)
+    drop[1:] = same_time[1:] & (lat[1:] == lat[:-1]) & (lon[1:] == lon[:-1])
+    # Groups of one (address, time) with more than two rows may hide non-adjacent repeats.
+    starts = np.flatnonzero(~same_time)
+    sizes = np.diff(np.append(starts, n))
+    for start, size in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist(), strict=True):
+        seen: set[tuple[int, int]] = set()
+        for i in range(start, start + size):
+            key = (int(lat[i : i + 1].view(np.uint32)[0]), int(lon[i : i + 1].view(np.uint32)[0]))
+            drop[i] = key in seen
+            seen.add(key)
+    if not drop.any():
+        return rows
+    kept: npt.NDArray[np.void] = rows[~drop]
+    return kept
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """What one hour's compaction did: rows before (live files) and after (deduplicated)."""
+
+    path: Path | None
+    rows_in: int
+    rows_out: int
+    rows_before: int  # rows the hour's sorted file held before (earlier sessions)
+
+
 def compact_hour(
     files: HourFiles, cached: dict[Path, npt.NDArray[np.void]] | None = None
-) -> Path | None:
-    """Merge the live files of one hour into one sorted file; delete what it replaced.
+) -> Compaction:
+    """Merge the live files of one hour into one sorted file without duplicate rows; delete
+    what it replaced (only after the new file is in place).
 
     ``cached`` holds rows of segments the caller still has in memory (read from disk if not).
+    A live file that does not read back raises ``DamagedFileError`` (nothing is deleted).
     """
     if not files.segments:
         _remove(files.garbage)
-        return files.sorted_file
+        return Compaction(files.sorted_file, 0, 0, 0)
     cached = cached or {}
     parts = [cached[p] if p in cached else read_file(p) for p in files.live]
-    rows = sort_rows(np.concatenate(parts) if len(parts) > 1 else parts[0])
+    before = len(parts[0]) if files.sorted_file is not None else 0
+    merged = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    rows = dedupe_sorted(sort_rows(merged))
     seq = files.segments[-1][0]
     target = files.path / f"sorted-{seq:06d}.parquet"
     write_sorted(rows, target, zstd_level=SORTED_ZSTD_LEVEL)
     _remove([*(p for p in files.live if p != target), *files.garbage])
-    return target
+    return Compaction(target, len(merged), len(rows), before)
 
 
-def recover_hour(files: HourFiles) -> tuple[HourFiles, list[Path]]:
-    """Delete garbage and unreadable live segments (a torn write); returns what was removed."""
-    removed = list(files.garbage)
+def recover_hour(files: HourFiles, quarantine_dir: Path) -> tuple[HourFiles, list[Path]]:
+    """Make one hour directory consistent after a crash; returns the files quarantined.
+
+    The newest sorted file is read back whole first: if it is damaged it is quarantined and
+    the directory scanned again, so that the older sorted file and the segments it would
+    have replaced become live again (a good file is never deleted because a newer-numbered
+    file claims to replace it). Damaged live segments are quarantined too. Only then is
+    garbage (temporaries, older sorted files, merged segments) deleted.
+    """
+    moved: list[Path] = []
+    while files.sorted_file is not None:
+        try:
+            verify_file(files.sorted_file)
+            break
+        except DamagedFileError:
+            moved.append(quarantine(files.sorted_file, quarantine_dir))
+            files = scan_hour(files.hour_s, files.path)
     good: list[tuple[int, Path]] = []
     for seq, p in files.segments:
         try:
-            if p.suffix == ".npy":
-                read_file(p)
-            else:
-                pq.read_metadata(p)
-        except (OSError, ValueError, pa.ArrowException):
-            removed.append(p)
+            verify_file(p)
+        except DamagedFileError:
+            moved.append(quarantine(p, quarantine_dir))
             continue
         good.append((seq, p))
-    _remove(removed)
+    _remove(files.garbage)
     return (
         HourFiles(files.hour_s, files.path, files.sorted_file, files.sorted_seq, tuple(good), ()),
-        removed,
+        moved,
     )
 
 
-def drop_hours_before(root: Path, cutoff_s: float) -> list[Path]:
-    """Retention: delete whole hour directories that end at or before ``cutoff_s``."""
+def drop_hours_before(root: Path, cutoff_s: float, *, written_before_s: float) -> list[Path]:
+    """Retention: delete whole hour directories whose data ends at or before ``cutoff_s``
+    and whose files were all last written before ``written_before_s`` (wall clock), so that
+    a recording imported today is kept however old its data is."""
     dropped: list[Path] = []
     for hour_s, path in list_hours(root):
-        if hour_s + HOUR_S <= cutoff_s:
-            _remove(path.iterdir())
-            path.rmdir()
-            dropped.append(path)
-            if not any(path.parent.iterdir()):
-                path.parent.rmdir()
+        if hour_s + HOUR_S > cutoff_s:
+            continue
+        files = list(path.iterdir())
+        if any(f.stat().st_mtime >= written_before_s for f in files):
+            continue
+        _remove(files)
+        path.rmdir()
+        dropped.append(path)
+        if not any(path.parent.iterdir()):
+            path.parent.rmdir()
     return dropped
 
 
@@ -492,7 +648,7 @@ def newest_time_s(files: Sequence[Path]) -> float | None:
         if f.suffix == ".npy":
             try:
                 rows = read_file(f)
-            except (OSError, ValueError):
+            except (OSError, DamagedFileError):
                 continue
             if len(rows):
                 t = float(rows["time_s"].max())

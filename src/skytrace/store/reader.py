@@ -4,8 +4,14 @@ A reader never opens the writer's DuckDB database (DuckDB locks it to one proces
 the Parquet files the writer publishes — position hours and catalog snapshots — with its own
 in-memory DuckDB connection, so any number of readers run beside a live writer without
 blocking it. That connection is locked down once its views exist: external access is off
-except for the store directory, the configuration is frozen, and ``sql`` accepts only SELECT
-(and EXPLAIN) statements.
+except for the store directory, DuckDB's temporary directory is a fresh private one (never the
+working directory's ``.tmp``), memory is limited (``memory_limit``), the configuration is
+frozen, and ``sql`` accepts only SELECT (and EXPLAIN) statements and stops after ``timeout_s``.
+
+Every file is read back whole with its checksums the first time a reader sees it
+(``skytrace.store.verify``); a damaged file is skipped, logged and listed in ``damaged``, so one
+bad file never breaks every command. Positions of the open hour (segments not yet compacted)
+are deduplicated as they are read.
 
 Times are UTC epoch seconds; ``icao24`` arguments are ints (the 24-bit address). A reader is
 not thread-safe (one DuckDB connection); open one per thread. ``refresh()`` re-reads the list
@@ -17,6 +23,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+import shutil
+import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +41,13 @@ from skytrace.model import POSITION_DTYPE, Event, Flight
 from skytrace.store import catalog
 from skytrace.store import positions as pos
 from skytrace.store.layout import StoreLayout, check_version
+from skytrace.store.verify import FileChecker
 
 __all__ = ["AreaAircraft", "FlightQuery", "PointFilter", "StoreReader", "open_reader"]
 
 _ALLOWED_SQL: Final = ("SELECT", "EXPLAIN")
+DEFAULT_MEMORY_LIMIT: Final = "1GB"
+DEFAULT_TIMEOUT_S: Final = 60.0
 _POSITION_COLUMNS: Final = (
     "icao24 VARCHAR, timestamp TIMESTAMPTZ, latitude FLOAT, longitude FLOAT, altitude FLOAT, "
     "geoaltitude FLOAT, groundspeed FLOAT, track FLOAT, vertical_rate FLOAT, onground BOOLEAN, "
@@ -83,13 +95,24 @@ class AreaAircraft:
         return f"{self.icao24:06x}"
 
 
-def open_reader(data_dir: Path | str) -> StoreReader:
-    """A reader over the store of ``data_dir`` (StoreError when there is no store there)."""
+def open_reader(
+    data_dir: Path | str,
+    *,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> StoreReader:
+    """A reader over the store of ``data_dir`` (StoreError when there is no store there).
+
+    ``memory_limit`` (DuckDB syntax: "512MB", "2GB") bounds what one query may use and
+    ``timeout_s`` how long ``sql`` may run (0 = no limit).
+    """
     layout = StoreLayout(Path(data_dir))
+    if Path(data_dir).exists() and not Path(data_dir).is_dir():
+        raise StoreError(f"the data directory {data_dir} is not a directory")
     if not layout.root.is_dir():
         raise StoreError(f"no history store in {layout.data_dir} (nothing has been recorded)")
     check_version(layout, create=False)
-    return StoreReader(layout)
+    return StoreReader(layout, memory_limit=memory_limit, timeout_s=timeout_s)
 
 
 def _sql_str(value: str) -> str:
@@ -123,17 +146,44 @@ def resolve_airport(code: str) -> tuple[str, str]:
 class StoreReader:
     """Queries over one store (see the module docstring)."""
 
-    def __init__(self, layout: StoreLayout) -> None:
+    def __init__(
+        self,
+        layout: StoreLayout,
+        *,
+        memory_limit: str = DEFAULT_MEMORY_LIMIT,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
         self.layout = layout
+        self.timeout_s = timeout_s
+        self.memory_limit = memory_limit
+        self._checker = FileChecker(layout.root)
+        # DuckDB spills to this directory; its default (.tmp in the working directory) is a
+        # place others may write to, so it gets a fresh private one, removed on close.
+        self._tmp = tempfile.mkdtemp(prefix="skytrace-sql-")
         self._con = duckdb.connect(":memory:")
-        root = str(layout.root.resolve())
-        self._con.execute(f"SET allowed_directories=[{_sql_str(root + '/')}]")
-        self._con.execute("SET enable_external_access=false")
-        self._con.execute("SET lock_configuration=true")
-        self.refresh()
+        try:
+            self._con.execute(f"SET temp_directory={_sql_str(self._tmp)}")
+            try:
+                self._con.execute(f"SET memory_limit={_sql_str(memory_limit)}")
+            except duckdb.Error as exc:
+                raise UsageError(f"bad memory limit {memory_limit!r} ({exc})") from exc
+            root = str(layout.root.resolve())
+            self._con.execute(f"SET allowed_directories=[{_sql_str(root + '/')}]")
+            self._con.execute("SET enable_external_access=false")
+            self._con.execute("SET lock_configuration=true")
+            self.refresh()
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def damaged(self) -> dict[Path, str]:
+        """Store files skipped because they do not read back (file -> reason)."""
+        return dict(self._checker.damaged)
 
     def close(self) -> None:
         self._con.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> StoreReader:
         return self
@@ -155,8 +205,10 @@ class StoreReader:
     def refresh(self) -> None:
         """Re-list the published files and rebuild the views over them."""
         lay = self.layout
-        flights = sorted(lay.flights_snapshot.rglob("*.parquet"))
+        good = self._checker.good
+        flights = good(sorted(lay.flights_snapshot.rglob("*.parquet")))
         events = pos.scan_hour(0, lay.events_snapshot).live if lay.events_snapshot.is_dir() else []
+        events = good(events)
         views = {
             "flights": self._view("flights", flights, catalog.FLIGHT_COLUMNS),
             "events": self._view("events", events, catalog.EVENT_COLUMNS),
@@ -166,13 +218,24 @@ class StoreReader:
             ("aircraft", catalog.AIRCRAFT_COLUMNS),
         ):
             path = lay.snapshot / f"{name}.parquet"
-            views[name] = self._view(name, [path] if path.exists() else [], cols)
+            views[name] = self._view(name, good([path]), cols)
         try:
-            views["positions"] = self._positions_from(pos.live_files(lay.positions), "_open")
+            views["positions"] = self._positions_from(self._position_files(), "_open")
         except FileNotFoundError:  # a segment was compacted away after listing: list again
-            views["positions"] = self._positions_from(pos.live_files(lay.positions), "_open")
+            views["positions"] = self._positions_from(self._position_files(), "_open")
         for name, body in views.items():
             self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {body}")
+
+    def _position_files(
+        self, start_s: float | None = None, end_s: float | None = None
+    ) -> list[Path]:
+        """Live position files overlapping the window that read back whole."""
+        return self._checker.good(pos.live_files(self.layout.positions, start_s, end_s))
+
+    def _segment_rows(self, segments: Sequence[Path]) -> npt.NDArray[np.void]:
+        """Rows of the open hours' segments, without exact duplicates (not compacted yet)."""
+        rows = pos.read_segments(segments)
+        return pos.dedupe_sorted(pos.sort_rows(rows))
 
     def _positions_from(self, files: Sequence[Path], segment_table: str) -> str:
         """A SELECT over position files: Parquet read by DuckDB, .npy segments registered."""
@@ -182,7 +245,7 @@ class StoreReader:
         if parquet:
             parts.append(f"SELECT * FROM read_parquet({self._files_sql(parquet)})")
         if segments:
-            table = pos.positions_to_table(pos.read_segments(segments))
+            table = pos.positions_to_table(self._segment_rows(segments))
             for i, field in enumerate(table.schema):
                 if pa.types.is_dictionary(field.type):
                     table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
@@ -216,7 +279,7 @@ class StoreReader:
         # The id names its partition: read that one file when it is there.
         part = self.layout.flights_snapshot / f"{catalog.flight_part(flight_id, 0.0)}.parquet"
         source = "flights"
-        if catalog.ID_DATE_RE.match(flight_id) and part.exists():
+        if catalog.ID_DATE_RE.match(flight_id) and self._checker.good([part]):
             source = f"read_parquet({self._files_sql([part])})"
         rows = self._rows(f"SELECT * FROM {source} WHERE flight_id = {_sql_str(flight_id)}")
         if not rows:
@@ -288,7 +351,7 @@ class StoreReader:
             return self._positions(icao24, start_s, end_s)
 
     def _positions(self, icao24: int, start_s: float, end_s: float) -> npt.NDArray[np.void]:
-        files = pos.live_files(self.layout.positions, start_s, end_s)
+        files = self._position_files(start_s, end_s)
         parquet = [f for f in files if f.suffix == ".parquet"]
         start_ms, end_ms = math.floor(start_s * 1000.0), math.ceil(end_s * 1000.0)
         parts = []
@@ -306,7 +369,7 @@ class StoreReader:
             parts.append(pos.table_to_positions(self._query(sql)))
         segments = [f for f in files if f.suffix == ".npy"]
         if segments:
-            rows = pos.read_segments(segments)
+            rows = self._segment_rows(segments)
             t_ms = np.floor(rows["time_s"] * 1000.0 + 1e-6)
             keep = (rows["icao24"] == icao24) & (t_ms >= start_ms) & (t_ms <= end_ms)
             parts.append(rows[keep])
@@ -364,7 +427,7 @@ class StoreReader:
         start_s: float,
         end_s: float,
     ) -> tuple[list[AreaAircraft], list[Flight]]:
-        files = pos.live_files(self.layout.positions, start_s, end_s)
+        files = self._position_files(start_s, end_s)
         if not files:
             return [], []
         south, west, north, east = bbox
@@ -465,6 +528,11 @@ class StoreReader:
             raise UsageError(
                 f"only read-only queries (SELECT) are allowed; this is a {kind} statement"
             )
+        timer = None
+        if self.timeout_s > 0:
+            timer = threading.Timer(self.timeout_s, self._con.interrupt)
+            timer.daemon = True
+            timer.start()
         try:
             result = self._con.execute(query)
             columns = [d[0] for d in result.description or []]
@@ -473,8 +541,20 @@ class StoreReader:
             raise UsageError(
                 f"refused: queries may only read the store's own tables ({exc})"
             ) from exc
+        except duckdb.InterruptException as exc:
+            raise UsageError(
+                f"the query was stopped after {self.timeout_s:g} s (its time limit; see --timeout)"
+            ) from exc
+        except duckdb.OutOfMemoryException as exc:
+            raise UsageError(
+                f"the query needs more memory than its limit of {self.memory_limit} "
+                f"(see --memory-limit): {str(exc).splitlines()[0]}"
+            ) from exc
         except duckdb.Error as exc:
             raise UsageError(f"SQL error: {exc}") from exc
+        finally:
+            if timer is not None:
+                timer.cancel()
 
 
 def _like_contains(text: str) -> str:
