@@ -253,37 +253,30 @@ def test_after_the_feed_stops_aircraft_age_and_disappear(
     assert _read_json(out)["aircraft"] == []  # the file written at the stop agrees
 
 
-def _status_app(ctx: Any) -> Any:
-    """A minimal app standing in for skytrace.api: /api/v1/status from the live view."""
-    from fastapi import FastAPI
-
-    app = FastAPI()
-
-    @app.get("/api/v1/status")
-    def status() -> dict[str, Any]:
-        return {"live": ctx.live.stats(), "history": ctx.data_dir is not None}
-
-    return app
-
-
-def test_serve_answers_http_on_its_own_loop(
+def test_serve_answers_the_api_on_its_own_loop(
     shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """skytrace.api in-process on an ephemeral port: status, live aircraft, aircraft.json."""
     sample = (shared_data / "modes" / "sample_dump1090.beast").read_bytes()
-    with serve_in_thread(
-        tmp_path, ["--http", "0", "--no-store"], monkeypatch, app_factory=_status_app
-    ) as running:
-        url = f"http://127.0.0.1:{running.ports['http']}/api/v1/status"
+    monkeypatch.setenv("SKYTRACE_API_TOKEN", "s3cret")
+    with serve_in_thread(tmp_path, ["--http", "0"], monkeypatch) as running:
+        base = f"http://127.0.0.1:{running.ports['http']}"
         with socket.create_connection(("127.0.0.1", running.ports["beast-in"]), timeout=10) as s:
             s.sendall(sample)
         end = time.monotonic() + LIMIT_S
         while True:
-            body = httpx.get(url, timeout=LIMIT_S).json()
-            if body["live"]["frames"] == 239:
+            status = httpx.get(f"{base}/api/v1/status", timeout=LIMIT_S)
+            assert status.status_code == 200
+            body = status.json()
+            if body["ingest"]["frames"] == 239 and body["ingest"]["aircraft"] >= 1:
                 break
             assert time.monotonic() < end, body
             time.sleep(0.05)
-    assert body["history"] is False and body["live"]["store"] == "off"
+        tar1090 = httpx.get(f"{base}/data/aircraft.json", timeout=LIMIT_S).json()
+        hexes = {a["hex"] for a in tar1090["aircraft"]}
+    assert body["mode"] == "live" and body["writes"] is True
+    assert body["ingest"]["store"] == "writing"
+    assert "48520a" in hexes
 
 
 def test_http_port_and_token_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
