@@ -9,6 +9,7 @@
      |    +-- StoreLockedError      another process owns the store
      |    +-- DamagedFileError      a store file does not read back (checksum, truncation)
      +-- SimulationError        a scenario file is invalid
+     +-- WatchRuleError         a watch rule or the watch rules file is invalid
      +-- UsageError             wrong arguments to a command or function
 
 Single-item calls raise these with a message a user can act on. Batch and stream calls
@@ -32,6 +33,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "UsageError",
+    "WatchRuleError",
 ]
 
 
@@ -97,3 +99,13 @@ class SimulationError(SkytraceError):
     """A scenario is invalid or cannot be simulated."""
 
     exit_code = 7
+
+
+class WatchRuleError(SkytraceError):
+    """A watch rule, or the watch rules file, is invalid; ``line`` is the file's line (or 0)."""
+
+    exit_code = 8
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line

@@ -99,7 +99,7 @@ def _name(rows: Any, i: int, fields: FieldIndex | None, icao_of: Any, rules: Eve
 
 
 def area_crossings(
-    cols: Cols,
+    cols: Cols | npt.NDArray[np.void],
     a: npt.NDArray[np.intp],
     b: npt.NDArray[np.intp],
     old_codes: npt.NDArray[Any],
