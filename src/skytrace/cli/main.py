@@ -46,6 +46,11 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "history": ("history", "all flights of an aircraft"),
     "sql": ("sql", "read-only SQL over the history store"),
     "export": ("export", "export a flight or aircraft track as CSV, GeoJSON, KML or Parquet"),
+    "watch": (
+        "watch",
+        "watch rules: be alerted when a watched aircraft, operator, route or area moves",
+    ),
+    "alerts": ("alerts", "alerts that fired, and their delivery"),
     "web": ("web", "serve the map and the HTTP API over a store (history, playback; no live feed)"),
 }
 
