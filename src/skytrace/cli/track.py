@@ -108,8 +108,8 @@ def select(reader: StoreReader, args: argparse.Namespace) -> Selection:
 def run(args: argparse.Namespace) -> int:
     with open_reader(resolve_data_dir(args.data_dir)) as reader:
         chosen = select(reader, args)
-    if chosen.note and not (args.json or args.csv):
-        print(chosen.note, file=sys.stderr)
+    if chosen.note:
+        print(chosen.note, file=sys.stderr)  # stderr: --csv / --json output stays clean
     out = position_rows(chosen.positions)
     name = chosen.flight.flight_id if chosen.flight is not None else args.target
     emit(

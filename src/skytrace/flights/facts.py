@@ -285,7 +285,9 @@ def describe(
     else:
         tail.append(f"seen for {_duration(flight.last_seen_s - flight.first_seen_s)}")
     n_rx = f", heard by up to {_plural(flight.n_receivers, 'receiver')}"
-    tail.append(f"{_plural(flight.n_positions, 'position')}{n_rx if flight.n_receivers else ''}")
+    # The positions handed in, when there are any: what a track of this flight returns.
+    n_positions = len(rows) if len(positions) else flight.n_positions
+    tail.append(f"{_plural(n_positions, 'position')}{n_rx if flight.n_receivers else ''}")
     crossings = _crossings(events, name_of)
     tail += [f"{text} at {_hm(time_s)}" for time_s, text in crossings]
     sentence = sentence.rstrip(",—").rstrip() + "; " + "; ".join(tail) + "."
@@ -308,7 +310,7 @@ def describe(
     evidence.append(
         Evidence(
             "positions",
-            f"{_plural(flight.n_positions, 'position')} from {_iso(flight.first_seen_s)} to "
+            f"{_plural(n_positions, 'position')} from {_iso(flight.first_seen_s)} to "
             f"{_iso(flight.last_seen_s)} ({mix or 'none stored'}); up to "
             f"{_plural(flight.n_receivers, 'receiver')} per position; max altitude {max_alt}; "
             f"{flight.distance_flown_km:,.0f} km flown{gc}",

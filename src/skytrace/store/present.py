@@ -377,9 +377,15 @@ def _summarized(rows: list[list[str]], every: bool) -> tuple[list[list[str]], in
 def print_table(view: TableView, *, title: str = "", every: bool = False, out: TextIO) -> None:
     """Print ``view`` to fit the terminal: columns dropped by priority, long tables summarized."""
     width = table_width(out)
+    console = Console(file=out, width=width, highlight=False, markup=False, emoji=False)
     shown = fit_columns(view, width)
-    index = [view.columns.index(c) for c in shown]
     rows, left_out = _summarized(view.rows, every)
+    # Columns too many to sit side by side at readable widths (e.g. sql's SELECT *): one
+    # record per row, a "column  value" line each, as psql's expanded display does.
+    if _natural_width(view, shown) > width and _MIN_COLUMN * len(shown) + 1 > width:
+        _print_records(view, rows, left_out, title, console)
+        return
+    index = [view.columns.index(c) for c in shown]
     notes = [view.caption] if view.caption else []
     if left_out:
         notes.append(
@@ -401,8 +407,35 @@ def print_table(view: TableView, *, title: str = "", every: bool = False, out: T
         if left_out and n == SUMMARY_EDGE:
             table.add_row(*[Text("…")] * len(shown))
         table.add_row(*(plain(row[i]) for i in index))
-    console = Console(file=out, width=width, highlight=False, markup=False, emoji=False)
     console.print(table)
+    if not view.rows:
+        console.print("(no rows)")
+
+
+_MIN_COLUMN: Final = 10  # below this many characters a column's values are unreadable
+
+
+def _print_records(
+    view: TableView, rows: list[list[str]], left_out: int, title: str, console: Console
+) -> None:
+    if title:
+        console.print(plain(title))
+    for n, row in enumerate(rows):
+        if left_out and n == SUMMARY_EDGE:
+            console.print(
+                Text(f"… {left_out:,} more records (--all, --csv or --json for every one) …")
+            )
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, style="bold")
+        grid.add_column(overflow="fold")
+        for name, value in zip(view.columns, row, strict=True):
+            grid.add_row(plain(name), plain(value))
+        console.rule(
+            Text(f"record {n + 1 if not left_out or n < SUMMARY_EDGE else n + 1 + left_out}")
+        )
+        console.print(grid)
+    if view.caption:
+        console.print(plain(view.caption))
     if not view.rows:
         console.print("(no rows)")
 
