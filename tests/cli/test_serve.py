@@ -279,6 +279,36 @@ def test_serve_answers_the_api_on_its_own_loop(
     assert "48520a" in hexes
 
 
+def test_http_is_answered_while_the_pipeline_is_stuck_in_a_batch(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = (shared_data / "modes" / "sample_dump1090.beast").read_bytes()
+    entered, release = threading.Event(), threading.Event()
+
+    class Gate:
+        def write(self, positions: Any, flights: Any, events: Any) -> None:
+            if len(positions):
+                entered.set()
+                assert release.wait(LIMIT_S)
+
+    def live_factory(rt: Any) -> LiveRuntime:
+        rt.attach(Gate())
+        return LiveRuntime(rt)
+
+    extra = ["--http", "0", "--no-store"]
+    with serve_in_thread(tmp_path, extra, monkeypatch, live_factory=live_factory) as running:
+        base = f"http://127.0.0.1:{running.ports['http']}"
+        with socket.create_connection(("127.0.0.1", running.ports["beast-in"]), timeout=10) as s:
+            s.sendall(sample)
+        assert entered.wait(LIMIT_S)  # the pipeline thread is inside a batch
+        try:
+            during = httpx.get(f"{base}/api/v1/status", timeout=LIMIT_S).json()
+        finally:
+            release.set()
+    assert during["ingest"]["frames"] == 0  # answered before the batch was done
+    assert 0 < during["ingest"]["submitted_frames"] <= 239
+
+
 def test_http_port_and_token_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     serve_cli.add_arguments(parser)
