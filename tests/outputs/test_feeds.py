@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
+import numpy as np
+
+from skytrace.app import RuntimeOptions, open_runtime
 from skytrace.decode import decode_batch
 from skytrace.model import FrameBatch
 from skytrace.outputs.feeds import Broadcaster, FeedOutputs
+from skytrace.simulate.build import Simulation
+from skytrace.simulate.output import Pacer, beast_bytes, receiver_id
+from skytrace.simulate.scenario import builtin_scenario_path, load_scenario
 from skytrace.sources.avr import AvrParser
 from skytrace.sources.beast import BeastParser
 from skytrace.sources.files import FileReader
+from skytrace.sources.receivers import ReceiverRegistry
+from skytrace.sources.server import IngestServer, PullTarget, ServerConfig
 
 LIMIT_S = 30.0
 
@@ -38,9 +47,9 @@ def test_clients_receive_beast_avr_and_sbs(shared_data: Path) -> None:
             await asyncio.sleep(0.01)
         out.send_frames(frames, decoded)
         rows = out._forward_rows(frames, decoded)
-        from skytrace.outputs.encode import encode_avr, encode_beast
+        from skytrace.outputs.encode import encode_avr
 
-        n_beast = len(encode_beast(frames, rows))
+        n_beast = len(out._beast(frames, rows))  # with its receiver-id record
         n_avr = len(encode_avr(frames, rows))
         got_beast = await read_until(conns[0][0], n_beast)
         got_avr = await read_until(conns[1][0], n_avr)
@@ -102,3 +111,92 @@ def test_slow_client_is_dropped_and_others_keep_receiving() -> None:
     dropped, received = asyncio.run(asyncio.wait_for(main(), LIMIT_S))
     assert dropped == 1
     assert received == 200 * 65536
+
+
+class _Recording:
+    """A server's runtime (tracker only) that keeps the frames and positions it saw."""
+
+    def __init__(self, feeds: FeedOutputs | None = None) -> None:
+        self.frames: list[FrameBatch] = []
+        self.positions: list[np.ndarray] = []
+        opts = RuntimeOptions(
+            refdata=False, flights=False, sinks=[self], frame_sinks=[feeds] if feeds else []
+        )
+        self._ctx = open_runtime(None, opts)
+        self.rt = self._ctx.__enter__()
+
+    def process(self, batch: FrameBatch) -> None:
+        self.frames.append(batch)
+        self.rt.process(batch)
+
+    def write(self, positions: np.ndarray, flights: object, events: object) -> None:
+        if len(positions):
+            self.positions.append(positions.copy())
+
+    def close(self) -> None:
+        self._ctx.__exit__(None, None, None)
+
+    def n_positions(self) -> int:
+        return sum(len(p) for p in self.positions)
+
+
+def test_a_server_pulling_another_servers_beast_out_agrees_with_it() -> None:
+    """Issue 12: a server pulling another's Beast out stored 1,425 positions where the first
+    stored 538 from the same frames: every copy of a message heard by several receivers came
+    as one receiver's. Beast out now names each frame's receiver (readsb 0xe3) and keeps its
+    counter and signal, so the puller sees the same receivers and makes the same positions."""
+    sim = Simulation.from_scenario(
+        load_scenario(builtin_scenario_path()), duration_s=14.0, tick_s=0.25
+    )
+    ids = {i: receiver_id(n) for i, n in sim.generator.receiver_names.items()}
+    feed = [(float(b.time_s[-1]), beast_bytes(b, receiver_ids=ids)) for b in sim.batches() if len(b)]
+    beast_out = Broadcaster("beast")
+    first = _Recording(FeedOutputs(beast=beast_out))
+    second = _Recording()
+
+    async def main() -> None:
+        out_port = await beast_out.start("127.0.0.1", 0)
+        cfg_a = ServerConfig(beast_port=0, avr_port=None, batch_interval_s=0.05)
+        server_a = IngestServer(cfg_a, first.process)
+        ports = await server_a.start()
+        cfg_b = ServerConfig(
+            beast_port=None, avr_port=None, batch_interval_s=0.05,
+            pull=[PullTarget("127.0.0.1", out_port)],
+        )  # fmt: skip
+        server_b = IngestServer(cfg_b, second.process)
+        await server_b.start()
+        while not beast_out.clients:
+            await asyncio.sleep(0.01)
+        loop = asyncio.get_running_loop()
+        sock = socket.create_connection(("127.0.0.1", ports["beast"]), timeout=10)
+        sock.setblocking(False)
+        pacer = Pacer(1.0, sim.start_s)  # real time: both servers time frames by arrival
+        for due_s, data in feed:
+            await asyncio.sleep(max(0.0, pacer.wall_start_s + due_s - sim.start_s - loop.time()))
+            await loop.sock_sendall(sock, data)
+        sock.close()
+        seen = -1
+        while seen != (seen := sum(len(b) for b in second.frames)) or seen == 0:
+            await asyncio.sleep(1.0)  # until the puller has had nothing new for a second
+        for server in (server_b, server_a):
+            server.stop()
+            await server.run()
+        await beast_out.close()
+
+    asyncio.run(asyncio.wait_for(main(), 60.0))
+    first.close()
+    second.close()
+    a, b = FrameBatch.concat(first.frames), FrameBatch.concat(second.frames)
+    a = a.take(FeedOutputs()._forward_rows(a, decode_batch(a)))  # what Beast out forwards
+    assert len(b) == len(a) > 1000
+    # the same receivers, each frame with its own counter and signal
+    names_a = {a.receivers[int(r)] for r in np.unique(a.receiver)}
+    names_b = {b.receivers[int(r)] for r in np.unique(b.receiver)}
+    assert len(names_a) > 3 and names_b == names_a
+    key_a = sorted(zip(a.receiver_ticks.tolist(), a.signal_dbfs.round(2).tolist(), strict=True))
+    key_b = sorted(zip(b.receiver_ticks.tolist(), b.signal_dbfs.round(2).tolist(), strict=True))
+    assert key_a == key_b
+    # and the puller makes the positions the first server made (arrival times differ by ms)
+    n_a, n_b = first.n_positions(), second.n_positions()
+    assert n_a > 100
+    assert abs(n_b - n_a) <= 0.05 * n_a, (n_a, n_b)

@@ -17,6 +17,15 @@ Frames forwarded: every frame that decoded, with a good CRC where the format has
 ``dedup_window_s`` a message heard by several receivers is forwarded once per window.
 Nothing is formatted while no client is connected.
 
+Beast out keeps each frame's receiver: the frames of a batch go out grouped by receiver, each
+group opened by readsb's receiver-id record (0xe3; the id of a receiver named by a readsb id
+is that id, any other name is hashed: ``skytrace.outputs.encode.receiver_id``), with the
+receiver's own 12 MHz counter and signal byte on every frame. A server pulling this output
+(``serve --connect``) thus sees the same receivers, and its tracker merges the copies of one
+message heard by several receivers exactly as the first server did; without the ids it saw
+every copy as a new message of one receiver (issue 12: 15,044 positions where the first
+server made 5,433 from the same 54,480 frames). ``receiver_ids=False`` sends plain Beast.
+
 Runs on the event loop thread that drives the runtime; not thread-safe.
 """
 
@@ -31,7 +40,12 @@ import numpy as np
 import numpy.typing as npt
 
 from skytrace.model import Event, Flight, FrameBatch, FrameKind
-from skytrace.outputs.encode import encode_avr, encode_beast
+from skytrace.outputs.encode import (
+    encode_avr,
+    encode_beast,
+    encode_beast_receivers,
+    receiver_id,
+)
 from skytrace.outputs.sbs import SbsFormatter
 
 __all__ = ["Broadcaster", "FeedOutputs"]
@@ -152,12 +166,15 @@ class FeedOutputs:
         *,
         dedup_window_s: float | None = None,
         forward_mlat: bool = False,
+        receiver_ids: bool = True,
     ) -> None:
         self.beast = beast
         self.avr = avr
         self.sbs = sbs
         self.dedup_window_s = dedup_window_s
         self.forward_mlat = forward_mlat
+        self.receiver_ids = receiver_ids
+        self._ids: dict[str, int] = {}  # receiver name -> readsb id
         self.sbs_formatter = SbsFormatter()
         self._seen: dict[bytes, float] = {}
 
@@ -166,7 +183,7 @@ class FeedOutputs:
         if want_raw:
             rows = self._forward_rows(frames, decoded)
             if self.beast is not None and self.beast.clients:
-                self.beast.send(encode_beast(frames, rows))
+                self.beast.send(self._beast(frames, rows))
             if self.avr is not None and self.avr.clients:
                 self.avr.send(encode_avr(frames, rows))
         if self.sbs is not None and decoded is not None:
@@ -174,6 +191,19 @@ class FeedOutputs:
                 self.sbs.send(self.sbs_formatter.frames(frames, decoded).encode("ascii", "replace"))
             else:  # keep the verified-address memory current for when a client comes
                 self.sbs_formatter.remember(frames, decoded)
+
+    def _beast(self, frames: FrameBatch, rows: npt.NDArray[np.intp]) -> bytes:
+        if not self.receiver_ids or not frames.receivers:
+            return encode_beast(frames, rows)
+        ids = {}
+        for index, name in frames.receivers.items():
+            rid = self._ids.get(name)
+            if rid is None:
+                if len(self._ids) > 100_000:  # receivers come and go: keep the cache bounded
+                    self._ids.clear()
+                rid = self._ids[name] = receiver_id(name)
+            ids[index] = rid
+        return encode_beast_receivers(frames, rows, receiver_ids=ids)
 
     def write(
         self,
