@@ -246,3 +246,12 @@ def test_export_writes_regular_files_only(
                            "--data-dir", str(demo_store))  # fmt: skip
     assert code == 2 and "not an existing directory" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling.csv", "pipe.csv"]
+
+
+def test_sql_prints_epoch_times_whole(demo_store: Path, run_cli: RunCli) -> None:
+    with open_reader(demo_store) as reader:
+        _, [(latest,)] = reader.sql("SELECT max(last_seen_s) FROM flights")
+    code, out, _ = run_cli(
+        "sql", "SELECT max(last_seen_s) AS t FROM flights", "--data-dir", str(demo_store)
+    )
+    assert code == 0 and repr(latest) in out and float(repr(latest)) == latest

@@ -217,7 +217,8 @@ def observed_call(
         else f"on the ground {choice.distance_km:.1f} km from the airport reference point"
     )
     if phase == "takeoff":
-        text = f"observed: last on the ground {place}, airborne at {_hhmm(time_s)}"
+        where = place.removeprefix("on the ground ")  # "on the ground" once, not twice
+        text = f"observed: last on the ground {where}, airborne at {_hhmm(time_s)}"
     else:
         text = f"observed: touched down at {_hhmm(time_s)}, then {place}"
     return _call(choice, "observed", text), time_s
