@@ -67,3 +67,27 @@ def test_a_level_low_pass_is_no_roll() -> None:
     rows["groundspeed_kt"][level] = rows["groundspeed_kt"][last_air]
     (f,) = detect_flights(rows, airports=fakes.airports())[0]
     assert abs(f.landing_s - marks["landing"][0]) <= 10
+
+
+def test_live_landing_is_reported_within_ten_seconds_of_touchdown_and_once() -> None:
+    """Issue 15: an alert on landing must fire within 10 s of touchdown — so the detector
+    reports an observed landing as the roll-out settles it, not when the flight closes."""
+    from skytrace.flights import FlightDetector
+    from skytrace.model import EventKind
+
+    rows, marks = _flight(None, None)
+    det = FlightDetector(airports=fakes.airports())
+    seen_at: list[float] = []
+    landings = []
+    for i in range(0, len(rows), 1):  # live-sized: one position (2 s of data) a batch
+        part = rows[i : i + 1]
+        now = float(part["time_s"][-1])
+        for e in det.update(part, now).events:
+            if e.kind == EventKind.LANDING:
+                landings.append(e)
+                seen_at.append(now)
+    for e in det.close_all(float(rows["time_s"][-1]) + 3600).events:
+        if e.kind == EventKind.LANDING:
+            landings.append(e)
+    assert len(landings) == 1 and landings[0].value == "EHAM"
+    assert seen_at and seen_at[0] - marks["landing"][0] <= 10.0

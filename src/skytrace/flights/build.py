@@ -246,6 +246,18 @@ def build_flights(
     nxt = la + 1
     nxt_c = np.minimum(nxt, n - 1)
     obs_ld = (nxt < e) & ground[nxt_c] & (t[nxt_c] - t[la] <= gap_ok)
+    # A landing is reported as soon as it is settled: in history (``final``) always; on an
+    # open piece once the aircraft has been on the ground ``landing_confirm_s`` after its
+    # last airborne row and slowed by ``landing_confirm_slowdown_kt`` (a roll-out, not a
+    # touch-and-go) — seconds after touchdown instead of at the stop that closes the flight.
+    if final:
+        landed = np.ones(k_n, np.bool_)
+    else:
+        speed = cols["groundspeed_kt"].astype(np.float64)
+        on_ground_s = t[e - 1] - t[nxt_c]
+        slowed = speed[nxt_c] - speed[e - 1]
+        landed = obs_ld & (on_ground_s >= cfg.events.landing_confirm_s)
+        landed &= slowed >= cfg.events.landing_confirm_slowdown_kt
     k = cfg.segmentation.min_airborne_positions - 1
     kth = airborne.row(np.minimum(airborne.rank(fa) + k, airborne.size - 1))
     kth_l = airborne.row(np.maximum(airborne.rank(la) - k, 0))
@@ -345,7 +357,7 @@ def build_flights(
     s_l, e_l, fa_l, la_l = s.tolist(), e.tolist(), fa.tolist(), la.tolist()
     t_first, t_last = t[s].tolist(), t[e - 1].tolist()
     ends_ll = np.stack([lat[fa], lon[fa], lat[la], lon[la]], axis=1).tolist()
-    obs_to_l, obs_ld_l = obs_to.tolist(), obs_ld.tolist()
+    obs_to_l, obs_ld_l, landed_l = obs_to.tolist(), obs_ld.tolist(), landed.tolist()
     rate_to_l, rate_ld_l = rate_to.tolist(), rate_ld.tolist()
     flown_l, max_alt_l, n_rx_l = flown.tolist(), max_alt.tolist(), n_rx.tolist()
     counts_l = {v: c.tolist() for v, c in src_counts.items()}
@@ -375,12 +387,12 @@ def build_flights(
             )
         arrival: AirportCall | None = None
         landing_s = math.nan
-        if final:
+        if landed_l[j]:
             if obs_ld_l[j]:
                 arrival, landing_s = observed_call(
                     cols, ground, a, b, l_a, l_a + 1, ctx, "landing", users[j]
                 )
-            else:
+            elif final:
                 arrival, landing_s = inferred_call(
                     choices.get((j, "landing")), edge_la[j], rate_ld_l[j], ctx, "landing"
                 )
@@ -425,7 +437,7 @@ def build_flights(
         if takeoff_s == takeoff_s:
             code = departure.icao if departure is not None else ""
             evs.append(at_event(icao24, edge_fa[j], EventKind.TAKEOFF, code, fid, takeoff_s))
-        if final and landing_s == landing_s:
+        if landed_l[j] and landing_s == landing_s:
             code = arrival.icao if arrival is not None else ""
             evs.append(at_event(icao24, edge_la[j], EventKind.LANDING, code, fid, landing_s))
         for g in gaps:

@@ -94,11 +94,15 @@ class EventRules:
     looked up at every position; a crossing between two positions is placed on the segment
     between them by ``area_bisections`` halvings (12: a 1 km step to within 25 cm). A
     go-around is an airborne dip below ``go_around_ft_above_field`` within
-    ``go_around_radius_km`` of an airport, between higher airborne positions.
+    ``go_around_radius_km`` of an airport, between higher airborne positions. A live flight
+    reports its observed landing once the aircraft has been on the ground
+    ``landing_confirm_s`` and slowed by ``landing_confirm_slowdown_kt`` (a roll-out).
     """
 
     coverage_gap_s: float = 300.0
     area_bisections: int = 12
+    landing_confirm_s: float = 6.0
+    landing_confirm_slowdown_kt: float = 10.0
     emergency_squawks: tuple[str, ...] = ("7500", "7600", "7700")
     go_around_ft_above_field: float = 1000.0
     go_around_radius_km: float = 10.0

@@ -307,7 +307,10 @@ class FlightDetector:
         self._set_deadline(ac)
         if last["qualified"]:
             t_last = float(buf["time_s"][-1])
-            if ac.flight is None or t_last - ac.sent_s >= ctx.config.live_refresh_s:
+            # ground rows under an open flight may settle its landing: look at once, not
+            # after live_refresh_s, so a landing is reported seconds after touchdown
+            landing_news = ac.flight is not None and ac.flight.arrival is None and g_new.any()
+            if ac.flight is None or landing_news or t_last - ac.sent_s >= ctx.config.live_refresh_s:
                 ((flight, evs),) = build_flights(cols, ground, segs[-1:], ctx, final=False)
                 self._emit(ac, flight, evs, out)
                 ac.flight, ac.sent_s = flight, t_last
