@@ -46,10 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="file format (default: detected from name and columns)",
     )
     parser.add_argument(
-        "--icao24",
+        "--hex",
+        "--icao24",  # the older name, still accepted
+        dest="icao24",
         metavar="HEX",
         default=None,
-        help="ICAO address for files without one (FR24 CSV)",
+        help="ICAO address for files without one (FR24 CSV), as in flights --hex",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_data_dir_argument(parser)
