@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from skytrace.live.view import LiveSnapshot, empty_live_aircraft, frozen_array
-from skytrace.model import AircraftIdentity, Flight, IdentityLookup, ReceiverStats
+from skytrace.model import Flight, IdentityLookup, ReceiverStats
 from skytrace.track.config import TrackerConfig
 from skytrace.track.snapshot import StateCopy, build_document
 
@@ -30,34 +30,62 @@ _ICAO_MASK: Final = 0xFFFFFF
 _SQUAWK_EMERGENCY: Final = {7500: 5, 7600: 4, 7700: 1}  # squawk -> ES emergency state
 
 
-class IdentityCache:
-    """``identify`` of reference data, remembered per (address, callsign) pair.
+_IDENTITY_DTYPE: Final = np.dtype(
+    [("type_code", "S4"), ("registration", "S10"), ("operator", "S3"), ("military", np.bool_)]
+)
 
-    Used by the pipeline thread only. Bounded: forgets everything past ``max_entries``.
+
+class IdentityCache:
+    """Reference-data identity columns of the tracked aircraft, looked up once per
+    (address, callsign) pair.
+
+    Kept as arrays sorted by address, one entry per aircraft of the latest call: a publish
+    finds every aircraft with one ``searchsorted`` and calls ``identify`` only for addresses
+    new to the table or whose callsign changed. Used by the pipeline thread only.
     """
 
-    def __init__(self, identities: IdentityLookup | None, max_entries: int = 200_000) -> None:
+    def __init__(self, identities: IdentityLookup | None) -> None:
         self._identities = identities
-        self._max = max_entries
-        self._known: dict[tuple[int, str], AircraftIdentity] = {}
+        self._icao = np.empty(0, np.uint32)
+        self._callsign = np.empty(0, "S8")
+        self._columns = np.zeros(0, _IDENTITY_DTYPE)
 
     @property
     def lookup(self) -> IdentityLookup | None:
         """The reference data behind the cache (safe to use from any thread)."""
         return self._identities
 
-    def identify(self, icao24: int, callsign: str = "") -> AircraftIdentity:
-        key = (icao24, callsign)
-        ident = self._known.get(key)
-        if ident is None:
-            if len(self._known) >= self._max:
-                self._known.clear()
-            if self._identities is None:
-                ident = AircraftIdentity(icao24=icao24)
-            else:
-                ident = self._identities.identify(icao24, callsign)
-            self._known[key] = ident
-        return ident
+    def columns(
+        self, icao24: npt.NDArray[np.uint32], callsign: npt.NDArray[np.bytes_]
+    ) -> npt.NDArray[np.void]:
+        """Identity rows (type_code, registration, operator, military) for ``icao24``
+        (ascending, unique) flying as ``callsign`` (S8), aligned with them."""
+        n = icao24.size
+        pos = np.minimum(np.searchsorted(self._icao, icao24), max(self._icao.size - 1, 0))
+        if self._icao.size:
+            hit = (self._icao[pos] == icao24) & (self._callsign[pos] == callsign)
+            out = np.where(hit, self._columns[pos], np.zeros(1, _IDENTITY_DTYPE))
+        else:
+            hit = np.zeros(n, np.bool_)
+            out = np.zeros(n, _IDENTITY_DTYPE)
+        for i in np.flatnonzero(~hit).tolist():
+            out[i] = self._identify(int(icao24[i]), callsign[i])
+        # keep exactly the aircraft of this call (the table never outgrows the live picture)
+        self._icao, self._callsign, self._columns = icao24.copy(), callsign.copy(), out.copy()
+        return out
+
+    def _identify(self, icao24: int, raw: bytes) -> tuple[bytes, bytes, bytes, bool]:
+        if self._identities is None:
+            return (b"", b"", b"", False)
+        ident = self._identities.identify(
+            icao24 & _ICAO_MASK, raw.decode("ascii", "replace").strip()
+        )
+        return (
+            ident.typecode.encode("ascii", "replace")[:4],
+            ident.registration.encode("ascii", "replace")[:10],
+            ident.operator_icao.encode("ascii", "replace")[:3],
+            bool(ident.military),
+        )
 
 
 def live_rows(
@@ -88,7 +116,7 @@ def live_rows(
     rows["callsign"] = c["callsign"]
     squawk = c["squawk"].astype(np.int64)
     rows["squawk"] = np.clip(squawk, 0, None)
-    rows["category"] = np.char.encode(c["category"], "ascii")
+    rows["category"] = c["category"].astype("S2")  # emitter categories are ASCII
     rows["source"] = c["source"]
     rows["last_seen_s"] = c["last_seen_s"]
     rows["n_receivers"] = c["n_receivers"]
@@ -97,15 +125,9 @@ def live_rows(
     for code, value in _SQUAWK_EMERGENCY.items():
         emergency = np.where((state_em <= 0) & (squawk == code), value, emergency)
     rows["emergency"] = emergency
-    callsigns = np.char.strip(np.char.decode(c["callsign"], "ascii", "replace")).tolist()
-    idents = [
-        identities.identify(a & _ICAO_MASK, cs)
-        for a, cs in zip(icao.tolist(), callsigns, strict=True)
-    ]
-    rows["type_code"] = [i.typecode.encode("ascii", "replace")[:4] for i in idents]
-    rows["registration"] = [i.registration.encode("ascii", "replace")[:10] for i in idents]
-    rows["operator"] = [i.operator_icao.encode("ascii", "replace")[:3] for i in idents]
-    rows["military"] = [i.military for i in idents]
+    ident = identities.columns(icao, c["callsign"])
+    for name in _IDENTITY_DTYPE.names or ():
+        rows[name] = ident[name]
     return frozen_array(rows)
 
 
