@@ -277,6 +277,21 @@ def test_emergency_squawk_is_an_event() -> None:
     assert len(em) == 1 and em[0].value == "7700"
 
 
+def test_live_emergency_is_reported_in_the_batch_that_brings_it_and_once() -> None:
+    rows, _ = koryo()
+    mid = (rows["time_s"] > T0 + 1800) & (rows["time_s"] < T0 + 1900)
+    rows["squawk"][mid] = b"7700"
+    first_7700 = float(rows["time_s"][mid][0])
+    det = FlightDetector(airports=fakes.airports())
+    reported_at = []
+    for i in range(0, len(rows), 3):
+        part = rows[i : i + 3]
+        now = float(part["time_s"][-1])
+        reported_at += [now for e in det.update(part, now).events if e.kind == "emergency"]
+    reported_at += [-1.0 for e in det.close_all(now + 3600).events if e.kind == "emergency"]
+    assert len(reported_at) == 1 and 0 <= reported_at[0] - first_7700 <= 15
+
+
 def test_onground_glitch_in_cruise_does_not_split() -> None:
     rows, _ = koryo()
     cruise = np.flatnonzero(rows["altitude_ft"] > 20000)

@@ -35,7 +35,7 @@ from skytrace.flights.segment import (
     landing_like_timeout_s,
     segment,
 )
-from skytrace.model import POSITION_DTYPE, Event, Flight, IdentityLookup
+from skytrace.model import POSITION_DTYPE, Event, EventKind, Flight, IdentityLookup
 from skytrace.pipeline import FlightUpdate
 
 __all__ = ["FlightDetector", "detect_flights"]
@@ -159,6 +159,9 @@ class FlightDetector:
     ) -> None:
         self._ctx = _context(airports, areas, identities, config)
         self._aircraft: dict[int, _Aircraft] = {}
+        self._emergency_codes = np.array(
+            [c.encode() for c in self._ctx.config.events.emergency_squawks], "S4"
+        )
 
     @property
     def config(self) -> FlightConfig:
@@ -262,11 +265,15 @@ class FlightDetector:
         new = new.astype(POSITION_DTYPE, copy=False)
         g_new = classify_ground(new, ctx.config, ctx.fields)
         t_new = new["time_s"]
+        # An emergency squawk not yet reported is news to send at once (an alert on it must
+        # not wait for the next refresh).
+        emergency_news = self._emergency_news(ac, new)
         # Fast path: airborne rows that continue an open flight without a long gap cannot
         # cut it (cuts need ground rows or a splitting gap): keep them for later.
         if (
             ac.flight is not None
             and not g_new.any()
+            and not emergency_news
             and t_new[0] >= ac.t_last
             and float(np.max(np.diff(t_new, prepend=ac.t_last)))
             < ctx.config.segmentation.min_stop_gap_s
@@ -310,10 +317,22 @@ class FlightDetector:
             # ground rows under an open flight may settle its landing: look at once, not
             # after live_refresh_s, so a landing is reported seconds after touchdown
             landing_news = ac.flight is not None and ac.flight.arrival is None and g_new.any()
-            if ac.flight is None or landing_news or t_last - ac.sent_s >= ctx.config.live_refresh_s:
+            news = landing_news or emergency_news
+            if ac.flight is None or news or t_last - ac.sent_s >= ctx.config.live_refresh_s:
                 ((flight, evs),) = build_flights(cols, ground, segs[-1:], ctx, final=False)
                 self._emit(ac, flight, evs, out)
                 ac.flight, ac.sent_s = flight, t_last
+
+    def _emergency_news(self, ac: _Aircraft, new: npt.NDArray[np.void]) -> bool:
+        """Whether ``new`` holds an emergency squawk the aircraft's flight has not reported."""
+        codes = self._emergency_codes
+        hit = np.isin(new["squawk"], codes)
+        if not hit.any():
+            return False
+        reported = {v for kind, _, v in ac.emitted if kind == EventKind.EMERGENCY.value}
+        return any(
+            c.decode("ascii", "replace") not in reported for c in np.unique(new["squawk"][hit])
+        )
 
     def _close(self, icao24: int, out: FlightUpdate) -> None:
         ac = self._aircraft.pop(icao24)
