@@ -193,6 +193,10 @@ class LiveTable:
             "fields": list(FIELDS),
         }
 
+    def cached_body(self) -> bytes | None:
+        """The all-rows document if it has been built (never blocks on a build)."""
+        return self._body
+
     def body(self, index: npt.NDArray[np.intp] | None = None) -> bytes:
         """The /api/v1/aircraft document of the rows ``index`` (None = all, cached)."""
         if index is None:

@@ -108,7 +108,7 @@ class GeoCache:
     def _layer_path(self, kind: str) -> Path | None:
         if self.data_dir is None:
             return None
-        from skytrace.refdata.paths import store_path
+        from skytrace.refdata.importers import store_path
 
         path = store_path(self.data_dir, kind)
         return path if path.exists() else None

@@ -13,13 +13,14 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import FastAPI, Path, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from skytrace import __version__
-from skytrace.api.compact import FIELDS, dumps
+from skytrace.api.compact import FIELDS, LiveTable, bbox_mask, dumps
 from skytrace.api.errors import ApiError
 from skytrace.api.jsonable import clean, json_response, record
-from skytrace.api.params import parse_bbox, parse_bool, parse_hex_param, parse_source
+from skytrace.api.params import BBox, parse_bbox, parse_bool, parse_hex_param, parse_source
 from skytrace.api.services import Services
 from skytrace.api.store_queries import coverage_bins, open_flights
 from skytrace.model import ReceiverStats
@@ -34,9 +35,38 @@ def _receiver(stats: ReceiverStats) -> dict[str, Any]:
     return record(stats)
 
 
+def _filtered(
+    table: LiveTable,
+    box: BBox | None,
+    min_alt_ft: float | None,
+    max_alt_ft: float | None,
+    operator: str | None,
+    typecode: str | None,
+    sources: set[int] | None,
+    military: bool | None,
+) -> Response:
+    v = table.values
+    keep = bbox_mask(table.lat, table.lon, box) if box is not None else np.ones(len(v), bool)
+    alt = v["altitude_ft"]
+    known_alt = alt != np.iinfo(np.int32).min
+    if min_alt_ft is not None:
+        keep &= known_alt & (alt >= min_alt_ft)
+    if max_alt_ft is not None:
+        keep &= known_alt & (alt <= max_alt_ft)
+    if operator is not None:
+        keep &= v["operator"] == operator.strip().upper().encode("ascii", "replace")
+    if typecode is not None:
+        keep &= v["type_code"] == typecode.strip().upper().encode("ascii", "replace")
+    if sources is not None:
+        keep &= np.isin(v["source"], list(sources))
+    if military is not None:
+        keep &= v["military"] == military
+    return Response(table.body(np.nonzero(keep)[0]), media_type="application/json")
+
+
 def add_live_routes(app: FastAPI, services: Services) -> None:
     @app.get("/api/v1/aircraft", tags=["live"], summary="all aircraft tracked now (compact)")
-    def aircraft_now(
+    async def aircraft_now(
         bbox: Annotated[str | None, Query(description="S,W,N,E degrees")] = None,
         min_alt_ft: Annotated[float | None, Query()] = None,
         max_alt_ft: Annotated[float | None, Query()] = None,
@@ -57,31 +87,19 @@ def add_live_routes(app: FastAPI, services: Services) -> None:
         if services.tables is None:
             doc = {"now": round(time.time(), 3), "version": 0, "live": False}
             return json_response({**doc, "fields": list(FIELDS), "aircraft": []})
-        table = services.tables.latest()
+        # The all-aircraft document is built once per snapshot (in a worker thread) and then
+        # served from the event loop without a thread hop; filtered answers are cut in a
+        # worker thread.
+        table = await run_in_threadpool(services.tables.latest)
         filters = (box, min_alt_ft, max_alt_ft, operator, type, sources, mil)
         if all(f is None for f in filters):
-            return Response(table.body(), media_type="application/json")
-        from skytrace.api.compact import bbox_mask
-
-        v = table.values
-        keep = (
-            bbox_mask(table.lat, table.lon, box) if box is not None else np.ones(len(v), dtype=bool)
+            body = table.cached_body()
+            if body is None:
+                body = await run_in_threadpool(table.body)
+            return Response(body, media_type="application/json")
+        return await run_in_threadpool(
+            _filtered, table, box, min_alt_ft, max_alt_ft, operator, type, sources, mil
         )
-        alt = v["altitude_ft"]
-        known_alt = alt != np.iinfo(np.int32).min
-        if min_alt_ft is not None:
-            keep &= known_alt & (alt >= min_alt_ft)
-        if max_alt_ft is not None:
-            keep &= known_alt & (alt <= max_alt_ft)
-        if operator is not None:
-            keep &= v["operator"] == operator.strip().upper().encode("ascii", "replace")
-        if type is not None:
-            keep &= v["type_code"] == type.strip().upper().encode("ascii", "replace")
-        if sources is not None:
-            keep &= np.isin(v["source"], list(sources))
-        if mil is not None:
-            keep &= v["military"] == mil
-        return Response(table.body(np.nonzero(keep)[0]), media_type="application/json")
 
     @app.get("/api/v1/aircraft/{hex}", tags=["live"], summary="one aircraft tracked now")
     def aircraft_detail(
