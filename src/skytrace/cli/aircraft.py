@@ -107,9 +107,9 @@ def _from_history(
         reg = next((f.registration for f in flights if f.registration), "")
         out = replace(out, registration=reg)
     if not out.typecode:
-        f = next((f for f in flights if f.typecode), None)
-        if f is not None:
-            out = replace(out, typecode=f.typecode, type_description=f.type_description)
+        typed = next((f for f in flights if f.typecode), None)
+        if typed is not None:
+            out = replace(out, typecode=typed.typecode, type_description=typed.type_description)
     return out
 
 

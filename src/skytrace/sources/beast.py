@@ -683,8 +683,8 @@ def _stamp_times(
             got_s[g], got_t[g] = got
         anchor_s[need] = got_s[inverse.ravel()]
         anchor_t[need] = got_t[inverse.ravel()]
-    delta = (ticks.astype(np.int64) - anchor_t) % _TICK_WRAP
-    delta = np.where(delta >= _TICK_WRAP // 2, delta - _TICK_WRAP, delta) / _TICK_HZ
+    wrapped = (ticks.astype(np.int64) - anchor_t) % _TICK_WRAP
+    delta = np.where(wrapped >= _TICK_WRAP // 2, wrapped - _TICK_WRAP, wrapped) / _TICK_HZ
     timed = np.where(
         counted & np.isfinite(anchor_s) & (np.abs(delta) <= _MAX_ANCHOR_S),
         anchor_s + delta,
