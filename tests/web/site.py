@@ -223,9 +223,9 @@ def _quiet_console() -> Console:
     return Console(file=io.StringIO(), width=120)
 
 
-def write_scenario(directory: Path) -> Path:
+def write_scenario(directory: Path, text: str = SCENARIO) -> Path:
     path = directory / "web_tests.toml"
-    path.write_text(SCENARIO)
+    path.write_text(text)
     return path
 
 
@@ -298,15 +298,18 @@ def serve_app(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def build_site(root: Path) -> Iterator[Site]:
-    """Play the scenario into a store, start a live view and serve both (see the module doc)."""
+def build_site(
+    root: Path, scenario_text: str = SCENARIO, live_at_s: float = LIVE_AT_S
+) -> Iterator[Site]:
+    """Play a scenario into a store, start a live view of its first ``live_at_s`` seconds
+    and serve both (see the module doc)."""
     from skytrace.api import ApiContext, create_app
     from skytrace.app import open_runtime
     from skytrace.cli.demo import play
     from skytrace.live.runtime import LiveClock, LiveOptions, LiveRuntime
     from skytrace.simulate.scenario import load_scenario
 
-    scenario = load_scenario(write_scenario(root))
+    scenario = load_scenario(write_scenario(root, scenario_text))
     history_dir = root / "history"
     result = play(scenario, history_dir, console=_quiet_console())
     live_dir = root / "live"
@@ -314,7 +317,7 @@ def build_site(root: Path) -> Iterator[Site]:
     with ExitStack() as stack:
         runtime = stack.enter_context(open_runtime(data_dir=live_dir))
         live = stack.enter_context(LiveRuntime(runtime, LiveOptions(clock=LiveClock.DATA)))
-        _feed_live(scenario, live, LIVE_AT_S)
+        _feed_live(scenario, live, live_at_s)
         app = create_app(ApiContext(data_dir=history_dir, live=live, title="skytrace tests"))
         base_url = stack.enter_context(serve_app(app))
         yield Site(base_url, history_dir, tuple(result.flights), live)

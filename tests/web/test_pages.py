@@ -96,6 +96,20 @@ def test_search_finds_a_flight_and_opens_its_page(site: Site, desktop: Any) -> N
     assert SEED_CALLSIGN in page.locator("h1").inner_text()
 
 
+def test_search_finds_a_live_aircraft_and_selects_it_on_the_map(site: Site, desktop: Any) -> None:
+    page = desktop("/")
+    page.locator("form.search input").fill(SEED_REGISTRATION)
+    live_row = page.locator(".search-row", has=page.locator(".badge-live")).first
+    live_row.wait_for(timeout=10_000)
+    assert SEED_CALLSIGN in live_row.inner_text()
+    live_row.click()
+    reg = page.locator(".panel .reg")
+    reg.wait_for(timeout=10_000)
+    assert reg.inner_text() == SEED_REGISTRATION
+    assert page.evaluate("window.skytraceLayer.selected") == SEED_HEX
+    assert page.url.endswith(f"/?hex={SEED_HEX}")  # still the map, not another page
+
+
 def test_the_flight_page_shows_the_track_an_inferred_segment_and_the_facts(
     site: Site, desktop: Any, page_errors: list[PageErrors]
 ) -> None:

@@ -7,6 +7,9 @@
 import { altBand, bandColor, ALT_BANDS } from "./common.js";
 
 const SPRITE_PX = 22;
+const SMALL_SPRITE_PX = 14; // zoomed out over a crowded sky: 40 % of the pixels to blit
+const SMALL_MAX_ZOOM = 4;
+const SMALL_MIN_AIRCRAFT = 5000;
 const HEADINGS = 72;
 const HIT_PX = 10;
 const LABEL_MIN_ZOOM = 7;
@@ -84,12 +87,12 @@ function drawShape(ctx, kind, color) {
 const spriteCache = new Map();
 
 /** A strip of HEADINGS rotations of one icon in one colour (built on first use). */
-function sprites(catIndex, band) {
-  const key = catIndex * 100 + band;
+function sprites(catIndex, band, size) {
+  const key = (size * 10 + catIndex) * 100 + band;
   let strip = spriteCache.get(key);
   if (strip) return strip;
   const ratio = Math.min(2, window.devicePixelRatio || 1);
-  const px = Math.round(SPRITE_PX * ratio);
+  const px = Math.round(size * ratio);
   strip = document.createElement("canvas");
   strip.width = px * HEADINGS;
   strip.height = px;
@@ -99,7 +102,7 @@ function sprites(catIndex, band) {
   for (let h = 0; h < HEADINGS; h++) {
     ctx.save();
     ctx.translate(h * px + px / 2, px / 2);
-    ctx.scale(ratio, ratio);
+    ctx.scale((ratio * size) / SPRITE_PX, (ratio * size) / SPRITE_PX);
     if (kind !== "ground") ctx.rotate((h * 360) / HEADINGS * (Math.PI / 180));
     drawShape(ctx, kind, color);
     ctx.restore();
@@ -230,7 +233,8 @@ export const AircraftLayer = L.Layer.extend({
     const refs = this.drawn.refs;
     refs.length = 0;
     let k = 0;
-    const half = SPRITE_PX / 2;
+    const spritePx = zoom <= SMALL_MAX_ZOOM && n >= SMALL_MIN_AIRCRAFT ? SMALL_SPRITE_PX : SPRITE_PX;
+    const half = spritePx / 2;
     const filter = this.filter;
     const nowMs = performance.now();
     let selectedAt = null;
@@ -251,9 +255,9 @@ export const AircraftLayer = L.Layer.extend({
       if (x < -half || x > size.x + half) continue;
       if (a._cat === undefined) a._cat = categoryOf(a.category, a.type);
       const band = altBand(a.alt, a.onground);
-      const strip = sprites(a._cat, band);
+      const strip = sprites(a._cat, band, spritePx);
       const h = Number.isFinite(a.track) ? Math.round(a.track / (360 / HEADINGS)) % HEADINGS : 0;
-      ctx.drawImage(strip, h * strip.px, 0, strip.px, strip.px, (x - half) | 0, (y - half) | 0, SPRITE_PX, SPRITE_PX);
+      ctx.drawImage(strip, h * strip.px, 0, strip.px, strip.px, (x - half) | 0, (y - half) | 0, spritePx, spritePx);
       xs[k] = x;
       ys[k] = y;
       refs.push(a);

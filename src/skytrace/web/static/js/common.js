@@ -287,7 +287,9 @@ export function searchRows(body) {
   if (list) {
     for (const m of list) add(m.kind || m.type || "aircraft", m);
   } else if (groups) {
-    for (const m of groups.live || groups.live_aircraft || []) add("live", m);
+    // live matches are compact rows named by live_fields
+    const live = groups.live_fields ? rowsAsObjects(groups.live_fields, groups.live) : groups.live || [];
+    for (const m of live) add("live", m);
     for (const m of groups.flights || []) add("flight", m);
     for (const m of groups.aircraft || []) add("aircraft", m);
     for (const m of groups.airports || []) add("airport", m);

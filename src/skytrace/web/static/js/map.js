@@ -277,8 +277,8 @@ const wanted = new URLSearchParams(location.search).get("hex");
 if (wanted) {
   const tryOpen = () => {
     if (layer.aircraft.has(wanted)) {
+      layer.off("drawn", tryOpen); // first: selecting redraws, which fires "drawn" again
       selectHex(wanted, true);
-      layer.off("drawn", tryOpen);
     }
   };
   layer.on("drawn", tryOpen);
