@@ -1,9 +1,17 @@
 """How store query results reach people: times at the edge, rows, and table / JSON / CSV output.
 
-The query commands (flights, board, track, history, area, sql, export) share this module so
-that they parse times the same way (ISO 8601 or a date; UTC when no zone is given) and print
-the same columns. Times print as UTC ISO 8601 (``2023-09-12T02:14:00Z``). Pure formatting;
-the only I/O is writing to the stream it is given.
+The query commands (flights, board, track, history, area, sql, export) and the HTTP API share
+this module so that they parse times the same way (ISO 8601 or a date; UTC when no zone is
+given), mean the same by ``--date``/``--since``/``--until`` and print the same columns:
+
+- every time as ISO 8601 UTC with milliseconds, always (``2023-09-12T02:14:00.000Z``);
+- a flight's row with ``from_method``/``to_method``, ``duration_s`` and ``duration_kind``
+  (``flight_row``, ``flight_json``), the same numbers in table, CSV and JSON;
+- tables that fit the terminal (``print_table``: columns dropped by priority, long tables
+  summarized, very wide results as records) with data printed as text (``safe_text``,
+  ``plain``: no markup, control characters escaped).
+
+Pure formatting; the only I/O is writing to the stream it is given. See docs/queries.md.
 """
 
 from __future__ import annotations
