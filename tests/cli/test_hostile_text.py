@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from skytrace.store.present import safe_text
 from tests.cli.conftest import HOSTILE, RunCli
 
 FLIGHT = "7277cf-20230912-0214"
@@ -44,6 +43,8 @@ def test_data_prints_as_text(hostile_store: Path, run_cli: RunCli, argv: list[st
     elif argv[0] in ("track",):
         assert "[/X]" in out and "\\x1b[2J" in out
     elif argv[0] == "facts":
+        from skytrace.store.present import safe_text
+
         assert "click[/link]" in flat and "\\x1b[31mRED\\x1b[0m" in flat
         assert safe_text(HOSTILE["type_description"]) in flat
         assert "[boldred]ZKPY[/]" in flat
@@ -52,6 +53,8 @@ def test_data_prints_as_text(hostile_store: Path, run_cli: RunCli, argv: list[st
 
 
 def test_safe_text_escapes_controls_and_keeps_the_rest() -> None:
+    from skytrace.store.present import safe_text
+
     assert safe_text("KOR151") == "KOR151"
     assert safe_text("Łódź [b]x[/b] ✈") == "Łódź [b]x[/b] ✈"
     assert safe_text("\x1b[2J\x07\n\t\x9b\u202e") == "\\x1b[2J\\x07\\n\\t\\x9b\\u202e"
