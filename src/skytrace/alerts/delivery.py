@@ -171,6 +171,8 @@ class Dispatcher:
         self.dropped = 0
         self.delivered = 0
         self.dead = 0
+        self._rule_source: Sequence[WatchRule] | None = None
+        self._rule_map: dict[str, WatchRule] = {}
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -231,7 +233,7 @@ class Dispatcher:
 
     def deliver(self, alert: Alert) -> None:
         """Deliver one alert to its rule's targets now (the worker's job; tests call it)."""
-        rule = {r.name: r for r in self._rules()}.get(alert.rule)
+        rule = self._rule(alert.rule)
         if rule is None:
             return
         body = alert_body(alert, self.options.base_url)
@@ -242,6 +244,14 @@ class Dispatcher:
             self._email(alert, rule, body)
         if rule.jsonl:
             self._jsonl(alert, rule, data)
+
+    def _rule(self, name: str) -> WatchRule | None:
+        """The rule in force of that name (the name index is rebuilt when the rules change)."""
+        rules = self._rules()
+        if rules is not self._rule_source:
+            self._rule_source = rules
+            self._rule_map = {r.name: r for r in rules}
+        return self._rule_map.get(name)
 
     def _webhook(self, alert: Alert, rule: WatchRule, data: bytes) -> None:
         headers = {"Content-Type": "application/json", "User-Agent": "skytrace-alerts/1"}
