@@ -13,6 +13,7 @@ data of the data directory, and positions, flights and events are written to the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 from datetime import UTC, datetime
@@ -107,8 +108,11 @@ def run(args: argparse.Namespace) -> int:
         store.write(positions, flights, events)
     finally:
         store.close()
+    stored = store.counts()  # what the store took: refused and duplicate rows are not in it
     if args.json:
-        print(json.dumps(_summary(files, flights, len(events)), indent=2))
+        summary = _summary(files, flights, len(events))
+        summary["stored"] = dataclasses.asdict(stored)
+        print(json.dumps(summary, indent=2))
         return 0
     out = output_console(markup=False)  # paths and reasons come from the files: plain text
     for f in files:
@@ -122,9 +126,16 @@ def run(args: argparse.Namespace) -> int:
             out.print(safe_text(f"  line {b.line}: {b.reason}"), highlight=False)
         if len(f.bad) > SHOW_BAD:
             out.print(f"  … and {len(f.bad) - SHOW_BAD} more")
+    out.print(
+        f"stored {count(stored.positions_stored, 'position')} "
+        f"({stored.positions_rejected} refused: time or place impossible; "
+        f"{stored.positions_duplicate} already in the store), "
+        f"{count(stored.events_stored, 'event')} ({stored.events_duplicate} already stored)"
+    )
     table = Table(
         title=safe_text(
-            f"{count(len(flights), 'flight')}, {count(len(events), 'event')} written to {data_dir}"
+            f"{count(len(flights), 'flight')}, {count(stored.events_stored, 'event')} "
+            f"written to {data_dir}"
         )
     )
     for col in ("flight", "from", "takeoff (UTC)", "to", "landing (UTC)"):

@@ -18,6 +18,8 @@ import argparse
 import itertools
 import json
 import math
+import signal
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -83,6 +85,9 @@ class ReplaySummary:
     aircraft: set[int] = field(default_factory=set)
     flights: set[str] = field(default_factory=set)
     events: int = 0
+    positions_rejected: int = 0  # refused by the store (bad time or lat/lon)
+    positions_duplicate: int = 0  # already in the store (a file replayed twice)
+    stopped: bool = False  # SIGTERM ended the replay early (what was read is stored)
     elapsed_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +100,9 @@ class ReplaySummary:
             "positions": self.positions,
             "flights": len(self.flights),
             "events": self.events,
+            "positions_rejected": self.positions_rejected,
+            "positions_duplicate": self.positions_duplicate,
+            "stopped": self.stopped,
             "elapsed_s": round(self.elapsed_s, 3),
             "frames_per_s": round(self.frames / self.elapsed_s) if self.elapsed_s > 0 else 0,
         }
@@ -135,7 +143,7 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skytrace.app import RuntimeOptions, open_runtime
+    from skytrace.app import RuntimeOptions
 
     _check_args(args)
     registry = ReceiverRegistry()  # one for all files: readsb ids inside them get their own
@@ -149,10 +157,49 @@ def run(args: argparse.Namespace) -> int:
     options = RuntimeOptions(data_dir=data_dir, frame_sinks=[counting], extra_sinks=[counting])
     err = Console(stderr=True)
     started = time.perf_counter()
+    stop = threading.Event()
+    previous = _on_sigterm(stop)
+    try:
+        rt = _replay_all(readers, data_dir, options, args, summary, stop, err)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if rt.store is not None:  # report what the store holds, not what was handed to it
+        counts = rt.store.counts()
+        summary.positions = counts.positions_stored
+        summary.events = counts.events_stored
+        summary.positions_rejected = counts.positions_rejected
+        summary.positions_duplicate = counts.positions_duplicate
+    summary.stopped = stop.is_set()
+    summary.elapsed_s = time.perf_counter() - started
+    _print_summary(summary, args.json)
+    return 0
+
+
+def _on_sigterm(stop: threading.Event) -> Any:
+    """SIGTERM ends the replay like the end of the input: flushed, stored, summarised."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+
+
+def _replay_all(
+    readers: list[FileReader],
+    data_dir: Path | None,
+    options: Any,
+    args: argparse.Namespace,
+    summary: ReplaySummary,
+    stop: threading.Event,
+    err: Console,
+) -> Any:
+    from skytrace.app import open_runtime
+
     with open_runtime(data_dir, options) as rt:
         snapshots = _Snapshots(args.aircraft_json, rt)
         for reader in readers:
-            frames = _replay_file(reader, rt, args.speed, snapshots, err)
+            if stop.is_set():
+                break
+            frames = _replay_file(reader, rt, args.speed, snapshots, err, stop)
             summary.frames += frames
             summary.bad_lines += reader.counters.bad_lines
             rt.record_receivers([_file_receiver(reader, frames)])
@@ -161,9 +208,7 @@ def run(args: argparse.Namespace) -> int:
                 err.print(f"[yellow]{reader.path.name}: bad {where}: {reason}[/]")
         rt.finish()
         snapshots.write(force=True)
-    summary.elapsed_s = time.perf_counter() - started
-    _print_summary(summary, args.json)
-    return 0
+    return rt
 
 
 def _file_receiver(reader: FileReader, frames: int) -> ReceiverStats:
@@ -197,7 +242,12 @@ class _Snapshots:
 
 
 def _replay_file(
-    reader: FileReader, rt: Any, speed: float | None, snapshots: _Snapshots, err: Console
+    reader: FileReader,
+    rt: Any,
+    speed: float | None,
+    snapshots: _Snapshots,
+    err: Console,
+    stop: threading.Event | None = None,
 ) -> int:
     """Replay one file; returns the number of frames handed to the runtime."""
     progress = Progress(
@@ -215,6 +265,8 @@ def _replay_file(
     with progress:
         task = progress.add_task(reader.path.name, total=reader.size_bytes, frames=0, rate=0.0)
         for batch in reader:
+            if stop is not None and stop.is_set():
+                break
             parts = [batch]
             if speed is not None:
                 valid = batch.time_s[np.isfinite(batch.time_s)]
