@@ -291,6 +291,10 @@ class LiveRuntime:
         for g in self._guards:
             if g.sink is self.runtime.store:
                 store = f"failing: {g.error}" if g.error else "writing"
+        if store == "writing" and hasattr(self.runtime.store, "status"):
+            status = self.runtime.store.status()  # a full disk: failing, retried, not raised
+            if status.state == "failing":
+                store = f"failing: {status.message}"
         with self._queue.mutex:
             oldest = self._queue.queue[0] if self._queue.queue else None
         waiting_s = self._wall() - oldest[2] if isinstance(oldest, tuple) else 0.0
