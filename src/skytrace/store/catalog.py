@@ -47,6 +47,7 @@ __all__ = [
     "flight_day",
     "flight_part",
     "flights_table",
+    "insert_new_events",
     "receivers_table",
     "row_to_event",
     "row_to_flight",
@@ -357,3 +358,28 @@ def aircraft_table(identities: Iterable[AircraftIdentity]) -> pa.Table:
         row["icao24"] = f"{a.icao24:06x}"
         rows.append(row)
     return _table(AIRCRAFT_COLUMNS, rows)
+
+
+def insert_new_events(con: Any, table: pa.Table) -> pa.Table:
+    """Insert the events of ``table`` not stored yet; returns those inserted.
+
+    An event's identity is (time, address, kind, value, flight id): re-ingesting a file adds
+    no event twice, and two copies in one batch are stored once. Runs inside the caller's
+    transaction.
+    """
+    con.register("_new_events", table)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ins_events AS "
+            "SELECT DISTINCT ON (time_s, icao24, kind, value, flight_id) * "
+            "FROM _new_events n WHERE NOT EXISTS (SELECT 1 FROM events e "
+            "WHERE e.time_s = n.time_s AND e.icao24 = n.icao24 AND e.kind = n.kind "
+            "AND e.value IS NOT DISTINCT FROM n.value "
+            "AND e.flight_id IS NOT DISTINCT FROM n.flight_id) ORDER BY time_s"
+        )
+        con.execute("INSERT INTO events SELECT * FROM _ins_events")
+        inserted: pa.Table = con.sql("SELECT * FROM _ins_events").to_arrow_table()
+        con.execute("DROP TABLE _ins_events")
+    finally:
+        con.unregister("_new_events")
+    return inserted.cast(table.schema)

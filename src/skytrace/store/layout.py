@@ -33,6 +33,7 @@ __all__ = [
     "WriterLock",
     "check_version",
     "read_lock_info",
+    "refuse_foreign",
 ]
 
 SCHEMA_VERSION: Final = 1
@@ -144,3 +145,25 @@ class WriterLock:
                 fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None
+
+
+def refuse_foreign(layout: StoreLayout) -> None:
+    """Refuse to write into a ``store/`` directory skytrace did not make (no VERSION marker)
+    unless it is empty, and a data directory or store that is not a directory."""
+    if layout.data_dir.exists() and not layout.data_dir.is_dir():
+        raise StoreError(f"the data directory {layout.data_dir} is not a directory")
+    root = layout.root
+    if not root.exists() and not root.is_symlink():
+        return
+    if not root.is_dir():
+        raise StoreError(f"{root} is not a directory; give another --data-dir")
+    if layout.version_file.exists():
+        return
+    # A writer killed between creating its lock and writing VERSION leaves only the lock.
+    foreign = [p.name for p in root.iterdir() if p.name != layout.lock_file.name]
+    if foreign:
+        raise StoreError(
+            f"{root} exists but was not made by skytrace (no VERSION file; it holds "
+            f"{', '.join(sorted(foreign)[:3])}{', ...' if len(foreign) > 3 else ''}); "
+            "skytrace will not write into it: move it away or give another --data-dir"
+        )

@@ -65,7 +65,7 @@ from skytrace.errors import DamagedFileError, StoreError
 from skytrace.model import AircraftIdentity, Event, Flight, ReceiverStats
 from skytrace.store import catalog
 from skytrace.store import positions as pos
-from skytrace.store.layout import StoreLayout, WriterLock, check_version
+from skytrace.store.layout import StoreLayout, WriterLock, check_version, refuse_foreign
 
 __all__ = ["Store", "StoreCounts", "StoreStatus"]
 
@@ -120,7 +120,7 @@ class StoreStatus:
 @dataclass(frozen=True, slots=True)
 class CompactJob:
     hour_s: int
-    cutoff_s: float  # retention cutoff to apply after it; NaN: none
+    retention: bool  # apply retention after it (an hour closed)
     cached: dict[Path, npt.NDArray[np.void]]
 
 
@@ -219,7 +219,7 @@ class Store:
         ``clock`` is the wall clock (UTC epoch s) that refuses future rows and times retention.
         """
         layout = StoreLayout(Path(data_dir))
-        _refuse_foreign(layout)
+        refuse_foreign(layout)
         try:
             layout.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -263,7 +263,7 @@ class Store:
             for m in moved:
                 self._note_quarantined(m)
             if files.segments:
-                self._compact(CompactJob(hour_s, float("nan"), {}))
+                self._compact(CompactJob(hour_s, False, {}))
         self._apply_retention()
         self._publish_all()
         # What recovery compacted belongs to earlier sessions.
@@ -436,7 +436,7 @@ class Store:
         with self._state:
             retry, self._compact_retry = self._compact_retry, set()
         for hour_s in sorted(retry):
-            self._to_compactor(CompactJob(hour_s, float("nan"), {}))
+            self._to_compactor(CompactJob(hour_s, False, {}))
         return ""
 
     def _note_quarantined(self, path: Path) -> None:
@@ -581,8 +581,7 @@ class Store:
                 self._compacted.add(hour_s)
             cached = self._cache.pop(hour_s, {})
             self._cache_size.pop(hour_s, None)
-            retention = 1.0 if closed and self.retention_days > 0 else float("nan")
-            self._to_compactor(CompactJob(hour_s, retention, cached))
+            self._to_compactor(CompactJob(hour_s, closed and self.retention_days > 0, cached))
 
     def _cache_rows(self, hour_s: int, path: Path, rows: npt.NDArray[np.void]) -> None:
         size = self._cache_size.get(hour_s, 0) + len(rows)
@@ -610,7 +609,7 @@ class Store:
                     return
                 try:
                     self._compact(item)
-                    if item.cutoff_s == item.cutoff_s:  # not NaN: an hour closed: retention
+                    if item.retention:
                         self._apply_retention()
                 finally:
                     self._compact_queue.task_done()
@@ -668,7 +667,7 @@ class Store:
                 con.execute("INSERT OR REPLACE INTO flights SELECT * FROM _new_flights")
                 con.unregister("_new_flights")
             if events:
-                inserted = self._insert_events(catalog.events_table(events))
+                inserted = catalog.insert_new_events(con, catalog.events_table(events))
             if receivers:
                 con.register("_new_receivers", catalog.receivers_table(receivers))
                 con.execute("INSERT OR REPLACE INTO receivers SELECT * FROM _new_receivers")
@@ -700,27 +699,6 @@ class Store:
             self._pending_tables.add("receivers")
         if aircraft:
             self._pending_tables.add("aircraft")
-
-    def _insert_events(self, table: pa.Table) -> pa.Table:
-        """Insert the events not stored yet (identity: time, address, kind, value, flight);
-        returns those inserted. Re-ingesting a file adds no event twice."""
-        con = self._con
-        con.register("_new_events", table)
-        try:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _ins_events AS "
-                "SELECT DISTINCT ON (time_s, icao24, kind, value, flight_id) * "
-                "FROM _new_events n WHERE NOT EXISTS (SELECT 1 FROM events e "
-                "WHERE e.time_s = n.time_s AND e.icao24 = n.icao24 AND e.kind = n.kind "
-                "AND e.value IS NOT DISTINCT FROM n.value "
-                "AND e.flight_id IS NOT DISTINCT FROM n.flight_id) ORDER BY time_s"
-            )
-            con.execute("INSERT INTO events SELECT * FROM _ins_events")
-            inserted: pa.Table = con.sql("SELECT * FROM _ins_events").to_arrow_table()
-            con.execute("DROP TABLE _ins_events")
-        finally:
-            con.unregister("_new_events")
-        return inserted.cast(table.schema)
 
     def _publish_pending(self) -> None:
         """Publish the snapshots of what was committed; each is dropped from the list only
@@ -814,25 +792,3 @@ class Store:
         self._publish_all_events()
         self._publish_table("receivers")
         self._publish_table("aircraft")
-
-
-def _refuse_foreign(layout: StoreLayout) -> None:
-    """Refuse to write into a ``store/`` directory skytrace did not make (no VERSION marker)
-    unless it is empty, and a data directory or store that is not a directory."""
-    if layout.data_dir.exists() and not layout.data_dir.is_dir():
-        raise StoreError(f"the data directory {layout.data_dir} is not a directory")
-    root = layout.root
-    if not root.exists() and not root.is_symlink():
-        return
-    if not root.is_dir():
-        raise StoreError(f"{root} is not a directory; give another --data-dir")
-    if layout.version_file.exists():
-        return
-    # A writer killed between creating its lock and writing VERSION leaves only the lock.
-    foreign = [p.name for p in root.iterdir() if p.name != layout.lock_file.name]
-    if foreign:
-        raise StoreError(
-            f"{root} exists but was not made by skytrace (no VERSION file; it holds "
-            f"{', '.join(sorted(foreign)[:3])}{', ...' if len(foreign) > 3 else ''}); "
-            "skytrace will not write into it: move it away or give another --data-dir"
-        )
