@@ -14,6 +14,7 @@ const HEADINGS = 72;
 const HIT_PX = 10;
 const LABEL_MIN_ZOOM = 7;
 const LABEL_MAX_DRAWN = 1500;
+const LABEL_ALWAYS_MAX_DRAWN = 40; // so few on screen that every one gets its label
 const ANIMATE_MAX_DRAWN = 3000; // above this, redraw on data only (no per-frame motion)
 const DEAD_RECKON_MAX_S = 8;
 const ANIMATE_INTERVAL_MS = 100;
@@ -275,7 +276,7 @@ export const AircraftLayer = L.Layer.extend({
       ctx.strokeStyle = "rgba(0,0,0,0.6)";
       ctx.stroke();
     }
-    if (zoom >= LABEL_MIN_ZOOM && k <= LABEL_MAX_DRAWN) {
+    if ((zoom >= LABEL_MIN_ZOOM && k <= LABEL_MAX_DRAWN) || k <= LABEL_ALWAYS_MAX_DRAWN) {
       ctx.font = "600 11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
       ctx.textBaseline = "middle";
       ctx.lineJoin = "round";

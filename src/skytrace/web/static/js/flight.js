@@ -115,8 +115,8 @@ for (const s of segments) {
 if (!segments.length) altitudePolylines(points, { weight: 3, layer: track, onground, renderer: svg, className: "observed-line" });
 for (const [call, label] of [[f.departure, "departure"], [f.arrival, "arrival"]]) {
   if (call && call.icao && Number.isFinite(call.lat)) {
-    L.circleMarker([call.lat, call.lon], { radius: 6, color: "#fff", weight: 2, fillColor: call.method === "observed" ? "#6fd08c" : "#f2b84b", fillOpacity: 1 })
-      .bindTooltip(`${esc(call.icao)} <span class="mark mark-${esc(call.method)}">${esc(call.method)}</span>`, { permanent: true, direction: label === "departure" ? "bottom" : "top", className: "airport-label" })
+    L.circleMarker([call.lat, call.lon], { radius: 4, color: "#fff", weight: 1.5, fillColor: call.method === "observed" ? "#6fd08c" : "#f2b84b", fillOpacity: 1 })
+      .bindTooltip(`${esc(call.icao)} <span class="mark mark-${esc(call.method)}">${esc(call.method)}</span>`, { permanent: true, direction: label === "departure" ? "left" : "top", offset: label === "departure" ? [-6, 0] : [0, -6], className: "airport-label" })
       .addTo(track);
   }
 }

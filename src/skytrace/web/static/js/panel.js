@@ -150,9 +150,8 @@ export class AircraftPanel {
     const squawk = first(st.squawk, a.squawk);
     const source = first(st.source, a.source);
     const receivers = body.receivers || [];
-    const rx = receivers.length
-      ? receivers.map((r) => esc(typeof r === "object" ? r.name || `#${r.receiver}` : r)).join(", ")
-      : esc(first(st.n_receivers, a.n_receivers) ?? "");
+    const rxNames = receivers.map((r) => (typeof r === "object" ? r.name || `#${r.receiver}` : String(r)));
+    const rx = esc(rxNames.length || first(st.n_receivers, a.n_receivers) || "");
     const sq = squawk && ["7500", "7600", "7700"].includes(String(squawk)) ? `<b class="alert">${esc(squawk)}</b>` : esc(squawk ?? "—");
     let flightHtml = '<p class="muted">No open flight.</p>';
     if (fl) {
@@ -182,6 +181,7 @@ export class AircraftPanel {
         <div><dt>Hex</dt><dd><a href="/aircraft/${esc(hex)}">${esc(hex.toUpperCase())}</a></dd></div>
         <div><dt>Receivers</dt><dd>${rx || "—"}</dd></div>
       </dl>
+      ${rxNames.length ? `<p class="muted small rx-names">Heard by ${esc(rxNames.join(", "))}</p>` : ""}
       <h3>Current flight</h3>
       ${flightHtml}
       <h3>Profile</h3>
