@@ -255,3 +255,15 @@ def test_sql_prints_epoch_times_whole(demo_store: Path, run_cli: RunCli) -> None
         "sql", "SELECT max(last_seen_s) AS t FROM flights", "--data-dir", str(demo_store)
     )
     assert code == 0 and repr(latest) in out and float(repr(latest)) == latest
+
+
+def test_board_takes_an_open_window(demo_store: Path, run_cli: RunCli) -> None:
+    code, out, err = run_cli("board", "UHWW", "--since", "2023-09-12T03:00Z", "--json",
+                             "--data-dir", str(demo_store))  # fmt: skip
+    board = json.loads(out)
+    assert code == 0, err
+    assert DEMO_FLIGHT in [f["flight_id"] for f in board["arrivals"]]
+    assert all(f["landing"] >= "2023-09-12T03:00" for f in board["arrivals"] if f["landing"])
+    code, _, err = run_cli("board", "UHWW", "--date", "2023-09-12", "--since", "2023-09-13",
+                           "--data-dir", str(demo_store))  # fmt: skip
+    assert code == 2 and "window is empty" in err

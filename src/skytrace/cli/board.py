@@ -14,6 +14,7 @@ import sys
 from skytrace.cli.flights import add_time_arguments, in_air_window
 from skytrace.cli.lookup import check_airport, data_end_s
 from skytrace.config import add_data_dir_argument, resolve_data_dir
+from skytrace.errors import UsageError
 from skytrace.model import Flight
 from skytrace.store import StoreReader, open_reader
 from skytrace.store.present import (
@@ -68,9 +69,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{icao}: the latest day with flights in the store, {day}", file=sys.stderr)
         start, end = day_range(day) if day else (-math.inf, math.inf)
         start, end = max(start, since), min(end, until)
-        departures, arrivals = (
-            reader.board(icao, start, end) if day or args.since or args.until else ([], [])
-        )
+        if end <= start:
+            raise UsageError("the time window is empty: --until must be after --since and the date")
+        departures, arrivals = ([], [])
+        if day or args.since or args.until:
+            # An open end of the window reaches past any stored time.
+            departures, arrivals = reader.board(
+                icao, start if math.isfinite(start) else 0.0, end if math.isfinite(end) else 1e12
+            )
         end_of_data = data_end_s(reader)
     if args.json:
         emit(
