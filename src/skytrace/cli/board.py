@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         start, end = max(start, since), min(end, until)
         if end <= start:
             raise UsageError("the time window is empty: --until must be after --since and the date")
-        departures, arrivals = ([], [])
+        departures: list[Flight] = []
+        arrivals: list[Flight] = []
         if day or args.since or args.until:
             # An open end of the window reaches past any stored time.
             departures, arrivals = reader.board(

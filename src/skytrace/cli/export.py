@@ -114,15 +114,8 @@ def run(args: argparse.Namespace) -> int:
     if chosen.note:
         print(chosen.note, file=sys.stderr)
     name = chosen.flight.flight_id if chosen.flight is not None else args.target
-    data = export_track(
-        chosen.positions,
-        fmt,
-        name,
-        chosen.flight,
-        field_elevations_ft=_field_elevations(chosen.flight, data_dir)
-        if fmt == "kml"
-        else (math.nan, math.nan),
-    )
+    fields_ft = _field_elevations(chosen.flight, data_dir) if fmt == "kml" else (math.nan, math.nan)
+    data = export_track(chosen.positions, fmt, name, chosen.flight, field_elevations_ft=fields_ft)
     if target is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -62,13 +63,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir_argument(parser)
 
 
+@dataclass(frozen=True, slots=True)
 class Selection:
     """The positions a target and its time options select, and the flight if there is one."""
 
-    def __init__(self, positions: npt.NDArray[np.void], flight: Flight | None, note: str) -> None:
-        self.positions = positions
-        self.flight = flight
-        self.note = note  # what was chosen, for stderr ("" when the target was exact)
+    positions: npt.NDArray[np.void]
+    flight: Flight | None
+    note: str  # what was chosen, for stderr ("" when the target named it exactly)
 
 
 def _window(args: argparse.Namespace) -> tuple[float | None, float | None, float | None]:

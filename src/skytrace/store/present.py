@@ -570,7 +570,7 @@ def _fixed(value: float | None, digits: int) -> str:
 
 def position_view(rows: Sequence[dict[str, Any]]) -> TableView:
     """``position_rows`` as a table: short times and units in the headers."""
-    times = [parse_time(r["timestamp"]) for r in (rows[:1] + rows[-1:])] if rows else []
+    times = [parse_time(rows[0]["timestamp"]), parse_time(rows[-1]["timestamp"])] if rows else []
     fmt, day = _day_format(times)
     fmt = fmt.replace("%H:%M", "%H:%M:%S")
 
