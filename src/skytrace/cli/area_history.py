@@ -40,7 +40,7 @@ def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bbox", metavar="S,W,N,E", help="a box: south,west,north,east degrees")
     parser.add_argument("--polygon", metavar='"LAT LON, ..."', help="a polygon's vertices")
     parser.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 country, e.g. KP")
-    add_time_arguments(parser)
+    add_time_arguments(parser, what="positions")
     have = {a.dest for a in parser._actions}  # area.py may already define some of these
     if "json" not in have:
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -41,7 +41,7 @@ EPILOG = """examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("airport", help="ICAO or IATA code, e.g. UHWW or VVO")
-    add_time_arguments(parser)
+    add_time_arguments(parser, what="takeoffs and landings")
     add_output_arguments(parser)
     add_data_dir_argument(parser)
 

@@ -43,14 +43,15 @@ EPILOG = """examples:
 """
 
 
-def add_time_arguments(parser: argparse.ArgumentParser) -> None:
-    """--date, --since and --until, meaning the same in every command that takes them."""
+def add_time_arguments(parser: argparse.ArgumentParser, *, what: str = "in the air") -> None:
+    """--date, --since and --until, meaning the same in every command that takes them
+    (``what`` says what they select, for the help)."""
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="one UTC day")
     parser.add_argument(
-        "--since", metavar="TIME", help="in the air at or after this time (ISO 8601 or date)"
+        "--since", metavar="TIME", help=f"{what} at or after this time (ISO 8601 or date)"
     )
     parser.add_argument(
-        "--until", metavar="TIME", help="in the air before this time (exclusive; ISO 8601 or date)"
+        "--until", metavar="TIME", help=f"{what} before this time (exclusive; ISO 8601 or date)"
     )
 
 
@@ -65,7 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--type", dest="typecode", help="ICAO type designator, e.g. A148")
     parser.add_argument("--reg", dest="registration", help="registration, e.g. P-671")
-    parser.add_argument("--hex", dest="icao24", help="ICAO 24-bit address, 6 hex digits")
+    parser.add_argument(
+        "--hex", dest="icao24", metavar="HEX", help="ICAO 24-bit address, 6 hex digits"
+    )
     parser.add_argument(
         "--callsign", help="a callsign, or a pattern with * and ? (KOR*, KOR15?); any case"
     )

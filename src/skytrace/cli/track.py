@@ -54,7 +54,7 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         "or callsign (KOR151); alone it means the latest flight",
     )
     parser.add_argument("--time", metavar="TIME", help="the one position nearest this time")
-    add_time_arguments(parser)
+    add_time_arguments(parser, what="positions")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
