@@ -41,10 +41,15 @@ def test_hex_lines_with_a_bad_line_in_the_middle(
     assert [r["line"] for r in rows] == [1, 2, 3, 6, 7]
     assert rows[0]["callsign"] == "EZY85MH"
     assert rows[1]["altitude_ft"] == 39000
-    assert rows[2]["error"] == "non_hex"
+    assert rows[2] == {
+        "line": 3,
+        "error": "bad_line",
+        "detail": "no Mode S hex field",
+        "text": "not-hex-at-all",
+    }
     assert rows[3]["icao"] == "484fde"
-    assert rows[4]["error"] == "odd_hex"
-    assert "line 3: non_hex" in err and "line 7: odd_hex" in err
+    assert rows[4]["error"] == "bad_line" and rows[4]["text"] == DF5[:-1]
+    assert "line 3: bad_line" in err and "line 7: bad_line" in err
     assert "5 frame(s), 2 not decoded" in err
 
 
@@ -68,9 +73,9 @@ def test_csv_with_header_and_beast_hex_frames(
     assert rows[1]["icao"] == "406b90"
     assert rows[2] == {
         "line": 4,
-        "time_s": 1698140963.0,
         "error": "bad_line",
-        "detail": "no message field",
+        "detail": "expected time,hex",
+        "text": "1698140963.0",
     }
     assert rows[3]["error"] == "bad_line" and rows[3]["line"] == 5
     assert rows[4]["time_s"] == 1694480523.0
@@ -95,13 +100,14 @@ def test_avr_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         f"*{IDENT};\r\n@0000023B1DDA{DF11};\ngarbage\n<0000023B1DDAFF{DF5};\n"
         f"<0000023B1DDA00{DF5};\n"
     )
-    code, rows, _err = _run(capsys, str(path), "--format", "avr")
+    code, rows, err = _run(capsys, str(path), "--format", "avr")
     assert code == 0
-    assert [r.get("df") for r in rows] == [17, 11, None, 5, 5]
-    assert "signal_dbfs" not in rows[4]  # signal byte 0: no level (and -inf is not JSON)
+    assert [r.get("df") for r in rows] == [17, 11, 5, 5]
+    assert [r["line"] for r in rows] == [1, 2, 4, 5]
+    assert "signal_dbfs" not in rows[3]  # signal byte 0: no level (and -inf is not JSON)
     assert rows[1]["receiver_ticks"] == 0x23B1DDA
-    assert rows[2]["error"] == "bad_line"
-    assert rows[3]["signal_dbfs"] == 0.0
+    assert rows[2]["signal_dbfs"] == 0.0
+    assert "7 byte(s) outside frames or records" in err  # "garbage"
 
 
 def _beast(message: str, ticks: int) -> bytes:
@@ -140,7 +146,7 @@ def test_csv_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path.write_text(f"{IDENT}\nzz\n")
     assert main(["decode", str(path), "--csv", "--fields", "line,df,callsign,crc_ok,error"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == ["line,df,callsign,crc_ok,error", "1,17,EZY85MH,true,", "2,,,,non_hex"]
+    assert lines == ["line,df,callsign,crc_ok,error", "1,17,EZY85MH,true,", "2,,,,bad_line"]
 
 
 def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -161,7 +167,7 @@ def test_bundled_sample_when_stdin_is_a_terminal(
     assert code == 0
     assert len(rows) >= 15
     assert any(r.get("callsign") == "EZY85MH" for r in rows)
-    assert rows[-1]["error"] == "odd_hex"
+    assert rows[-1]["error"] == "bad_line"
     assert "bundled sample" in err
 
 
@@ -183,7 +189,7 @@ def test_binary_garbage_is_a_clear_error(
     path = tmp_path / "noise.bin"
     path.write_bytes(bytes(range(256)).replace(b"\x1a", b"") * 8)
     assert main(["decode", str(path)]) == 4
-    assert "binary input without Beast frames" in capsys.readouterr().err
+    assert "unknown format (binary, but not Beast or gzip)" in capsys.readouterr().err
 
 
 def test_no_path_and_empty_stdin_decodes_the_sample(

@@ -82,7 +82,7 @@ def test_avr_file_cut_mid_record_keeps_the_whole_records(tmp_path: Path) -> None
     msgs, _, reader = read_all(path, format="avr")
     assert msgs == [LONG, SHORT]
     assert reader.counters.bad_line_numbers == [
-        (-1, "unterminated AVR record at the end of the file")
+        (3, "unterminated AVR record at the end of the file")
     ]
 
 

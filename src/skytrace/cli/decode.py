@@ -1,66 +1,88 @@
 """``skytrace decode``: decode recorded Mode S / ADS-B frames to JSON lines or CSV.
 
 Input (``PATH``, ``-`` for stdin; with neither, stdin, or the bundled sample when stdin is a
-terminal or empty):
+terminal or empty) is read by ``skytrace.sources.readers`` — the same vectorized readers as
+``replay`` and ``serve`` — in any of their formats, gzip or not (by magic bytes):
 
-    hex     one message per line (14 or 28 hex digits, 4 for Mode A/C)
-    csv     ``time,hex[,...]`` per line, time in epoch seconds or ISO 8601; the hex field is
-            the first field after the time that looks like a message or a whole unescaped
-            Beast frame (``1a33...``); a header line is allowed
-    jsonl   one JSON object per line, message in ``hex``/``msg``/``raw``/``message``, time in
-            ``ts``/``time_s``/``timestamp``/``time``/``t``
+    hex     one message per line (14 or 28 hex digits, 4 for Mode A/C, or a whole
+            unescaped Beast frame ``1a33...``)
+    csv     ``time,hex[,...]`` per line, time in epoch seconds (or ISO 8601); the hex field is
+            the first field after the time that looks like a message or a Beast frame; a
+            header line is allowed
+    jsonl   one JSON object per line (or one JSON array of objects), message in
+            ``hex``/``msg``/``raw``/``message``, time in ``ts``/``time_s``/``timestamp``/
+            ``time``/``t``
     avr     ``*HEX;``, ``:HEX;``, ``@`` / ``%`` + 12-digit counter, ``<`` + counter + signal
-    beast / beast-raw   Beast binary (escaped as on port 30005 / unescaped), read with
-            ``skytrace.sources.beast.BeastParser``
+    beast / beast-raw   Beast binary (escaped as on port 30005 / unescaped)
 
-The format is detected from the first bytes unless ``--format`` says. Output: one record per
-input line (text) or frame (Beast), in input order, with ``line`` (or ``frame``), the time and
-message hex when the input has them, and the decoded fields named as in
-docs/decoded-fields.md. A line that cannot be read or decoded is written with its ``error``
+Raw I/Q samples are recognised and refused with a message (skytrace does not demodulate).
+Output: one record per input line (text) or frame (Beast), in input order, with ``line`` (or
+``frame``), the time, counter and signal when the input has them, the message ``hex`` and the
+decoded fields named as in docs/decoded-fields.md. Lines are formatted a column at a time
+(numpy string columns; no dict per message). A line that cannot be read is written with
+``error`` ``bad_line``, the reason in ``detail`` and its first 200 characters in ``text``,
 and reported on stderr with its line number; the lines around it still decode.
+
+``--positions`` writes positions instead of messages: CPR pairs resolved per aircraft by the
+tracker (``skytrace.track``; frames without a time are spaced 1 us apart), or with
+``--reference LAT,LON`` each position message decoded locally against that point (valid within
+180 NM airborne, 45 NM on the surface).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import io
 import json
-import math
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any, Final
 
+import numpy as np
+import numpy.typing as npt
+from numpy.dtypes import StringDType
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from skytrace.decode import FIELDS, decode_batch
-from skytrace.errors import SourceError, UsageError
-from skytrace.sources.beast import BeastParser
+from skytrace.decode.fields import ERROR_LABELS
+from skytrace.errors import UsageError
+from skytrace.model import FrameBatch
+from skytrace.sources.readers import FrameStream, LineBlock
+from skytrace.sources.readers.stream import FORMATS as READER_FORMATS
 
 HELP = "decode Mode S / ADS-B frames from a file or stdin to JSON lines or CSV"
 
-FORMATS: Final = ("auto", "hex", "csv", "jsonl", "avr", "beast", "beast-raw")
-_BLOCK_LINES: Final = 20_000
-_READ_BYTES: Final = 1 << 20
-_SNIFF_BYTES: Final = 65_536
+FORMATS: Final = ("auto", *READER_FORMATS)
 _MAX_REPORTED: Final = 20
 _PROGRESS_BYTES: Final = 4 << 20
 _HEX: Final = frozenset("0123456789abcdefABCDEF")
-_MSG_HEX_LENGTHS: Final = (4, 14, 28)
-_BEAST_HEX_LENGTHS: Final = (22, 32, 46)  # 1a + type + 6 counter + signal + 2/7/14 bytes
-_JSON_HEX_KEYS: Final = ("hex", "msg", "raw", "message")
-_JSON_TIME_KEYS: Final = ("ts", "time_s", "timestamp", "time", "t")
 _META: Final = ("line", "frame", "time_s", "receiver_ticks", "signal_dbfs", "hex")
 _FIELD_NAMES: Final = tuple(f.name for f in FIELDS)
+_BAD: Final = ("error", "detail", "text")
 _SAMPLE: Final = ("data", "samples", "decode_sample.txt")
+_POSITION_COLUMNS: Final = (
+    "line",
+    "icao",
+    "time_s",
+    "lat",
+    "lon",
+    "altitude_ft",
+    "onground",
+    "groundspeed_kt",
+    "track_deg",
+    "vertical_rate_fpm",
+    "callsign",
+    "squawk",
+)
+_S = StringDType()
+_HEXCHARS = np.frombuffer(b"0123456789abcdef", np.uint8)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,16 +107,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="let Comm-B inference consider the meteorological registers 4,4 and 4,5",
     )
+    parser.add_argument(
+        "--positions",
+        action="store_true",
+        help="write positions (CPR pairs resolved per aircraft by the tracker) instead of messages",
+    )
+    parser.add_argument(
+        "--reference",
+        metavar="LAT,LON",
+        help="with --positions: decode each position message locally against this point",
+    )
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
-
-
-@dataclass(slots=True)
-class _Record:
-    """One input line or frame on its way to the decoder."""
-
-    meta: dict[str, Any]
-    message: str | bytes | None  # None: the line could not be read at all
-    problem: str = ""  # why the line could not be read
 
 
 @dataclass(slots=True)
@@ -110,26 +133,46 @@ def run(args: argparse.Namespace) -> int:
     only = _parse_only(args.only)
     icaos = _parse_icao(args.icao)
     fields = _parse_fields(args.fields)
+    reference = _parse_reference(args.reference)
+    if reference is not None and not args.positions:
+        raise UsageError("--reference goes with --positions")
     stream, name = _open_input(args.path)
     stats = _Stats()
+    fmt = "?"
     with contextlib.ExitStack() as stack:
         if name != "<stdin>":
             stack.callback(stream.close)
-        out = _open_output(args.output, stack)
-        writer = _Writer(out, as_csv=args.csv, fields=fields)
-        head = stream.read(_SNIFF_BYTES)
-        if not head and args.path is None:
+        first = stream.read(1)
+        if not first and args.path is None:
             # No PATH and nothing on stdin (e.g. </dev/null in a script): show the sample.
             stream, name = _sample()
             stack.callback(stream.close)
-            head = stream.read(_SNIFF_BYTES)
-        fmt = args.format if args.format != "auto" else _detect(head, name)
-        progress = stack.enter_context(_progress(stream, name))
-        for block in _records(stream, head, fmt, stats):
-            _decode_block(
-                block, writer, stats, only, icaos, correct=not args.no_correct, meteo=args.meteo
+            first = stream.read(1)
+        out = _open_output(args.output, stack)
+        if not first:
+            fmt = args.format
+            blocks: Iterable[LineBlock] = ()
+        else:
+            frames = FrameStream(
+                _Joined(first, stream), name, None if args.format == "auto" else args.format
             )
+            fmt = frames.format
+            blocks = frames
+        progress = stack.enter_context(_progress(stream, name))
+        if args.positions:
+            sink: _Positions | _Messages = _Positions(out, args.csv, fields, reference)
+        else:
+            sink = _Messages(out, args.csv, fields, fmt in ("beast", "beast-raw"))
+        for block in blocks:
+            decoded = decode_batch(
+                block.frames, correct_errors=not args.no_correct, meteo=args.meteo
+            )
+            sink.write(block, decoded, stats, only, icaos)
             progress()
+        if isinstance(blocks, FrameStream) and blocks.counters.garbage_bytes:
+            stats.source_problems.append(
+                f"{blocks.counters.garbage_bytes} byte(s) outside frames or records"
+            )
         out.flush()
     _report(stats, name, fmt)
     return 0
@@ -150,14 +193,14 @@ def _parse_only(text: str | None) -> frozenset[int] | None:
     return frozenset(dfs)
 
 
-def _parse_icao(text: str | None) -> frozenset[str] | None:
+def _parse_icao(text: str | None) -> frozenset[int] | None:
     if not text:
         return None
     out = set()
     for token in text.replace(" ", "").split(","):
         if len(token) != 6 or not _HEX.issuperset(token):
             raise UsageError(f"--icao takes 6-digit hex addresses like 7277cf, not {token!r}")
-        out.add(token.lower())
+        out.add(int(token, 16))
     return frozenset(out)
 
 
@@ -165,12 +208,25 @@ def _parse_fields(text: str | None) -> tuple[str, ...] | None:
     if not text:
         return None
     names = tuple(t for t in text.replace(" ", "").split(",") if t)
-    unknown = [n for n in names if n not in _FIELD_NAMES and n not in _META and n != "error"]
+    known = {*_FIELD_NAMES, *_META, *_BAD, *_POSITION_COLUMNS}
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise UsageError(
             f"unknown field(s) {', '.join(unknown)}; see docs/decoded-fields.md for the names"
         )
     return names
+
+
+def _parse_reference(text: str | None) -> tuple[float, float] | None:
+    if not text:
+        return None
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(f"--reference takes LAT,LON in degrees, not {text!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UsageError(f"--reference {text}: latitude within ±90, longitude within ±180")
+    return lat, lon
 
 
 def _open_input(path: str | None) -> tuple[IO[bytes], str]:
@@ -191,6 +247,20 @@ def _sample() -> tuple[IO[bytes], str]:
     return resources.files("skytrace").joinpath(*_SAMPLE).open("rb"), "bundled sample"
 
 
+class _Joined:
+    """The byte already read, then the rest of the stream."""
+
+    def __init__(self, first: bytes, stream: IO[bytes]) -> None:
+        self._first = first
+        self._stream = stream
+
+    def read(self, size: int) -> bytes:
+        if self._first:
+            out, self._first = self._first, b""
+            return out + self._stream.read(max(size - 1, 1))
+        return self._stream.read(size)
+
+
 def _open_output(path: str | None, stack: contextlib.ExitStack) -> IO[str]:
     if path is None:
         return sys.stdout
@@ -205,7 +275,7 @@ def _progress(stream: IO[bytes], name: str) -> Iterator[Callable[[], None]]:
     """A rich progress bar on stderr for a big file read from a terminal session."""
     try:
         total = os.fstat(stream.fileno()).st_size
-    except (OSError, ValueError, io.UnsupportedOperation):
+    except (OSError, ValueError, io.UnsupportedOperation, AttributeError):
         total = 0
     if total < _PROGRESS_BYTES or not sys.stderr.isatty():
         yield lambda: None
@@ -226,288 +296,366 @@ def _progress(stream: IO[bytes], name: str) -> Iterator[Callable[[], None]]:
         yield update
 
 
-# --- input --------------------------------------------------------------------------------
+# --- column formatting --------------------------------------------------------------------
 
 
-def _detect(head: bytes, name: str) -> str:
-    """The input format from its first bytes (see the module docstring)."""
-    if not head:
-        return "hex"
-    sample = head[:4096]
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b > 126)
-    if controls > len(sample) // 20:
-        if b"\x1a2" in head or b"\x1a3" in head or b"\x1a1" in head:
-            return "beast"
-        raise SourceError(f"{name}: binary input without Beast frames; give --format")
-    first = _first_content_line(head)
-    if first[:1] in (b"*", b"@", b"%", b"<", b":"):
-        return "avr"
-    if first[:1] == b"{":
-        return "jsonl"
-    if b"," in first:
-        return "csv"
-    return "hex"
+def _format(values: npt.NDArray[Any], py: str, *, as_csv: bool) -> npt.NDArray[Any]:
+    """Values of one column -> their JSON (or CSV) text, as a numpy string column."""
+    if values.size == 0:
+        return np.empty(0, _S)
+    if py == "hex24":
+        v = values.astype(np.uint32)
+        digits = _HEXCHARS[(v[:, None] >> np.arange(20, -1, -4, dtype=np.uint32)) & 15]
+        text = digits.view("S6").ravel().astype(_S)
+        return text if as_csv else np.strings.add(np.strings.add('"', text), '"')
+    if py == "squawk":
+        text = np.strings.zfill(values.astype(np.int64).astype(_S), 4)
+        return text if as_csv else np.strings.add(np.strings.add('"', text), '"')
+    kind = values.dtype.kind
+    if kind == "b":
+        return np.where(values, "true", "false").astype(_S)
+    if kind in "SUO" or py == "text":
+        uniq, inv = np.unique(values, return_inverse=True)
+        texts = [
+            (u.decode("ascii", "replace") if isinstance(u, bytes) else str(u)).rstrip()
+            for u in uniq.tolist()
+        ]
+        quoted = [_csv_quote(t) for t in texts] if as_csv else [json.dumps(t) for t in texts]
+        return np.array(quoted, dtype=_S)[inv.ravel()]
+    if kind == "f" and values.size > 256:
+        uniq, inv = np.unique(values, return_inverse=True)
+        if uniq.size * 4 < values.size:
+            return uniq.astype(_S)[inv.ravel()]
+    return values.astype(_S)
 
 
-def _first_content_line(head: bytes) -> bytes:
-    for raw in head.lstrip(b"\xef\xbb\xbf").splitlines():
-        line = raw.strip()
-        if line and not line.startswith(b"#"):
-            return line
-    return b""
+def _format_time(t: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
+    """Epoch seconds as Python's repr writes them, fast when they are whole microseconds:
+    between 0 and 2**33 s two such times 1 us apart are distinct doubles, so the shortest
+    round-trip text is the 6-decimal one without its trailing zeros."""
+    us = np.round(t * 1e6)
+    if not (t.size and (t >= 0).all() and (t < 2.0**33).all() and (us / 1e6 == t).all()):
+        return t.astype(_S)
+    sec, frac = np.divmod(us.astype(np.int64), 1_000_000)
+    digits = np.strings.rstrip(np.strings.zfill(frac.astype(_S), 6), "0")
+    digits = np.where(np.strings.str_len(digits) == 0, "0", digits).astype(_S)
+    return np.strings.add(np.strings.add(sec.astype(_S), "."), digits)
 
 
-def _records(stream: IO[bytes], head: bytes, fmt: str, stats: _Stats) -> Iterator[list[_Record]]:
-    if fmt in ("beast", "beast-raw"):
-        yield from _beast_records(stream, head, escaped=fmt == "beast", stats=stats)
-        return
-    parse = {"hex": _hex_line, "csv": _csv_line, "jsonl": _json_line, "avr": _avr_line}[fmt]
-    block: list[_Record] = []
-    first = True
-    for line_no, text in _lines(stream, head):
-        stripped = text.strip().lstrip("\ufeff")
-        if not stripped or stripped.startswith("#"):
-            continue
-        record = parse(stripped, line_no, first)
-        first = False
-        if record is None:
-            continue  # a header line
-        block.append(record)
-        if len(block) >= _BLOCK_LINES:
-            yield block
-            block = []
-    if block:
-        yield block
+def _csv_quote(text: str) -> str:
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
-def _lines(stream: IO[bytes], head: bytes) -> Iterator[tuple[int, str]]:
-    raw = io.BufferedReader(_Prefixed(head, stream), buffer_size=_READ_BYTES)
-    yield from enumerate(io.TextIOWrapper(raw, encoding="utf-8", errors="replace"), start=1)
+class _Rows:
+    """Lines being built a column at a time: JSON objects with the present keys only, or CSV
+    rows with every column."""
+
+    def __init__(self, n: int, as_csv: bool) -> None:
+        self.as_csv = as_csv
+        self.n = n
+        self.text = np.full(n, "", _S)
+        self.started = np.zeros(n, np.bool_)
+
+    def add(self, name: str, rows: npt.NDArray[np.intp], text: npt.NDArray[Any]) -> None:
+        """Put ``text`` (aligned with ``rows``) under ``name``."""
+        if rows.size == 0:
+            return
+        if self.as_csv:
+            self.text[rows] = text
+            return
+        started = self.started[rows]
+        key = f'"{name}":'
+        prefix = np.where(started, "," + key, "{" + key).astype(_S)
+        self.text[rows] = np.strings.add(self.text[rows], np.strings.add(prefix, text))
+        self.started[rows] = True
+
+    def json_lines(self) -> npt.NDArray[Any]:
+        return np.strings.add(np.where(self.started, self.text, "{"), "}")
 
 
-class _Prefixed(io.RawIOBase):
-    """A read-only stream: the already sniffed ``head`` followed by the rest of ``stream``."""
+class _Messages:
+    """Decoded messages out, one line each, formatted a column at a time."""
 
-    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
-        self._head = head
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        if self._head:
-            n = min(len(view), len(self._head))
-            view[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._stream.read(len(view))
-        view[: len(data)] = data
-        return len(data)
-
-
-def _hex_line(text: str, line_no: int, first: bool = False) -> _Record:
-    return _Record({"line": line_no}, text)
-
-
-def _looks_like_message(token: str) -> bool:
-    return len(token) in _MSG_HEX_LENGTHS + _BEAST_HEX_LENGTHS and _HEX.issuperset(token)
-
-
-def _from_hex_field(meta: dict[str, Any], token: str) -> _Record:
-    """A message field, or a whole unescaped Beast frame in hex (its message is taken out)."""
-    if (
-        len(token) in _BEAST_HEX_LENGTHS
-        and token[:3].lower() in ("1a1", "1a2", "1a3")
-        and _HEX.issuperset(token)
-    ):
-        meta["receiver_ticks"] = int(token[4:16], 16)
-        _put_signal(meta, int(token[16:18], 16))
-        token = token[18:]
-    return _Record(meta, token)
-
-
-def _csv_line(text: str, line_no: int, first: bool = False) -> _Record | None:
-    parts = [p.strip().strip('"').strip("'") for p in text.split(",")]
-    meta: dict[str, Any] = {"line": line_no}
-    time_s = _float_or_none(parts[0])
-    if time_s is None:
-        if first and not any(_looks_like_message(p) for p in parts):
-            return None  # a header line
-        return _Record(meta, None, f"first field {parts[0][:20]!r} is not a time")
-    meta["time_s"] = time_s
-    rest = parts[1:]
-    if not rest:
-        return _Record(meta, None, "no message field")
-    token = next((p for p in rest if _looks_like_message(p)), rest[0])
-    return _from_hex_field(meta, token)
-
-
-def _json_line(text: str, line_no: int, first: bool = False) -> _Record:
-    meta: dict[str, Any] = {"line": line_no}
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return _Record(meta, None, "not valid JSON")
-    if not isinstance(obj, dict):
-        return _Record(meta, None, "not a JSON object")
-    for key in _JSON_TIME_KEYS:
-        value = obj.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            meta["time_s"] = float(value)
-            break
-    for key in _JSON_HEX_KEYS:
-        value = obj.get(key)
-        if isinstance(value, str):
-            return _from_hex_field(meta, value.strip())
-    return _Record(meta, None, f"no message field ({'/'.join(_JSON_HEX_KEYS)})")
-
-
-def _avr_line(text: str, line_no: int, first: bool = False) -> _Record:
-    meta: dict[str, Any] = {"line": line_no}
-    marker, body = text[:1], text[1:]
-    if marker not in ("*", ":", "@", "%", "<") or not body.endswith(";"):
-        return _Record(meta, None, "not an AVR record (*...; @...; %...; <...; :...;)")
-    body = body[:-1]
-    if marker in ("@", "%", "<"):
-        head = 14 if marker == "<" else 12
-        if len(body) <= head or not _HEX.issuperset(body[:head]):
-            return _Record(meta, None, "AVR record without its counter")
-        meta["receiver_ticks"] = int(body[:12], 16)
-        if marker == "<":
-            _put_signal(meta, int(body[12:14], 16))
-        body = body[head:]
-    return _Record(meta, body)
-
-
-def _beast_records(
-    stream: IO[bytes], head: bytes, *, escaped: bool, stats: _Stats
-) -> Iterator[list[_Record]]:
-    parser = BeastParser(escaped=escaped)
-    frame_no = 0
-    chunk = head
-    while chunk:
-        bad_before = parser.counters.bad_frames
-        batch = parser.feed(chunk)
-        if parser.counters.bad_frames > bad_before:
-            stats.source_problems.append(
-                f"{parser.counters.bad_frames - bad_before} torn or unknown Beast frame(s) "
-                f"after frame {frame_no}"
-            )
-        block = []
-        for i in range(len(batch)):
-            frame_no += 1
-            meta: dict[str, Any] = {"frame": frame_no}
-            ticks = int(batch.receiver_ticks[i])
-            if ticks:
-                meta["receiver_ticks"] = ticks
-            signal = float(batch.signal_dbfs[i])
-            if math.isfinite(signal):
-                meta["signal_dbfs"] = round(signal, 2)
-            block.append(_Record(meta, batch.message_bytes(i)))
-        if block:
-            yield block
-        chunk = stream.read(_READ_BYTES)
-    parser.flush()
-    if parser.counters.garbage_bytes:
-        stats.source_problems.append(f"{parser.counters.garbage_bytes} byte(s) outside frames")
-
-
-def _float_or_none(text: str) -> float | None:
-    """UTC epoch seconds from a number or an ISO 8601 time (no zone given: UTC)."""
-    try:
-        value = float(text)
-    except ValueError:
-        try:
-            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        value = when.timestamp()
-    return value if math.isfinite(value) else None
-
-
-def _put_signal(meta: dict[str, Any], byte: int) -> None:
-    # Beast signal byte = sqrt(power) * 255, so dBFS = 20 log10(byte / 255); 0 means none
-    # (and -inf is not JSON).
-    if byte:
-        meta["signal_dbfs"] = round(20 * math.log10(byte / 255), 2)
-
-
-# --- decoding and output ------------------------------------------------------------------
-
-
-def _decode_block(
-    block: list[_Record],
-    writer: _Writer,
-    stats: _Stats,
-    only: frozenset[int] | None,
-    icaos: frozenset[str] | None,
-    *,
-    correct: bool,
-    meteo: bool,
-) -> None:
-    readable = [r for r in block if r.message is not None]
-    decoded = decode_batch([r.message for r in readable], correct_errors=correct, meteo=meteo)
-    rows = decoded.to_pylist()
-    row_iter = iter(rows)
-    for record in block:
-        stats.records += 1
-        row: dict[str, Any]
-        if record.message is None:
-            row = {"error": "bad_line", "detail": record.problem}
-        else:
-            row = next(row_iter)
-        out = dict(record.meta)
-        if isinstance(record.message, bytes):
-            out["hex"] = record.message.hex()
-        elif record.message is not None:
-            out["hex"] = record.message
-        out.update(row)
-        label = row.get("error", "")
-        if label:
-            stats.labels[label] += 1
-            if len(stats.reported) < _MAX_REPORTED:
-                where = (
-                    f"line {record.meta['line']}"
-                    if "line" in record.meta
-                    else (f"frame {record.meta.get('frame')}")
-                )
-                detail = row.get("detail") or f"{out.get('hex', '')!r}"
-                stats.reported.append(f"{where}: {label}: {detail}")
-        if only is not None and row.get("df") not in only:
-            continue
-        if icaos is not None and row.get("icao") not in icaos:
-            continue
-        writer.write(out)
-        stats.written += 1
-
-
-class _Writer:
-    def __init__(self, out: IO[str], *, as_csv: bool, fields: tuple[str, ...] | None) -> None:
-        self._out = out
-        self._fields = fields
-        self._csv: Any = None
+    def __init__(self, out: IO[str], as_csv: bool, fields: tuple[str, ...] | None, beast: bool):
+        self.out = out
+        self.as_csv = as_csv
+        self.fields = fields
+        self.number = "frame" if beast else "line"
+        self.columns = fields or (*_META, *_FIELD_NAMES, *_BAD)
         if as_csv:
-            columns = fields or (*_META, *_FIELD_NAMES, "error", "detail")
-            self._csv = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-            self._csv.writeheader()
+            out.write(",".join(self.columns) + "\n")
 
-    def write(self, record: dict[str, Any]) -> None:
-        if self._fields is not None:
-            record = {k: record[k] for k in self._fields if k in record}
-        if self._csv is not None:
-            self._csv.writerow({k: _csv_value(v) for k, v in record.items()})
-        else:
-            self._out.write(json.dumps(record, separators=(",", ":")) + "\n")
+    def write(
+        self,
+        block: LineBlock,
+        decoded: Any,
+        stats: _Stats,
+        only: frozenset[int] | None,
+        icaos: frozenset[int] | None,
+    ) -> None:
+        frames = block.frames
+        n = len(frames)
+        shown_bad = [b for b in block.bad if b.line >= 0]
+        for b in block.bad:
+            if b.line < 0:
+                stats.source_problems.append(b.reason)
+        stats.records += n + len(shown_bad)
+        codes = decoded.error_code
+        labelled = np.flatnonzero(codes)
+        keep = np.ones(n, np.bool_)
+        if only is not None:
+            keep &= decoded.mask("df") & np.isin(decoded["df"], list(only))
+        if icaos is not None:
+            keep &= decoded.mask("icao") & np.isin(decoded["icao"], list(icaos))
+        self._count(block, codes, labelled, shown_bad, stats)
+        rows = np.flatnonzero(keep)
+        cols: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]] = {}
+        line = block.line[rows]
+        cols[self.number] = (np.arange(rows.size), line.astype(_S))
+        self._meta(frames, rows, cols)
+        for f in FIELDS:
+            if f.name not in decoded.filled_names:
+                continue
+            present = decoded.mask(f.name)[rows]
+            where = np.flatnonzero(present)
+            if where.size:
+                values = decoded[f.name][rows[where]]
+                cols[f.name] = (where, _format(values, f.py, as_csv=self.as_csv))
+        err = np.flatnonzero(codes[rows])
+        if err.size:
+            labels = np.array(ERROR_LABELS, dtype=object)[codes[rows[err]]].tolist()
+            text = [lb if self.as_csv else json.dumps(lb) for lb in labels]
+            cols["error"] = (err, np.array(text, dtype=_S))
+        good = self._lines(rows.size, cols)
+        bad_lines = [] if (only is not None or icaos is not None) else shown_bad
+        if bad_lines:
+            texts = np.array([self._bad_line(b) for b in bad_lines], dtype=_S)
+            numbers = np.array([b.line for b in bad_lines], np.int64)
+            order = np.argsort(np.concatenate([line, numbers]), kind="stable")
+            good = np.concatenate([good, texts])[order]
+        stats.written += int(good.size)
+        if good.size:
+            self.out.write("\n".join(good.tolist()) + "\n")
+
+    def _meta(
+        self,
+        frames: FrameBatch,
+        rows: npt.NDArray[np.intp],
+        cols: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]],
+    ) -> None:
+        t = frames.time_s[rows]
+        has_t = np.flatnonzero(np.isfinite(t))
+        cols["time_s"] = (has_t, _format_time(t[has_t]))
+        ticks = frames.receiver_ticks[rows]
+        has_k = np.flatnonzero(ticks)
+        cols["receiver_ticks"] = (has_k, ticks[has_k].astype(_S))
+        sig = frames.signal_dbfs[rows]
+        has_s = np.flatnonzero(np.isfinite(sig))
+        level = np.round(sig[has_s].astype(np.float64), 2)
+        cols["signal_dbfs"] = (has_s, _format(level, "", as_csv=self.as_csv))
+        length = frames.length[rows]
+        hexed = np.empty((rows.size, 28), np.uint8)
+        pay = frames.payload[rows]
+        hexed[:, 0::2] = _HEXCHARS[pay >> 4]
+        hexed[:, 1::2] = _HEXCHARS[pay & 15]
+        text = hexed.view("S28").ravel().astype(_S)
+        text = np.strings.slice(text, 0, length.astype(np.int64) * 2)
+        cols["hex"] = (np.arange(rows.size), text if self.as_csv else _quote(text))
+
+    def _lines(
+        self, n: int, cols: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]]
+    ) -> npt.NDArray[Any]:
+        names = [c for c in self.columns if c in cols]
+        if not self.as_csv:
+            built = _Rows(n, as_csv=False)
+            for name in names:
+                built.add(name, *cols[name])
+            return built.json_lines()
+        text = np.full(n, "", _S)
+        pending = ""
+        for i, name in enumerate(self.columns):
+            sep = "," if i else ""
+            if name not in cols:
+                pending += sep
+                continue
+            where, values = cols[name]
+            column = np.full(n, "", _S)
+            column[where] = values
+            text = np.strings.add(text, np.strings.add(pending + sep, column))
+            pending = ""
+        return np.strings.add(text, pending) if pending else text
+
+    def _bad_line(self, bad: Any) -> str:
+        values = {
+            self.number: bad.line,
+            "error": "bad_line",
+            "detail": bad.reason,
+            "text": bad.text,
+        }
+        if self.as_csv:
+            return ",".join(_csv_quote(str(values[c])) if c in values else "" for c in self.columns)
+        if self.fields is not None:
+            values = {k: v for k, v in values.items() if k in self.fields}
+        return json.dumps(values, separators=(",", ":"))
+
+    def _count(
+        self,
+        block: LineBlock,
+        codes: npt.NDArray[np.uint8],
+        labelled: npt.NDArray[np.intp],
+        bad: list[Any],
+        stats: _Stats,
+    ) -> None:
+        if labelled.size:
+            found, counts = np.unique(codes[labelled], return_counts=True)
+            for code, count in zip(found.tolist(), counts.tolist(), strict=True):
+                stats.labels[ERROR_LABELS[code]] += count
+        stats.labels["bad_line"] += len(bad)
+        if not stats.labels["bad_line"]:
+            del stats.labels["bad_line"]
+        room = _MAX_REPORTED - len(stats.reported)
+        events: list[tuple[int, str]] = []
+        for i in labelled[:room].tolist():
+            hexed = block.frames.message_bytes(i).hex()
+            label = ERROR_LABELS[int(codes[i])]
+            events.append(
+                (int(block.line[i]), f"{self.number} {block.line[i]}: {label}: {hexed!r}")
+            )
+        for b in bad[:room]:
+            events.append((b.line, f"line {b.line}: bad_line: {b.reason}: {b.text!r}"))
+        stats.reported.extend(text for _, text in sorted(events)[:room])
 
 
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+def _quote(text: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    return np.strings.add(np.strings.add('"', text), '"')
+
+
+class _Positions:
+    """Positions out: tracker pairs, or local decoding against a reference point."""
+
+    def __init__(
+        self,
+        out: IO[str],
+        as_csv: bool,
+        fields: tuple[str, ...] | None,
+        reference: tuple[float, float] | None,
+    ) -> None:
+        from skytrace.track import Tracker
+
+        self.out = out
+        self.as_csv = as_csv
+        self.reference = reference
+        self.columns = tuple(c for c in (fields or _POSITION_COLUMNS) if c in _POSITION_COLUMNS)
+        if reference is None:
+            self.columns = tuple(c for c in self.columns if c != "line")
+        self.tracker = Tracker() if reference is None else None
+        self.last_t = 0.0
+        if as_csv:
+            out.write(",".join(self.columns) + "\n")
+
+    def write(
+        self,
+        block: LineBlock,
+        decoded: Any,
+        stats: _Stats,
+        only: frozenset[int] | None,
+        icaos: frozenset[int] | None,
+    ) -> None:
+        stats.records += len(block.frames) + len(block.bad)
+        stats.labels["bad_line"] += len(block.bad)
+        if not stats.labels["bad_line"]:
+            del stats.labels["bad_line"]
+        if len(block.frames) == 0:
+            return
+        cols = self._local(block, decoded) if self.reference else self._tracked(block, decoded)
+        if icaos is not None and "icao" in cols:
+            keep = np.isin(cols["icao"], list(icaos))
+            cols = {k: v[keep] for k, v in cols.items()}
+        n = len(next(iter(cols.values())))
+        built = _Rows(n, as_csv=self.as_csv)
+        text = np.full(n, "", _S)
+        for i, name in enumerate(self.columns):
+            values = cols[name]
+            if values.dtype.kind == "f":
+                has = np.flatnonzero(np.isfinite(values))
+                values = values[has]
+            elif values.dtype.kind == "S":
+                has = np.flatnonzero(np.strings.str_len(values) > 0)
+                values = values[has]
+            else:
+                has = np.arange(n)
+            py = "hex24" if name == "icao" else ("text" if values.dtype.kind == "S" else "")
+            formatted = _format(values, py, as_csv=self.as_csv)
+            if self.as_csv:
+                column = np.full(n, "", _S)
+                column[has] = formatted
+                text = column if i == 0 else np.strings.add(np.strings.add(text, ","), column)
+            else:
+                built.add(name, has, formatted)
+        lines = text if self.as_csv else built.json_lines()
+        stats.written += n
+        if n:
+            self.out.write("\n".join(lines.tolist()) + "\n")
+
+    def _local(self, block: LineBlock, decoded: Any) -> dict[str, npt.NDArray[Any]]:
+        from skytrace.decode.cpr import airborne_local, surface_local
+
+        assert self.reference is not None
+        rows = np.flatnonzero(decoded.mask("cpr_lat") & decoded.mask("cpr_format"))
+        lat0, lon0 = self.reference
+        surface = decoded["surface"][rows].astype(bool)
+        args = (
+            decoded["cpr_lat"][rows],
+            decoded["cpr_lon"][rows],
+            decoded["cpr_format"][rows] == 1,
+        )
+        air = airborne_local(*args, lat0, lon0)
+        sfc = surface_local(*args, lat0, lon0)
+        lat = np.where(surface, sfc.lat, air.lat)
+        lon = np.where(surface, sfc.lon, air.lon)
+        ok = np.where(surface, sfc.ok, air.ok)
+        rows, lat, lon, surface = rows[ok], lat[ok], lon[ok], surface[ok]
+        empty = np.full(rows.size, np.nan)
+        return {
+            "line": block.line[rows],
+            "icao": decoded["icao"][rows],
+            "time_s": block.frames.time_s[rows],
+            "lat": lat,
+            "lon": lon,
+            "altitude_ft": decoded["altitude_ft"][rows].astype(np.float64),
+            "onground": surface,
+            "groundspeed_kt": empty,
+            "track_deg": empty,
+            "vertical_rate_fpm": empty,
+            "callsign": np.full(rows.size, b"", "S8"),
+            "squawk": np.full(rows.size, b"", "S4"),
+        }
+
+    def _tracked(self, block: LineBlock, decoded: Any) -> dict[str, npt.NDArray[Any]]:
+        assert self.tracker is not None
+        frames = block.frames
+        t = frames.time_s
+        untimed = ~np.isfinite(t)
+        if untimed.any():  # 1 us apart after the last known time
+            t[untimed] = self.last_t + 1e-6 * (np.cumsum(untimed)[untimed])
+            t[:] = np.maximum.accumulate(t)
+        self.last_t = float(t[-1])
+        p = self.tracker.ingest(frames, decoded, self.last_t).positions
+        return {
+            "icao": p["icao24"],
+            "time_s": p["time_s"],
+            "lat": p["lat"],
+            "lon": p["lon"],
+            "altitude_ft": p["altitude_ft"].astype(np.float64),
+            "onground": p["onground"],
+            "groundspeed_kt": p["groundspeed_kt"].astype(np.float64),
+            "track_deg": p["track_deg"].astype(np.float64),
+            "vertical_rate_fpm": p["vertical_rate_fpm"].astype(np.float64),
+            "callsign": np.char.strip(p["callsign"]),
+            "squawk": p["squawk"],
+        }
 
 
 def _report(stats: _Stats, name: str, fmt: str) -> None:
@@ -516,11 +664,13 @@ def _report(stats: _Stats, name: str, fmt: str) -> None:
     if stats.labels:
         summary += " (" + ", ".join(f"{k} {v}" for k, v in stats.labels.most_common()) + ")"
     if stats.written != stats.records:
-        summary += f", {stats.written} written after filters"
+        summary += f", {stats.written} written"
+        summary += " after filters" if "positions" not in summary else ""
     print(summary, file=sys.stderr)
     for line in stats.reported:
         print(f"  {line}", file=sys.stderr)
     if bad > len(stats.reported):
         print(f"  ... and {bad - len(stats.reported)} more", file=sys.stderr)
-    for problem in stats.source_problems[:_MAX_REPORTED]:
-        print(f"  {problem}", file=sys.stderr)
+    problems = Counter(stats.source_problems)
+    for problem, count in list(problems.items())[:_MAX_REPORTED]:
+        print(f"  {problem}" + (f" (x{count})" if count > 1 else ""), file=sys.stderr)

@@ -35,7 +35,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from skytrace.model import FrameBatch, FrameKind
 from skytrace.sources.beast import MLAT_MAGIC_TICKS, signal_byte_to_dbfs
 
-__all__ = ["AvrCounters", "AvrParser", "parse_avr_records"]
+__all__ = ["AvrCounters", "AvrParser", "parse_avr_block", "parse_avr_records"]
 
 
 @dataclass(slots=True)
@@ -132,6 +132,15 @@ def parse_avr_records(
 ) -> tuple[FrameBatch, int, int]:
     """Whole records, each ended by ``;`` (the last ``;`` may be left off) ->
     (batch, bad records, garbage bytes). Vectorized over the whole text."""
+    batch, _, bad_at, garbage = parse_avr_block(records, now_s, receiver)
+    return batch, int(bad_at.size), garbage
+
+
+def parse_avr_block(
+    records: bytes, now_s: float, receiver: int = 0
+) -> tuple[FrameBatch, npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+    """``parse_avr_records`` with places: (batch, byte offset of each frame's marker, byte
+    offset of each bad record's marker, garbage bytes); offsets index ``records``."""
     text = records if records.endswith(b";") else records + b";"
     a = np.frombuffer(text, np.uint8)
     semi = np.flatnonzero(a == ord(";"))
@@ -152,14 +161,14 @@ def parse_avr_records(
     nonhex = np.flatnonzero(nib == 255)  # sparse: markers, ';', line ends, junk
     clean = np.searchsorted(nonhex, end) == np.searchsorted(nonhex, m + 1)
     ok = clean & ((msg_digits == 28) | (msg_digits == 14) | (msg_digits == 4))
-    bad = int(np.count_nonzero(~ok))
+    bad_at = m[~ok].astype(np.int64)
     m, head, msg_digits = m[ok], head[ok], msg_digits[ok]
     n = int(m.size)
     batch = FrameBatch.empty(n)
     batch.time_s[:] = now_s
     batch.receiver[:] = receiver
     if n == 0:
-        return batch, bad, garbage
+        return batch, m.astype(np.int64), bad_at, garbage
     for digits in (28, 14, 4):
         rows = np.flatnonzero(msg_digits == digits)
         if rows.size:
@@ -178,4 +187,4 @@ def parse_avr_records(
     if signal.size:
         byte = _hex_rows(nib, m[signal] + 13, 2)[:, 0]
         batch.signal_dbfs[signal] = signal_byte_to_dbfs(byte)
-    return batch, bad, garbage
+    return batch, m.astype(np.int64), bad_at, garbage
