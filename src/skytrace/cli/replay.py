@@ -313,5 +313,7 @@ def _print_summary(summary: ReplaySummary, as_json: bool) -> None:
     table.add_column("what")
     table.add_column("value", justify="right")
     for key, value in values.items():
+        if isinstance(value, bool):
+            value = "yes (SIGTERM)" if value else "no"
         table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
     output_console().print(table)

@@ -80,6 +80,10 @@ class FileChecker:
         if not self._dirty:
             return
         self._dirty = False
+        # Segments live an hour at most: forget the ones compacted away.
+        gone = [k for k in self._known if k.endswith(".npy") and not (self.root / k).exists()]
+        for k in gone:
+            del self._known[k]
         known = dict(list(self._known.items())[-MAX_ENTRIES:])
         with contextlib.suppress(OSError):  # a read-only store: check again next time
             write_text_atomic(self.root / CACHE_NAME, json.dumps(known))
