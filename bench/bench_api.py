@@ -1,16 +1,18 @@
 """Benchmark the HTTP API under load beside a live pipeline tracking simulated traffic.
 
-    python bench/bench_api.py [--aircraft 25000] [--receivers 2000] [--seconds 40]
-                              [--clients 200] [--requests 10] [--ws-seconds 8]
+    python bench/bench_api.py [--aircraft 25000] [--receivers 2000] [--rate 2] [--seconds 60]
+                              [--clients 200] [--requests 10] [--ws-seconds 8] [--store DIR]
 
 One process runs what ``skytrace serve`` runs: skytrace.live.LiveRuntime (the pipeline thread:
 decode -> track -> flights; no store) and the API app (skytrace.api) under uvicorn on
-127.0.0.1 (an ephemeral port). A feeder thread hands it real Mode S frames made by the
-project's encoder, paced by the wall clock: every 0.5 s one airborne position of every
-aircraft (plus identifications every 5 s), each frame from one of ``--receivers`` receiver
-ids; ``--aircraft`` aircraft spread over the world's inhabited latitudes. History requests
-(flight search) go to a small store filled by the store tests' sample history (or
-``--store DIR``).
+127.0.0.1 (an ephemeral port). Real Mode S frames made by the project's encoder, each from
+one of ``--receivers`` receiver ids, for ``--aircraft`` aircraft spread over the world's
+inhabited latitudes: first a warm-up (every aircraft's identification and an even and an odd
+position, as fast as the pipeline takes them), then a feed paced by the wall clock for
+``--seconds``: every 0.5 s one position of each of 100 marker aircraft, and of every other
+aircraft ``--rate`` positions a second on average (2 is what ADS-B sends; below 1/60 the
+tracker's positions go stale). History requests (flight search) go to a small store filled
+by the store tests' sample history (or ``--store DIR``).
 
 A second process (this script with ``--client``) then measures, so that clients do not share
 the server's interpreter:
@@ -134,7 +136,14 @@ def serve(args: argparse.Namespace) -> None:
     opts = RuntimeOptions(data_dir=None, refdata=False)  # type: ignore[arg-type]
     with open_runtime(None, opts) as rt, LiveRuntime(rt) as live:
         app = create_app(ApiContext(data_dir=store_dir, live=live))
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws_max_queue=64)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            ws_max_queue=64,
+            timeout_keep_alive=300,
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
@@ -299,10 +308,13 @@ async def http_load(spec: dict[str, Any]) -> dict[str, Any]:
             for _ in range(spec["requests"]):
                 for kind, path in kinds.items():
                     t = time.perf_counter()
-                    resp = await c.get(path(r))
-                    body = resp.content
+                    try:
+                        resp = await c.get(path(r))
+                    except httpx.HTTPError:
+                        errors += 1
+                        continue
                     lat[kind].append((time.perf_counter() - t) * 1000)
-                    size[kind].append(len(body))
+                    size[kind].append(len(resp.content))
                     if resp.status_code not in (200, 404):  # an aircraft may just have left
                         errors += 1
 

@@ -8,7 +8,7 @@
 - /openapi.json and /docs work offline: Swagger UI is served from the package
   (skytrace/api/static, refreshed by scripts/vendor_api_docs.sh), never from a CDN.
 - CORS is off unless ApiContext.cors_origins lists origins.
-- The pages (skytrace.web) are mounted on the same app when that package provides ``mount``.
+- The pages (skytrace.web's ``mount``) are served by the same app.
 
 No route reads or writes a file whose path the client names.
 """
@@ -139,8 +139,6 @@ def create_app(context: ApiContext) -> FastAPI:
 
 
 def _mount_pages(app: FastAPI, context: ApiContext) -> None:
-    try:
-        from skytrace.web import mount  # type: ignore[attr-defined]
-    except ImportError:  # skytrace.web is being written; drop this guard once it has mount
-        return
+    from skytrace.web import mount
+
     mount(app, context)

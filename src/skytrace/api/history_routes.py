@@ -261,7 +261,7 @@ def add_history_routes(app: FastAPI, services: Services) -> None:
         with services.reader() as reader:
             f = _flight(reader, id)
             t = reader.positions(f.icao24, f.first_seen_s, f.last_seen_s)
-        data = export_track(t, format, f.flight_id, f)  # type: ignore[arg-type]
+        data = export_track(t, format, f.flight_id, f)
         return Response(
             data,
             media_type=MEDIA_TYPES[format],

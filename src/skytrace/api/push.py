@@ -213,11 +213,11 @@ async def _serve_client(websocket: WebSocket, services: Services) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(BaseException):
-                await t
+                await task
 
 
 def _delta_header(table: LiveTable) -> dict[str, Any]:
