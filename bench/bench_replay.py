@@ -227,8 +227,8 @@ def main() -> int:
         print("pyModeS: not importable (pip install -e '.[dev]')")
     else:
         print(
-            f"pyModeS PipeDecoder      {len(frames) * args.pymodes_copies:>10,} frames: {rate:>11,.0f} frames per "
-            f"CPU-s; skytrace beast replay / pyModeS = {best / rate:.1f}x"
+            f"pyModeS PipeDecoder      {len(frames) * args.pymodes_copies:>10,} frames: "
+            f"{rate:>11,.0f} frames per CPU-s; skytrace beast replay / pyModeS = {best / rate:.1f}x"
         )
     # dump1090 takes the whole Beast corpus (its CPU clock ticks in 10 ms: one copy is ~40 ms)
     got = dump1090_rate(files["beast"].read_bytes(), len(frames) * args.copies)
@@ -237,8 +237,8 @@ def main() -> int:
     else:
         d_rate, d_wall = got
         print(
-            f"dump1090-mutability      {len(frames) * args.copies:>10,} frames: {d_rate:>11,.0f} frames per "
-            f"CPU-s ({d_wall:.1f} s wall, --net-only, Beast over loopback); "
+            f"dump1090-mutability      {len(frames) * args.copies:>10,} frames: "
+            f"{d_rate:>11,.0f} frames per CPU-s ({d_wall:.1f} s wall, --net-only, Beast over loopback); "
             f"skytrace beast replay / dump1090 = {best / d_rate:.2f}x"
         )
     return 0

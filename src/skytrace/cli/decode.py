@@ -299,34 +299,44 @@ def _progress(stream: IO[bytes], name: str) -> Iterator[Callable[[], None]]:
 # --- column formatting --------------------------------------------------------------------
 
 
-def _format(values: npt.NDArray[Any], py: str, *, as_csv: bool) -> npt.NDArray[Any]:
-    """Values of one column -> their JSON (or CSV) text, as a numpy string column."""
+def _format(values: npt.NDArray[Any], py: str, *, as_csv: bool) -> tuple[str, npt.NDArray[Any]]:
+    """Values of one column -> (``%`` format, values it takes) giving their JSON (or CSV)
+    text: Python ints and floats format themselves (``%d``, ``%r`` is the repr JSON uses);
+    the rest (hex addresses, squawks, text, float32 fractions) are formatted once per
+    distinct value."""
     if values.size == 0:
-        return np.empty(0, _S)
-    if py == "hex24":
-        v = values.astype(np.uint32)
-        digits = _HEXCHARS[(v[:, None] >> np.arange(20, -1, -4, dtype=np.uint32)) & 15]
-        text = digits.view("S6").ravel().astype(_S)
-        return text if as_csv else np.strings.add(np.strings.add('"', text), '"')
-    if py == "squawk":
-        text = np.strings.zfill(values.astype(np.int64).astype(_S), 4)
-        return text if as_csv else np.strings.add(np.strings.add('"', text), '"')
+        return "%s", np.empty(0, object)
     kind = values.dtype.kind
     if kind == "b":
-        return np.where(values, "true", "false").astype(_S)
-    if kind in "SUO" or py == "text":
-        uniq, inv = np.unique(values, return_inverse=True)
-        texts = [
-            (u.decode("ascii", "replace") if isinstance(u, bytes) else str(u)).rstrip()
-            for u in uniq.tolist()
-        ]
-        quoted = [_csv_quote(t) for t in texts] if as_csv else [json.dumps(t) for t in texts]
-        return np.array(quoted, dtype=_S)[inv.ravel()]
-    if kind == "f" and values.size > 256:
-        uniq, inv = np.unique(values, return_inverse=True)
-        if uniq.size * 4 < values.size:
-            return uniq.astype(_S)[inv.ravel()]
-    return values.astype(_S)
+        return "%s", np.where(values, "true", "false").astype(object)
+    if kind in "iu" and not py:
+        return "%d", values
+    if kind == "f" and not py:
+        whole = (np.trunc(values) == values) & ~((values == 0) & np.signbit(values))
+        if whole.all() and (np.abs(values) < 2**53).all():
+            return "%d.0", values.astype(np.int64)
+        if values.dtype == np.float64:
+            return "%r", values
+    # distinct by bit pattern for floats (np.unique would merge -0.0 into 0.0)
+    keyed = values.view(f"u{values.itemsize}") if kind == "f" else values
+    _, first, inv = np.unique(keyed, return_index=True, return_inverse=True)
+    texts = [_text(u, py, as_csv=as_csv) for u in values[first].tolist()]
+    return "%s", np.array(texts, dtype=object)[inv.ravel()]
+
+
+def _text(value: Any, py: str, *, as_csv: bool) -> str:
+    """One distinct value as JSON (or CSV) text."""
+    if py == "hex24":
+        text = f"{int(value):06x}"
+    elif py == "squawk":
+        text = f"{int(value):04d}"
+    elif isinstance(value, bytes):
+        text = value.decode("ascii", "replace").rstrip()
+    elif isinstance(value, float):
+        return repr(float(str(np.float32(value))))  # shortest float32 text, as before
+    else:
+        text = str(value).rstrip()
+    return _csv_quote(text) if as_csv else json.dumps(text)
 
 
 def _format_time(t: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
@@ -349,30 +359,57 @@ def _csv_quote(text: str) -> str:
 
 
 class _Rows:
-    """Lines being built a column at a time: JSON objects with the present keys only, or CSV
-    rows with every column."""
+    """Lines built from formatted columns: JSON objects with the present keys only, or CSV
+    rows with every column. Rows are grouped by which columns they have; each group gets one
+    line template (``{"df":%d,"icao":%s}``) filled by ``%`` from the group's columns, so
+    nothing is built per value and no dict exists per message."""
 
     def __init__(self, n: int, as_csv: bool) -> None:
         self.as_csv = as_csv
         self.n = n
-        self.text = np.full(n, "", _S)
-        self.started = np.zeros(n, np.bool_)
+        self.names: list[str] = []
+        self.formats: list[str] = []
+        self.columns: list[npt.NDArray[np.object_]] = []
+        self.present: list[npt.NDArray[np.bool_]] = []
 
-    def add(self, name: str, rows: npt.NDArray[np.intp], text: npt.NDArray[Any]) -> None:
-        """Put ``text`` (aligned with ``rows``) under ``name``."""
-        if rows.size == 0:
-            return
+    def add(self, name: str, rows: npt.NDArray[np.intp], formatted: tuple[str, Any]) -> None:
+        """Put the ``_format`` result (aligned with ``rows``) under ``name``."""
+        fmt, values = formatted
+        column = np.full(self.n, "", dtype=object)
+        has = np.zeros(self.n, np.bool_)
+        if rows.size:
+            if self.as_csv and fmt != "%s":  # CSV: every row has every column, text or ""
+                values = [fmt % v for v in np.asarray(values).tolist()]
+                fmt = "%s"
+            column[rows] = values
+            has[rows] = True
+        self.names.append(name)
+        self.formats.append(fmt if rows.size else "%s")
+        self.columns.append(column)
+        self.present.append(has)
+
+    def lines(self) -> list[str]:
+        if self.n == 0:
+            return []
         if self.as_csv:
-            self.text[rows] = text
-            return
-        started = self.started[rows]
-        key = f'"{name}":'
-        prefix = np.where(started, "," + key, "{" + key).astype(_S)
-        self.text[rows] = np.strings.add(self.text[rows], np.strings.add(prefix, text))
-        self.started[rows] = True
-
-    def json_lines(self) -> npt.NDArray[Any]:
-        return np.strings.add(np.where(self.started, self.text, "{"), "}")
+            template = ",".join(self.formats)
+            return [template % t for t in zip(*(c.tolist() for c in self.columns), strict=True)]
+        present = np.stack(self.present, axis=1)
+        packed = np.packbits(present, axis=1)
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        uniq, group = np.unique(keys, return_inverse=True)
+        out = np.empty(self.n, dtype=object)
+        group = group.ravel()
+        by_group = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[by_group], np.arange(uniq.size + 1))
+        for g in range(uniq.size):
+            rows = by_group[bounds[g] : bounds[g + 1]]
+            cols = np.flatnonzero(present[rows[0]]).tolist()
+            keys_fmt = (f'"{self.names[c]}":{self.formats[c]}' for c in cols)
+            template = "{" + ",".join(keys_fmt) + "}"
+            values = zip(*(self.columns[c][rows].tolist() for c in cols), strict=True)
+            out[rows] = [template % t for t in values]
+        return out.tolist()
 
 
 class _Messages:
@@ -411,9 +448,9 @@ class _Messages:
             keep &= decoded.mask("icao") & np.isin(decoded["icao"], list(icaos))
         self._count(block, codes, labelled, shown_bad, stats)
         rows = np.flatnonzero(keep)
-        cols: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]] = {}
+        cols: dict[str, tuple[npt.NDArray[np.intp], tuple[str, Any]]] = {}
         line = block.line[rows]
-        cols[self.number] = (np.arange(rows.size), line.astype(_S))
+        cols[self.number] = (np.arange(rows.size), ("%d", line))
         self._meta(frames, rows, cols)
         for f in FIELDS:
             if f.name not in decoded.filled_names:
@@ -427,30 +464,31 @@ class _Messages:
         if err.size:
             labels = np.array(ERROR_LABELS, dtype=object)[codes[rows[err]]].tolist()
             text = [lb if self.as_csv else json.dumps(lb) for lb in labels]
-            cols["error"] = (err, np.array(text, dtype=_S))
+            cols["error"] = (err, ("%s", np.array(text, dtype=object)))
         good = self._lines(rows.size, cols)
         bad_lines = [] if (only is not None or icaos is not None) else shown_bad
         if bad_lines:
-            texts = np.array([self._bad_line(b) for b in bad_lines], dtype=_S)
+            texts = [self._bad_line(b) for b in bad_lines]
             numbers = np.array([b.line for b in bad_lines], np.int64)
             order = np.argsort(np.concatenate([line, numbers]), kind="stable")
-            good = np.concatenate([good, texts])[order]
-        stats.written += int(good.size)
-        if good.size:
-            self.out.write("\n".join(good.tolist()) + "\n")
+            joined = good + texts
+            good = [joined[i] for i in order.tolist()]
+        stats.written += len(good)
+        if good:
+            self.out.write("\n".join(good) + "\n")
 
     def _meta(
         self,
         frames: FrameBatch,
         rows: npt.NDArray[np.intp],
-        cols: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]],
+        cols: dict[str, tuple[npt.NDArray[np.intp], tuple[str, Any]]],
     ) -> None:
         t = frames.time_s[rows]
         has_t = np.flatnonzero(np.isfinite(t))
-        cols["time_s"] = (has_t, _format_time(t[has_t]))
+        cols["time_s"] = (has_t, ("%s", _format_time(t[has_t]).astype(object)))
         ticks = frames.receiver_ticks[rows]
         has_k = np.flatnonzero(ticks)
-        cols["receiver_ticks"] = (has_k, ticks[has_k].astype(_S))
+        cols["receiver_ticks"] = (has_k, ("%d", ticks[has_k]))
         sig = frames.signal_dbfs[rows]
         has_s = np.flatnonzero(np.isfinite(sig))
         level = np.round(sig[has_s].astype(np.float64), 2)
@@ -462,30 +500,27 @@ class _Messages:
         hexed[:, 1::2] = _HEXCHARS[pay & 15]
         text = hexed.view("S28").ravel().astype(_S)
         text = np.strings.slice(text, 0, length.astype(np.int64) * 2)
-        cols["hex"] = (np.arange(rows.size), text if self.as_csv else _quote(text))
+        cols["hex"] = (
+            np.arange(rows.size),
+            ("%s", (text if self.as_csv else _quote(text)).astype(object)),
+        )
 
     def _lines(
-        self, n: int, cols: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]]
-    ) -> npt.NDArray[Any]:
+        self, n: int, cols: dict[str, tuple[npt.NDArray[np.intp], tuple[str, Any]]]
+    ) -> list[str]:
         names = [c for c in self.columns if c in cols]
         if not self.as_csv:
             built = _Rows(n, as_csv=False)
             for name in names:
                 built.add(name, *cols[name])
-            return built.json_lines()
-        text = np.full(n, "", _S)
-        pending = ""
-        for i, name in enumerate(self.columns):
-            sep = "," if i else ""
-            if name not in cols:
-                pending += sep
-                continue
-            where, values = cols[name]
-            column = np.full(n, "", _S)
-            column[where] = values
-            text = np.strings.add(text, np.strings.add(pending + sep, column))
-            pending = ""
-        return np.strings.add(text, pending) if pending else text
+            return built.lines()
+        built = _Rows(n, as_csv=True)
+        for name in self.columns:
+            if name in cols:
+                built.add(name, *cols[name])
+            else:
+                built.add(name, np.empty(0, np.intp), ("%s", np.empty(0, object)))
+        return built.lines()
 
     def _bad_line(self, bad: Any) -> str:
         values = {
@@ -575,8 +610,7 @@ class _Positions:
             cols = {k: v[keep] for k, v in cols.items()}
         n = len(next(iter(cols.values())))
         built = _Rows(n, as_csv=self.as_csv)
-        text = np.full(n, "", _S)
-        for i, name in enumerate(self.columns):
+        for name in self.columns:
             values = cols[name]
             if values.dtype.kind == "f":
                 has = np.flatnonzero(np.isfinite(values))
@@ -587,17 +621,11 @@ class _Positions:
             else:
                 has = np.arange(n)
             py = "hex24" if name == "icao" else ("text" if values.dtype.kind == "S" else "")
-            formatted = _format(values, py, as_csv=self.as_csv)
-            if self.as_csv:
-                column = np.full(n, "", _S)
-                column[has] = formatted
-                text = column if i == 0 else np.strings.add(np.strings.add(text, ","), column)
-            else:
-                built.add(name, has, formatted)
-        lines = text if self.as_csv else built.json_lines()
+            built.add(name, has, _format(values, py, as_csv=self.as_csv))
+        lines = built.lines()
         stats.written += n
         if n:
-            self.out.write("\n".join(lines.tolist()) + "\n")
+            self.out.write("\n".join(lines) + "\n")
 
     def _local(self, block: LineBlock, decoded: Any) -> dict[str, npt.NDArray[Any]]:
         from skytrace.decode.cpr import airborne_local, surface_local

@@ -33,7 +33,6 @@ from skytrace.sources.readers.text import (
     BEAST_DIGITS,
     BLANK,
     MSG_DIGITS,
-    NIBBLE,
     BadLine,
     LineBlock,
     echo_text,
