@@ -234,6 +234,9 @@ class AircraftIdentity:
     operator_icao: str = ""
     operator_name: str = ""
     operator_source: str = "unknown"
+    # where registration/type came from when not the aircraft database ("readsb trace",
+    # "FR24 export", "OpenSky metadata"); "" = the aircraft database or nowhere
+    identity_source: str = ""
     military: bool = False
     interesting: bool = False
     pia: bool = False

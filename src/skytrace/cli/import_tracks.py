@@ -7,7 +7,10 @@ Each file is read by ``skytrace.sources.tracks`` (skytrace's own GeoJSON and KML
 ``skytrace.outputs.readback``) (bad rows are counted and reported with
 their line numbers; good rows are kept); all positions then go through
 ``skytrace.flights.detect_flights`` — the same flight detection as live — with the reference
-data of the data directory, and positions, flights and events are written to the store.
+data of the data directory, and positions, flights and events are written to the store. What a
+file says about its aircraft (readsb ``r``/``t``/``desc``/``ownOp``, FR24 aircraft and airline,
+OpenSky database columns; ``skytrace.sources.track_identity``) fills what the aircraft
+database lacks, and is kept in the store's aircraft table.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.model import Flight
 from skytrace.outputs.readback import is_export, read_export
+from skytrace.sources.track_identity import FileIdentity, ImportedIdentities, read_identities
 from skytrace.sources.tracks import TrackFile, TrackFormat, read_tracks
 from skytrace.store.present import count, safe_text
 
@@ -99,13 +103,22 @@ def run(args: argparse.Namespace) -> int:
     from skytrace.store import Store
 
     refdata = load_refdata(data_dir)
+    # what the files themselves say about their aircraft fills what the database lacks
+    said: dict[int, FileIdentity] = {}
+    for p, f in zip(paths, files, strict=True):
+        if isinstance(f.format, TrackFormat):
+            for address, ident in read_identities(p, f.format, icao24).items():
+                said.setdefault(address, ident)
+    identities = ImportedIdentities(refdata, said)
     with console.status("finding flights", spinner="dots"):
         flights, events = detect_flights(
-            positions, airports=refdata.airports, areas=refdata.areas, identities=refdata
+            positions, airports=refdata.airports, areas=refdata.areas, identities=identities
         )
     store = Store.open(data_dir)
     try:
         store.write(positions, flights, events)
+        if said:
+            store.upsert_aircraft([identities.identify(a) for a in sorted(said)])
     finally:
         store.close()
     stored = store.counts()  # what the store took: refused and duplicate rows are not in it
