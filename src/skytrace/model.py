@@ -285,7 +285,8 @@ class EventKind(enum.StrEnum):
     POSITION_REJECTED = "position_rejected"  # value: reason
     TAKEOFF = "takeoff"  # value: airport ICAO or ""
     LANDING = "landing"  # value: airport ICAO or ""
-    GO_AROUND = "go_around"
+    GO_AROUND = "go_around"  # value: airport ICAO of the dip
+    TOUCH_AND_GO = "touch_and_go"  # value: airport ICAO of the short ground contact
     AREA_ENTRY = "area_entry"  # value: "country:RU" / "fir:UHHH" / "area:<name>"
     AREA_EXIT = "area_exit"
     COVERAGE_LOST = "coverage_lost"

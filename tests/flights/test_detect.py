@@ -149,8 +149,8 @@ def test_touch_and_go_stays_in_one_flight_and_is_an_event() -> None:
     assert len(flights) == 1
     f = flights[0]
     assert (f.departure.icao, f.arrival.icao) == ("EHRD", "EHAM")
-    tg = [e for e in events if e.kind == EventKind.GO_AROUND]
-    assert len(tg) == 1 and tg[0].value == "EHRD touch-and-go"
+    tg = [e for e in events if e.kind in (EventKind.GO_AROUND, EventKind.TOUCH_AND_GO)]
+    assert len(tg) == 1 and tg[0].kind == EventKind.TOUCH_AND_GO and tg[0].value == "EHRD"
 
 
 def test_low_pass_is_a_go_around_not_a_landing() -> None:

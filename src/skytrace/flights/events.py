@@ -7,8 +7,8 @@ in ``build``.) A finder reports only what the rows given settle — a go-around 
 after the dip — so the live detector, calling it on a growing flight, never reports
 something the history run over the whole flight would not.
 
-Event values: GO_AROUND "<ICAO>" (dip and climb without touching down) or
-"<ICAO> touch-and-go" (short ground contact). Pure; thread-safe.
+Event values: GO_AROUND "<ICAO>" (dip and climb without touching down), TOUCH_AND_GO
+"<ICAO>" (short ground contact). Pure; thread-safe.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def go_around_events(
             continue  # taxi out / after landing: not inside the flight
         i = a + int(np.argmin(np.nan_to_num(rows["groundspeed_kt"][a:b], nan=np.inf)))
         name = _name(rows, i, fields, icao_of, rules)
-        out.append(_event(rows, i, EventKind.GO_AROUND, f"{name} touch-and-go".strip(), fid))
+        out.append(_event(rows, i, EventKind.TOUCH_AND_GO, str(name), fid))
     if fields is None or not dip.any():
         return out
     alt = rows["altitude_ft"].astype(np.float64)

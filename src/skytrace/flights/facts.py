@@ -352,7 +352,7 @@ def describe(
                     "events",
                 )
             )
-        elif e.kind in (EventKind.GO_AROUND, EventKind.EMERGENCY):
+        elif e.kind in (EventKind.GO_AROUND, EventKind.TOUCH_AND_GO, EventKind.EMERGENCY):
             evidence.append(
                 Evidence(
                     "event",
