@@ -135,7 +135,9 @@ export const AircraftLayer = L.Layer.extend({
   onAdd(map) {
     this._map = map;
     this._canvas = L.DomUtil.create("canvas", "aircraft-canvas leaflet-zoom-animated");
-    map.getPane(this.options.pane || "overlayPane").appendChild(this._canvas);
+    // its own pane above trails and tracks (overlayPane, 400), below tooltips and popups
+    if (!map.getPane("aircraft")) map.createPane("aircraft").style.zIndex = 450;
+    map.getPane("aircraft").appendChild(this._canvas);
     map.on("moveend zoomend resize viewreset", this.redraw, this);
     map.on("zoomanim", this._onZoomAnim, this);
     map.on("click", this._onClick, this);

@@ -159,9 +159,10 @@ function countriesJson() {
  * A Leaflet map on `el` with the offline base map: water (the container's colour), land
  * from /api/v1/geo/countries and FIR lines from /api/v1/geo/firs as a toggle. An online tile
  * layer is added under them only when the server configured one.
- * Resolves when the outlines are drawn.
+ * Resolves when the outlines are drawn, or at once with waitOutlines: false (then
+ * `map.whenOutlines` resolves when they are).
  */
-export async function createMap(el, { center = [40, 128], zoom = 5, firs = true } = {}) {
+export async function createMap(el, { center = [40, 128], zoom = 5, firs = true, waitOutlines = true } = {}) {
   const map = L.map(el, {
     center,
     zoom,
@@ -180,6 +181,14 @@ export async function createMap(el, { center = [40, 128], zoom = 5, firs = true 
       map,
     );
   }
+  map.whenOutlines = addOutlines(map, renderer, firs);
+  if (waitOutlines) await map.whenOutlines;
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+  return map;
+}
+
+/** Countries (and FIR lines as a toggle) under everything else; resolves when drawn. */
+async function addOutlines(map, renderer, firs) {
   const overlays = {};
   let countries = null;
   try {
@@ -223,8 +232,6 @@ export async function createMap(el, { center = [40, 128], zoom = 5, firs = true 
     }
   }
   if (Object.keys(overlays).length) L.control.layers(null, overlays, { position: "topright" }).addTo(map);
-  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
-  return map;
 }
 
 /** [S, W, N, E] of the map view, padded, clamped to the world. */
@@ -270,7 +277,7 @@ export function searchRows(body) {
       out.push({
         kind,
         label: m.callsign || m.registration || hexOf(hex),
-        detail: ["live", m.registration, m.type_code || m.typecode, hexOf(hex)].filter(Boolean).join(" · "),
+        detail: [m.registration, m.type_code || m.typecode, hexOf(hex)].filter(Boolean).join(" · "),
         href: `/?hex=${hexOf(hex)}`,
         hex: hexOf(hex),
       });

@@ -31,7 +31,9 @@ main.innerHTML = `
   </div>
   <aside class="panel" hidden></aside>`;
 
-const map = await createMap(document.getElementById("map"), { center: [41, 128], zoom: 5 });
+// aircraft are drawn as soon as they arrive; the outlines join when the API has them
+const map = await createMap(document.getElementById("map"), { center: [41, 128], zoom: 5, waitOutlines: false });
+let outlinesDrawn = false;
 const layer = new AircraftLayer().addTo(map);
 const panel = new AircraftPanel(map, main.querySelector(".panel"), { onClose: () => layer.select(null) });
 window.skytraceMap = map;
@@ -54,13 +56,23 @@ function renderStatus() {
   statusText.innerHTML = `${count}${t} · ${mode}${state.mode === "history" ? ' · <a href="/playback">play back history</a>' : ""}`;
   statusDot.className = `dot dot-${state.mode}`;
 }
+// skytraceReady: the outlines and the first aircraft are drawn
+function markReady() {
+  if (state.ready || !state.gotData || !outlinesDrawn) return;
+  state.ready = true;
+  window.skytraceStats.readyMs = performance.now();
+  window.skytraceReady = true;
+}
+map.whenOutlines.then(() => {
+  outlinesDrawn = true;
+  markReady();
+});
 layer.on("drawn", () => {
   renderStatus();
-  if (!state.ready && state.gotData) {
-    state.ready = true;
-    window.skytraceStats.readyMs = performance.now();
-    window.skytraceReady = true;
+  if (state.gotData && window.skytraceStats.firstAircraftMs === undefined) {
+    window.skytraceStats.firstAircraftMs = performance.now();
   }
+  markReady();
 });
 
 // ---- filters -----------------------------------------------------------------------------
