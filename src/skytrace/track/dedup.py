@@ -18,12 +18,21 @@ limit of the receiver lists: such a late copy's receiver cannot join the list of
 already handed on (nor can a copy's from an earlier batch join a message kept now); its row is
 reported in ``late_rows`` so that the aircraft's receiver table still learns of it.
 
+The carry is kept sorted by (key, time) and merged, not re-sorted: a batch's rows are sorted
+on their own and placed among the carried ones by one ``searchsorted`` on a 24-byte key
+(both key words and the time's order-preserving bits, big-endian, compared as bytes), so a
+batch costs O(n log n + m) for m carried rows instead of a sort of n + m rows. Batches from a
+single receiver (nothing to fold) only append their young rows to ``pending`` chunks; chunks
+and the sorted part are dropped whole once their newest row leaves the window, and pending
+chunks are sorted into the carry the first time a batch from several receivers needs them.
+
 Pure functions on arrays plus the carry value the caller keeps; thread-safe.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,14 +44,107 @@ __all__ = ["DedupCarry", "DedupResult", "deduplicate"]
 
 
 @dataclass(slots=True)
-class DedupCarry:
-    """Keys of the rows of the previous batch(es) still inside the window."""
+class _Rows:
+    """Carried rows: keys, times, receivers, counters (aligned)."""
 
-    w0: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
-    w1: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
-    time_s: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0, np.float64))
-    receiver: npt.NDArray[np.uint32] = field(default_factory=lambda: np.empty(0, np.uint32))
-    ticks: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
+    w0: npt.NDArray[np.uint64]
+    w1: npt.NDArray[np.uint64]
+    time_s: npt.NDArray[np.float64]
+    receiver: npt.NDArray[np.uint32]
+    ticks: npt.NDArray[np.uint64]
+
+    @classmethod
+    def empty(cls) -> _Rows:
+        return cls(
+            np.empty(0, np.uint64),
+            np.empty(0, np.uint64),
+            np.empty(0, np.float64),
+            np.empty(0, np.uint32),
+            np.empty(0, np.uint64),
+        )
+
+    def take(self, idx: npt.NDArray[Any]) -> _Rows:
+        return _Rows(
+            self.w0[idx], self.w1[idx], self.time_s[idx], self.receiver[idx], self.ticks[idx]
+        )
+
+    @staticmethod
+    def concat(parts: list[_Rows]) -> _Rows:
+        return _Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in _Rows.__slots__))
+
+    def __len__(self) -> int:
+        return int(self.time_s.size)
+
+
+def _sort_key(
+    w0: npt.NDArray[np.uint64], w1: npt.NDArray[np.uint64], t: npt.NDArray[np.float64]
+) -> Any:
+    """(w0, w1, time) as 24 bytes whose byte order is their lexicographic order."""
+    bits = t.view(np.uint64)
+    tkey = np.where(bits >> np.uint64(63), ~bits, bits | np.uint64(1 << 63))
+    k = np.empty((t.size, 3), ">u8")
+    k[:, 0], k[:, 1], k[:, 2] = w0, w1, tkey
+    return k.view("S24").ravel()
+
+
+@dataclass(slots=True)
+class DedupCarry:
+    """Keys of the rows of the previous batch(es) still inside the window: ``rows`` sorted by
+    (key, time) with their ``key`` bytes, plus unsorted ``pending`` chunks (see the module
+    docstring)."""
+
+    rows: _Rows = field(default_factory=_Rows.empty)
+    key: npt.NDArray[Any] = field(default_factory=lambda: np.empty(0, "S24"))
+    newest_s: float = -np.inf  # newest time in ``rows``
+    receivers: frozenset[int] = frozenset()  # receivers in ``rows``
+    pending: list[tuple[_Rows, float, int]] = field(default_factory=list)  # rows, newest, rx
+    horizon_s: float = -np.inf  # rows at or before this time are out of the window
+
+    def __len__(self) -> int:
+        return len(self.rows) + sum(len(c[0]) for c in self.pending)
+
+    @property
+    def time_s(self) -> npt.NDArray[np.float64]:
+        """Times of every carried row (sorted part first, then pending chunks)."""
+        return np.concatenate([self.rows.time_s, *(c[0].time_s for c in self.pending)])
+
+    def single_receiver(self, receiver: int) -> bool:
+        """Every carried row came from ``receiver`` (or there are none)."""
+        return self.receivers <= {receiver} and all(c[2] == receiver for c in self.pending)
+
+    def merged(self) -> tuple[_Rows, npt.NDArray[Any]]:
+        """The rows after ``horizon_s``, sorted: the sorted part with the pending chunks
+        sorted into it."""
+        young = np.flatnonzero(self.rows.time_s > self.horizon_s)
+        rows, key = self.rows.take(young), self.key[young]
+        if not self.pending:
+            return rows, key
+        extra = _Rows.concat([c[0] for c in self.pending])
+        extra = extra.take(np.flatnonzero(extra.time_s > self.horizon_s))
+        ekey = _sort_key(extra.w0, extra.w1, extra.time_s)
+        order = np.argsort(ekey, kind="stable")
+        return _merge(rows, key, extra.take(order), ekey[order])
+
+
+def _merge(
+    a: _Rows, akey: npt.NDArray[Any], b: _Rows, bkey: npt.NDArray[Any]
+) -> tuple[_Rows, npt.NDArray[Any]]:
+    """Two sorted runs -> one (``a`` first on equal keys)."""
+    order = _merge_order(akey, bkey)
+    both = _Rows.concat([a, b])
+    return both.take(order), np.concatenate([akey, bkey])[order]
+
+
+def _merge_order(akey: npt.NDArray[Any], bkey: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """Indices into ``concat(a, b)`` in sorted order, for sorted ``akey`` and ``bkey``."""
+    m, n = akey.size, bkey.size
+    pos = np.searchsorted(akey, bkey, side="right") + np.arange(n)
+    order = np.empty(m + n, np.intp)
+    is_b = np.zeros(m + n, np.bool_)
+    is_b[pos] = True
+    order[pos] = m + np.arange(n)
+    order[~is_b] = np.arange(m)
+    return order
 
 
 @dataclass(slots=True)
@@ -84,11 +186,10 @@ def deduplicate(
     """Fold copies of the same reply from different receivers among ``rows`` into one row."""
     carry = carry if carry is not None else DedupCarry()
     n = int(rows.size)
-    m = int(carry.time_s.size)
     receivers = frames.receiver[rows]
     time_s = frames.time_s[rows]
     single = n == 0 or (
-        (receivers == receivers[0]).all() and (m == 0 or (carry.receiver == receivers[0]).all())
+        (receivers == receivers[0]).all() and carry.single_receiver(int(receivers[0]))
     )
     if single:
         # one receiver: nothing can be a copy (fast path for a single feed)
@@ -103,13 +204,16 @@ def deduplicate(
             late_rows=np.empty(0, np.intp),
         )
     words = _words(frames, rows)
-    w0 = np.concatenate([carry.w0, words[:, 0]])
-    w1 = np.concatenate([carry.w1, words[:, 1]])
-    t_all = np.concatenate([carry.time_s, time_s])
-    r_all = np.concatenate([carry.receiver, receivers])
-    k_all = np.concatenate([carry.ticks, frames.receiver_ticks[rows]])
-    order = np.lexsort((t_all, w1, w0))  # last key is primary
-    w0, w1, t, r, ticks = w0[order], w1[order], t_all[order], r_all[order], k_all[order]
+    old, okey = carry.merged()
+    m = len(old)
+    new = _Rows(words[:, 0], words[:, 1], time_s, receivers, frames.receiver_ticks[rows])
+    nkey = _sort_key(new.w0, new.w1, new.time_s)
+    by_key = np.argsort(nkey, kind="stable")
+    order = _merge_order(okey, nkey[by_key])
+    order[order >= m] = m + by_key[order[order >= m] - m]
+    both = _Rows.concat([old, new])
+    w0, w1, t, r, ticks = (getattr(both, f)[order] for f in _Rows.__slots__)
+    all_key = np.concatenate([okey, nkey])[order]
     total = n + m
     same = np.zeros(total, bool)
     same[1:] = (
@@ -142,7 +246,7 @@ def deduplicate(
         n_receivers=np.diff(offsets).astype(np.uint16),
         signal_dbfs=best[fresh_start][back],
         duplicates=int(n - keep.size),
-        carry=_carry(frames, rows, time_s, window_s, carry, words),
+        carry=_sorted_carry(_Rows(w0, w1, t, r, ticks), all_key, float(time_s.max()) - window_s),
         receiver_offsets=offsets,
         receiver_ids=ids,
         late_rows=np.sort(rows[order[late] - m]),
@@ -187,17 +291,34 @@ def _carry(
     old: DedupCarry,
     words: npt.NDArray[np.uint64] | None,
 ) -> DedupCarry:
-    """Keys of the rows (this batch's and still-young carried ones) within the window."""
+    """The carry with this batch's rows within the window appended as a pending chunk; the
+    sorted part and chunks wholly out of the window are dropped."""
     if rows.size == 0:
         return old
-    horizon = float(time_s.max()) - window_s
+    newest = float(time_s.max())
+    horizon = newest - window_s
     young = np.flatnonzero(time_s > horizon)
     w = words[young] if words is not None else _words(frames, rows[young])
-    keep_old = old.time_s > horizon
-    return DedupCarry(
-        w0=np.concatenate([old.w0[keep_old], w[:, 0]]),
-        w1=np.concatenate([old.w1[keep_old], w[:, 1]]),
-        time_s=np.concatenate([old.time_s[keep_old], time_s[young]]),
-        receiver=np.concatenate([old.receiver[keep_old], frames.receiver[rows[young]]]),
-        ticks=np.concatenate([old.ticks[keep_old], frames.receiver_ticks[rows[young]]]),
+    chunk = _Rows(
+        w[:, 0].copy(),
+        w[:, 1].copy(),
+        time_s[young],
+        frames.receiver[rows[young]],
+        frames.receiver_ticks[rows[young]],
     )
+    receiver = int(chunk.receiver[0]) if len(chunk) else 0
+    pending = [c for c in old.pending if c[1] > horizon]
+    pending.append((chunk, newest, receiver))
+    if old.newest_s > horizon:
+        return DedupCarry(old.rows, old.key, old.newest_s, old.receivers, pending, horizon)
+    return DedupCarry(pending=pending, horizon_s=horizon)
+
+
+def _sorted_carry(merged: _Rows, key: npt.NDArray[Any], horizon_s: float) -> DedupCarry:
+    """The merged, sorted rows after ``horizon_s`` (they stay sorted)."""
+    young = np.flatnonzero(merged.time_s > horizon_s)
+    if young.size == 0:
+        return DedupCarry(horizon_s=horizon_s)
+    rows = merged.take(young)
+    receivers = frozenset(np.unique(rows.receiver).tolist())
+    return DedupCarry(rows, key[young], float(rows.time_s.max()), receivers, [], horizon_s)
