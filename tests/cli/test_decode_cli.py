@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -201,3 +202,55 @@ def test_no_path_and_empty_stdin_decodes_the_sample(
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     code, rows, err = _run(capsys, "-")
     assert code == 0 and rows == [] and "0 frame(s)" in err
+
+
+def test_gzip_is_read_by_its_magic_bytes(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = (shared_data / "modes" / "pymodes_sample_data_adsb.csv").read_bytes()
+    path = tmp_path / "x.csv.gz"
+    path.write_bytes(gzip.compress(data))
+    code, rows, err = _run(capsys, str(path))
+    assert code == 0 and len(rows) == 2000 and "(csv)" in err
+    assert all(r["icao"] == "406b90" for r in rows)
+
+
+def test_iq_samples_say_what_they_are(
+    shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["decode", str(shared_data / "modes" / "modes1.bin")]) == 4
+    assert "raw I/Q samples" in capsys.readouterr().err
+
+
+def test_one_line_json_array(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps([{"ts": 1.0 + i, "hex": IDENT} for i in range(50_000)]))
+    code, rows, _err = _run(capsys, str(path))
+    assert code == 0 and len(rows) == 50_000
+    assert rows[-1]["time_s"] == 50_000.0 and rows[-1]["callsign"] == "EZY85MH"
+
+
+def test_a_huge_bad_line_is_quoted_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "big.txt"
+    path.write_bytes(f"{IDENT}\n".encode() + b"z" * 3_000_000 + f"\n{DF11}\n".encode())
+    code, rows, err = _run(capsys, str(path))
+    assert code == 0 and [r["line"] for r in rows] == [1, 2, 3]
+    assert rows[1]["error"] == "bad_line" and len(rows[1]["text"]) <= 203
+    assert len(err) < 2000
+
+
+def test_positions_locally_and_by_the_tracker(
+    shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(shared_data / "modes" / "pymodes_sample_data_adsb.csv")
+    code, rows, _ = _run(capsys, path, "--positions", "--reference", "51.99,4.37")
+    assert code == 0 and len(rows) > 100
+    assert all(abs(r["lat"] - 52.0) < 2.5 and abs(r["lon"] - 4.4) < 4 for r in rows)
+    assert {"line", "icao", "time_s", "altitude_ft"} <= set(rows[0])
+    code, tracked, _ = _run(capsys, path, "--positions")
+    assert code == 0 and len(tracked) > 100
+    assert all(r["icao"] == "406b90" for r in tracked)
+    assert all(abs(r["lat"] - 52.0) < 2.5 for r in tracked)
+    assert main(["decode", path, "--reference", "1,2"]) == 2

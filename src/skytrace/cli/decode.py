@@ -639,11 +639,11 @@ class _Positions:
             decoded["cpr_lon"][rows],
             decoded["cpr_format"][rows] == 1,
         )
-        air = airborne_local(*args, lat0, lon0)
-        sfc = surface_local(*args, lat0, lon0)
-        lat = np.where(surface, sfc.lat, air.lat)
-        lon = np.where(surface, sfc.lon, air.lon)
-        ok = np.where(surface, sfc.ok, air.ok)
+        a_lat, a_lon, a_ok = airborne_local(*args, lat0, lon0)
+        s_lat, s_lon, s_ok = surface_local(*args, lat0, lon0)
+        lat = np.where(surface, s_lat, a_lat)
+        lon = np.where(surface, s_lon, a_lon)
+        ok = np.where(surface, s_ok, a_ok)
         rows, lat, lon, surface = rows[ok], lat[ok], lon[ok], surface[ok]
         empty = np.full(rows.size, np.nan)
         return {
