@@ -97,14 +97,14 @@ def _build_ac13() -> npt.NDArray[np.float32]:
 
 
 def _build_squawk() -> npt.NDArray[np.uint16]:
-    out = np.zeros(1 << 13, np.uint16)
-    for code in range(1 << 13):
-        a = (_bit(code, _A4) << 2) | (_bit(code, _A2) << 1) | _bit(code, _A1)
-        b = (_bit(code, _B4) << 2) | (_bit(code, _B2) << 1) | _bit(code, _B1)
-        c = (_bit(code, _C4) << 2) | (_bit(code, _C2) << 1) | _bit(code, _C1)
-        d = (_bit(code, _D4) << 2) | (_bit(code, _D2) << 1) | _bit(code, _D1)
-        out[code] = a * 1000 + b * 100 + c * 10 + d
-    return out
+    code = np.arange(1 << 13, dtype=np.int64)  # every code at once (a start-up cost)
+
+    def digit(b4: int, b2: int, b1: int) -> npt.NDArray[np.int64]:
+        return (_bit(code, b4) << 2) | (_bit(code, b2) << 1) | _bit(code, b1)  # type: ignore[arg-type, return-value]
+
+    a, b = digit(_A4, _A2, _A1), digit(_B4, _B2, _B1)
+    c, d = digit(_C4, _C2, _C1), digit(_D4, _D2, _D1)
+    return (a * 1000 + b * 100 + c * 10 + d).astype(np.uint16)
 
 
 def ac12_to_ac13(ac12: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
