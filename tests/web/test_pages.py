@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from skytrace.simulate.scenario import parse_scenario
-from tests.web.conftest import PHONE, PageErrors, screenshot
+from tests.web.conftest import PHONE, PageErrors, open_page, screenshot
 from tests.web.site import SCENARIO, SEED_CALLSIGN, SEED_HEX, SEED_REGISTRATION, Site
 
 REGISTRATIONS = {
@@ -223,3 +223,25 @@ def test_the_pages_load_nothing_from_outside(site: Site) -> None:
     for path in ("/", f"/flight/{site.seed_flight().flight_id}", "/playback", "/receivers"):
         html = httpx.get(site.base_url + path, timeout=30).text
         assert "http://" not in html.replace(site.base_url, "") and "https://" not in html
+
+
+def test_a_history_only_server_says_so_on_the_map_and_still_plays_back(
+    site: Site, browser: Any, page_errors: list[PageErrors]
+) -> None:
+    from skytrace.api import ApiContext, create_app
+    from tests.web.conftest import DESKTOP
+    from tests.web.site import serve_app
+
+    app = create_app(ApiContext(data_dir=site.data_dir, live=None))
+    with serve_app(app) as url:
+        history = Site(url, site.data_dir, site.flights, None)
+        page = open_page(browser, history, "/", page_errors, DESKTOP)
+        status = page.locator(".status-line").inner_text()
+        assert "0 aircraft" in status and "history only" in status
+        page.locator(".status-line a[href='/playback']").click()
+        page.wait_for_url("**/playback")
+        page.wait_for_function("window.skytraceReady === true", timeout=30_000)
+        examples = page.locator(".examples a").all_inner_texts()
+        assert examples[0] == SEED_CALLSIGN  # the demo's flight is offered first
+        page.close()
+    assert no_errors(page_errors) == []

@@ -4,7 +4,7 @@
 // with the map pane while panning and it is redrawn once at moveend (../shared/notes/web-map.md:
 // the fastest of the measured ways to draw 25,000 aircraft without a GPU).
 
-import { altBand, bandColor, ALT_BANDS } from "./common.js";
+import { altBand, bandColor } from "./common.js";
 
 const SPRITE_PX = 22;
 const SMALL_SPRITE_PX = 14; // zoomed out over a crowded sky: 40 % of the pixels to blit
@@ -335,4 +335,3 @@ export const AircraftLayer = L.Layer.extend({
   },
 });
 
-export const ALT_BAND_COUNT = ALT_BANDS;

@@ -124,7 +124,10 @@ export function bandColor(i) {
   if (i === 0) return GROUND_COLOR;
   if (i > ALT_BANDS) return UNKNOWN_COLOR;
   const altFt = ((i - 0.5) / ALT_BANDS) * ALT_MAX_FT;
-  return `hsl(${hueFor(altFt).toFixed(0)}, 88%, 56%)`;
+  const hue = hueFor(altFt);
+  // blues and violets look darker than yellows at the same lightness: lift them
+  const light = 56 + 12 * Math.max(0, 1 - Math.abs(hue - 245) / 55);
+  return `hsl(${hue.toFixed(0)}, 90%, ${light.toFixed(0)}%)`;
 }
 
 export function altBand(altFt, onground) {

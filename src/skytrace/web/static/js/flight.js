@@ -2,7 +2,7 @@
 // inferred takeoff/landing legs dashed from/to the airport, reception gaps dotted), the
 // profile, the facts sentence with its evidence table, the events, and the exports.
 
-import { api, config, createMap, duration, esc, initSearch, legendHtml, num, params, rowsAsObjects, showError, timeHtml, utcDate } from "./common.js";
+import { api, createMap, duration, esc, initSearch, legendHtml, num, params, rowsAsObjects, showError, timeHtml, utcDate } from "./common.js";
 import { profileChart } from "./chart.js";
 import { airportEnd, altitudePolylines } from "./panel.js";
 
@@ -123,4 +123,3 @@ for (const [call, label] of [[f.departure, "departure"], [f.arrival, "arrival"]]
 if (track.getLayers().length) map.fitBounds(track.getBounds(), { padding: [30, 30] });
 document.body.dataset.segments = drawnSegments.join(" ");
 window.skytraceReady = true;
-void config;

@@ -256,11 +256,13 @@ main.querySelector(".map-wrap").appendChild(toasts);
 function showEvent(ev) {
   if (!ev) return;
   const kind = ev.kind || ev.type || "event";
-  if (!/emergency|takeoff|landing|squawk/i.test(kind)) return;
+  if (!/emergency|takeoff|landing|go_around/i.test(kind)) return;
   const div = document.createElement("div");
   div.className = `toast toast-${esc(kind)}`;
-  const hex = ev.hex || (Number.isFinite(ev.icao24) ? ev.icao24.toString(16).padStart(6, "0") : "");
-  div.innerHTML = `<b>${esc(kind)}</b> ${esc(ev.callsign || hex)} ${esc(ev.airport || ev.detail || "")}`;
+  const hex = typeof ev.icao24 === "string" ? ev.icao24.toLowerCase() : Number.isFinite(ev.icao24) ? ev.icao24.toString(16).padStart(6, "0") : "";
+  const a = layer.aircraft.get(hex);
+  const who = (a && (a.callsign || a.registration)) || hex.toUpperCase();
+  div.innerHTML = `<b>${esc(kind.replace("_", " "))}</b> ${esc(who)} ${esc(ev.value ?? "")} <span class="muted">${utcTime(ev.time_s)}Z</span>`;
   div.addEventListener("click", () => hex && selectHex(hex, true));
   toasts.prepend(div);
   while (toasts.children.length > 4) toasts.lastChild.remove();

@@ -54,12 +54,12 @@ export function trailPoints(trail) {
 }
 
 /** Draw points as polylines coloured by altitude band (one polyline per colour run). */
-export function altitudePolylines(points, { weight = 3, dashed = false, layer = null, onground = null, renderer = undefined, className = "" } = {}) {
+export function altitudePolylines(points, { weight = 3, opacity = 0.95, dashed = false, layer = null, onground = null, renderer = undefined, className = "" } = {}) {
   const group = layer || L.layerGroup();
   let run = [];
   let color = null;
   const flush = () => {
-    if (run.length > 1) L.polyline(run, { color, weight, opacity: 0.95, dashArray: dashed ? "6 6" : null, interactive: false, renderer, className }).addTo(group);
+    if (run.length > 1) L.polyline(run, { color, weight, opacity, dashArray: dashed ? "6 6" : null, interactive: false, renderer, className }).addTo(group);
   };
   for (const p of points) {
     if (!Number.isFinite(p.lat) || !Number.isFinite(p.lon)) continue;
@@ -192,7 +192,7 @@ export class AircraftPanel {
     if (body.trail || body.track) {
       profileChart(this.el.querySelector(".chart"), points);
       this.trail.clearLayers();
-      altitudePolylines(points, { weight: 2.5, layer: this.trail });
+      altitudePolylines(points, { weight: 2, opacity: 0.7, layer: this.trail });
     } else {
       this.el.querySelector(".chart").innerHTML = '<div class="muted small">loading…</div>';
     }
