@@ -113,3 +113,14 @@ def test_bad_path_parameters_answer_400_with_an_escaped_message(path: str, messa
     assert response.status_code == 400
     assert message in response.text
     assert "<b>" not in response.text.split("<main", 1)[1]
+
+
+def test_without_chromium_the_browser_tests_fail_naming_the_install_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.web import conftest
+
+    monkeypatch.setattr(conftest, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(conftest.shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match=r"bash scripts/test.sh"):
+        conftest.chromium_path()
