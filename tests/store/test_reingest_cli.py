@@ -49,7 +49,7 @@ def test_replaying_a_file_twice_stores_it_once(
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     once = _counts(tmp_path)
-    assert once[0] == once[1] == first["positions"] > 100  # no duplicate rows, summary true
+    assert once[0] == once[1] == first["positions"] > 100, first  # no duplicates, summary true
     assert once[2] == first["events"]
     assert main(argv) == 0
     second = json.loads(capsys.readouterr().out)
