@@ -268,16 +268,6 @@ export const AircraftLayer = L.Layer.extend({
       if (a.hex === this.selected) selectedAt = [x, y];
     }
     this.drawn.n = k;
-    if (selectedAt) {
-      ctx.beginPath();
-      ctx.arc(selectedAt[0], selectedAt[1], 14, 0, Math.PI * 2);
-      ctx.lineWidth = 2.5;
-      ctx.strokeStyle = "#ffffff";
-      ctx.stroke();
-      ctx.lineWidth = 1;
-      ctx.strokeStyle = "rgba(0,0,0,0.6)";
-      ctx.stroke();
-    }
     if ((zoom >= LABEL_MIN_ZOOM && k <= LABEL_MAX_DRAWN) || k <= LABEL_ALWAYS_MAX_DRAWN) {
       ctx.font = "600 11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
       ctx.textBaseline = "middle";
@@ -292,6 +282,23 @@ export const AircraftLayer = L.Layer.extend({
         ctx.strokeText(text, xs[i] + half + 1, ys[i]);
         ctx.fillText(text, xs[i] + half + 1, ys[i]);
       }
+      // icons again, over the labels: a neighbour's label never hides an aircraft
+      for (let i = 0; i < k; i++) {
+        const a = refs[i];
+        const strip = sprites(a._cat, altBand(a.alt, a.onground), spritePx);
+        const h = Number.isFinite(a.track) ? Math.round(a.track / (360 / HEADINGS)) % HEADINGS : 0;
+        ctx.drawImage(strip, h * strip.px, 0, strip.px, strip.px, (xs[i] - half) | 0, (ys[i] - half) | 0, spritePx, spritePx);
+      }
+    }
+    if (selectedAt) {
+      ctx.beginPath();
+      ctx.arc(selectedAt[0], selectedAt[1], 14, 0, Math.PI * 2);
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = "#ffffff";
+      ctx.stroke();
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "rgba(0,0,0,0.6)";
+      ctx.stroke();
     }
     this.lastDrawMs = performance.now();
     this.lastDrawCostMs = this.lastDrawMs - t0;
