@@ -16,14 +16,12 @@ from skytrace.model import ReceiverStats
 from skytrace.sources.receivers import RECEIVERS_JSON, write_receivers_json
 from skytrace.store import Store
 
-NOW = time.time()
 
-
-def stats(**kw: object) -> ReceiverStats:
+def stats(now: float, **kw: object) -> ReceiverStats:
     base: dict[str, object] = dict(
-        receiver=1, name="roof", connected_since_s=NOW - 600, last_frame_s=NOW - 5,
+        receiver=1, name="roof", connected_since_s=now - 600, last_frame_s=now - 5,
         frames=5000, frames_per_s=120.0, connected=True, address="10.0.0.2:50000",
-        clock_rate_hz=12_000_600.0, clock_offset_s=NOW - 7200.0,
+        clock_rate_hz=12_000_600.0, clock_offset_s=now - 7200.0,
     )  # fmt: skip
     base.update(kw)
     return ReceiverStats(**base)  # type: ignore[arg-type]
@@ -37,11 +35,12 @@ def receivers_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[s
 def test_a_running_server_shows_who_is_connected_and_who_left(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    left_s = NOW - 60
+    now = time.time()  # when the test runs, not when it was collected
+    left_s = now - 60
     write_receivers_json(
         tmp_path / RECEIVERS_JSON,
-        [stats(), stats(receiver=2, name="gone", connected=False, frames_per_s=0.0)],
-        NOW,
+        [stats(now), stats(now, receiver=2, name="gone", connected=False, frames_per_s=0.0)],
+        now,
         disconnected_since={2: left_s},
     )
     doc = receivers_json(tmp_path, capsys)
@@ -57,8 +56,9 @@ def test_a_running_server_shows_who_is_connected_and_who_left(
 def test_a_stopped_server_shows_nobody_connected_and_no_rates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    written = NOW - 3600  # the server stopped writing an hour ago (killed)
-    write_receivers_json(tmp_path / RECEIVERS_JSON, [stats()], written)
+    now = time.time()  # when the test runs, not when it was collected
+    written = now - 3600  # the server stopped writing an hour ago (killed)
+    write_receivers_json(tmp_path / RECEIVERS_JSON, [stats(now)], written)
     doc = receivers_json(tmp_path, capsys)
     (roof,) = doc["receivers"]  # type: ignore[misc]
     assert doc["source"] == "stopped server"
@@ -73,10 +73,11 @@ def test_a_stopped_server_shows_nobody_connected_and_no_rates(
 def test_clock_figures_are_in_plausible_units(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    now = time.time()  # when the test runs, not when it was collected
     write_receivers_json(
         tmp_path / RECEIVERS_JSON,
-        [stats(), stats(receiver=2, name="wild", clock_rate_hz=12_015_000.0)],
-        NOW,
+        [stats(now), stats(now, receiver=2, name="wild", clock_rate_hz=12_015_000.0)],
+        now,
     )
     roof, wild = receivers_json(tmp_path, capsys)["receivers"]  # type: ignore[misc]
     assert roof["clock_ppm"] == pytest.approx(50.0)
@@ -84,7 +85,7 @@ def test_clock_figures_are_in_plausible_units(
     assert main(["receivers", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "+50.0" in out and "1250" not in out
-    assert f"{NOW - 7200:.0f}"[:6] not in out  # the offset is a time, not a raw epoch
+    assert f"{now - 7200:.0f}"[:6] not in out  # the offset is a time, not a raw epoch
 
 
 def test_without_a_server_the_store_is_read(
