@@ -84,8 +84,10 @@ def _three_aircraft(fake: FakeLive) -> None:
 # -- every route --------------------------------------------------------------------------
 
 
-def _example(path: str, flight_id: str) -> str:
-    values = {"hex": KORYO, "id": flight_id, "code": "UHWW"}
+def _example(path: str, flight_id: str, method: str = "get") -> str:
+    # the demo's own watch rule is read; a rule of the test's own is written and removed
+    rule = "featured" if method == "get" else "route-test"
+    values = {"hex": KORYO, "id": flight_id, "code": "UHWW", "name": rule}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -95,7 +97,9 @@ QUERIES = {
     "/api/v1/search": "?q=KOR",
     "/api/v1/airports/{code}": "?date=2023-09-12",
     "/api/v1/flights": "?date=2023-09-12",
+    "/api/v1/watch/{name}/test": "?date=2023-09-12",
 }
+BODIES = {("put", "/api/v1/watch/{name}"): {"operator": ["KOR"], "on": ["landing"]}}
 
 
 def test_every_route_in_the_schema_answers(
@@ -106,11 +110,12 @@ def test_every_route_in_the_schema_answers(
     paths = live_client.app.openapi()["paths"]  # type: ignore[attr-defined]
     assert len(paths) >= 19
     for path, methods in paths.items():
-        url = _example(path, demo_flight.flight_id) + QUERIES.get(path, "")
         for method in methods:
-            headers = {"Authorization": f"Bearer {TOKEN}"} if method == "post" else {}
-            r = live_client.request(method.upper(), url, headers=headers)
-            assert r.status_code == 200, (method, url, r.text[:300])
+            url = _example(path, demo_flight.flight_id, method) + QUERIES.get(path, "")
+            headers = {"Authorization": f"Bearer {TOKEN}"} if method != "get" else {}
+            body = BODIES.get((method, path))
+            r = live_client.request(method.upper(), url, headers=headers, json=body)
+            assert r.status_code == (201 if method == "put" else 200), (method, url, r.text[:300])
             if r.headers["content-type"].startswith("application/json"):
                 assert isinstance(r.json(), dict)
 

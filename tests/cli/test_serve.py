@@ -44,6 +44,11 @@ def test_serve_feeds_beast_and_sbs_out_and_writes_receiver_stats(
     sample = (shared_data / "modes" / "sample_dump1090.beast").read_bytes()
     ports_file = tmp_path / "ports.json"
     data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "watch.toml").write_text(  # the sample's aircraft, first seen: one alert
+        '[[rule]]\nname = "seen"\naircraft = ["48520a"]\non = ["first-seen"]\n'
+        'jsonl = "seen.jsonl"\n'
+    )
     argv = [
         sys.executable, "-m", "skytrace", "serve", "--beast-in", "0", "--avr-in", "0",
         "--beast-out", "0", "--avr-out", "off", "--sbs-out", "0", "--data-dir", str(data_dir),
@@ -85,6 +90,11 @@ def test_serve_feeds_beast_and_sbs_out_and_writes_receiver_stats(
     assert "stopped; 239 frames" in err
     aircraft = json.loads((tmp_path / "aircraft.json").read_text())
     assert "48520a" in {a["hex"] for a in aircraft["aircraft"]}
+    assert "alert seen: first-seen — 48520a" in err  # printed as it fired
+    delivered = [json.loads(line) for line in (data_dir / "alerts" / "seen.jsonl").open()]
+    assert [(a["rule"], a["trigger"], a["aircraft"]["hex"]) for a in delivered] == [
+        ("seen", "first-seen", "48520a")
+    ]
 
     assert main(["receivers", "--json", "--data-dir", str(data_dir)]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -356,8 +356,9 @@ def load_rules(data_dir: Path) -> list[WatchRule]:
 class RuleBook:
     """The rules in force, re-read from ``<data_dir>/watch.toml`` when the file changes.
 
-    ``rules()`` checks the file's (mtime, size) at most every ``check_interval_s``; a file that
-    no longer parses leaves the rules in force unchanged and sets ``error`` (with the line),
+    ``reload()`` (the engine calls it once per batch) compares the file's (mtime, size) with
+    what was read, one ``stat``, and reads the file only when they changed; a file that no
+    longer parses leaves the rules in force unchanged and sets ``error`` (with the line),
     which clears when a good file is read again.
     """
 

@@ -15,7 +15,6 @@ No route reads or writes a file whose path the client names.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,8 +26,9 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from skytrace import __version__
+from skytrace.api.alert_routes import add_alert_routes
 from skytrace.api.context import ApiContext
-from skytrace.api.errors import ApiError, install_error_handlers
+from skytrace.api.errors import install_error_handlers
 from skytrace.api.geo import GeoCache, GeoDocument
 from skytrace.api.history_routes import add_history_routes
 from skytrace.api.jsonable import json_response
@@ -51,22 +51,6 @@ def _geo_response(request: Request, doc: GeoDocument) -> Response:
         headers["Content-Encoding"] = "gzip"
         return Response(doc.gzip, media_type="application/geo+json", headers=headers)
     return Response(doc.body, media_type="application/geo+json", headers=headers)
-
-
-def _require_token(services: Services, authorization: str | None) -> None:
-    expected = services.context.token
-    if not expected:
-        raise ApiError(
-            403,
-            "writes are disabled on this server: start it with --api-token "
-            "(or $SKYTRACE_API_TOKEN) to allow them",
-            code="writes_disabled",
-        )
-    scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        raise ApiError(401, "this needs 'Authorization: Bearer <token>'", field="Authorization")
-    if not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise ApiError(401, "wrong API token", field="Authorization")
 
 
 def create_app(context: ApiContext) -> FastAPI:
@@ -113,6 +97,7 @@ def create_app(context: ApiContext) -> FastAPI:
     add_live_routes(app, services)
     add_history_routes(app, services)
     add_push_route(app, services)
+    add_alert_routes(app, services)
 
     @app.get("/api/v1/geo/countries", tags=["geo"], summary="country outlines (GeoJSON)")
     def geo_countries(request: Request) -> Response:
@@ -130,7 +115,7 @@ def create_app(context: ApiContext) -> FastAPI:
     ) -> Response:
         """Drop the cached history readers so the next request sees the store as it is
         now (readers otherwise refresh on their own every few seconds). Needs the token."""
-        _require_token(services, authorization)
+        services.require_token(authorization)
         services.refresh_readers()
         return json_response({"refreshed": True})
 

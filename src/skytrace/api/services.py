@@ -8,6 +8,7 @@ without reopening per request). Thread-safe: handlers run in the server's thread
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,23 @@ class Services:
                 503, "no live feed: this server serves history only", code="no_live_feed"
             )
         return self.context.live
+
+    def require_token(self, authorization: str | None) -> None:
+        """Refuse a write unless ``Authorization: Bearer <the configured token>`` came with it
+        (compared in constant time); 403 when this server takes no writes at all."""
+        expected = self.context.token
+        if not expected:
+            raise ApiError(
+                403,
+                "writes are disabled on this server: start it with --api-token "
+                "(or $SKYTRACE_API_TOKEN) to allow them",
+                code="writes_disabled",
+            )
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not given:
+            raise ApiError(401, "this needs 'Authorization: Bearer <token>'", field="Authorization")
+        if not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            raise ApiError(401, "wrong API token", field="Authorization")
 
     @contextmanager
     def reader(self) -> Iterator[StoreReader]:

@@ -9,6 +9,11 @@ directory, then prints the flights found and the facts of the scenario's feature
     skytrace demo --data-dir ./koryo    # keep the result; query it with skytrace flights/facts
     skytrace demo --keep-running        # then serve it (map, API, feeders) until Ctrl-C
 
+Alerts run as in ``skytrace serve``: the data directory's watch rules (``watch.toml``), or,
+when it has none, a rule ``featured`` on the scenario's featured aircraft (takeoff, landing,
+area entry and exit, emergency), printed as they fire and kept in the alert journal
+(``skytrace alerts``); ``skytrace watch test featured`` gives the same alerts from history.
+
 With ``--keep-running`` the demo's data directory is served by ``skytrace serve`` (HTTP on
 127.0.0.1:8080 unless ``--http`` says otherwise): the history store, with the featured
 flights ready to replay in the browser (the demo prints the map, the flight page and the
@@ -25,6 +30,7 @@ import math
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from skytrace.alerts.engine import Alert
+from skytrace.alerts.live import LiveAlerts, alert_line
+from skytrace.alerts.rules import RuleBook, WatchRule
 from skytrace.cli.console import output_console
 from skytrace.config import resolve_data_dir
 from skytrace.errors import SkytraceError, UsageError
@@ -87,14 +96,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--serve-any-port", action="store_true", help=argparse.SUPPRESS)
 
 
-class DemoResult:
-    """What a demo run produced: where, how much, and the flights stored."""
+FEATURED_RULE = "featured"
 
-    def __init__(self, data_dir: Path, frames: int, wall_s: float, flights: list[Flight]) -> None:
+
+class DemoResult:
+    """What a demo run produced: where, how much, the flights stored, the alerts fired."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        frames: int,
+        wall_s: float,
+        flights: list[Flight],
+        alerts: list[Alert] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.frames = frames
         self.wall_s = wall_s
         self.flights = flights
+        self.alerts = alerts or []
+
+
+def _watch_featured(scenario: Scenario, data_dir: Path, console: Console) -> None:
+    """Without watch rules in the data directory, watch the scenario's featured aircraft."""
+    book = RuleBook(data_dir)
+    if book.path is not None and book.path.exists():
+        names = ", ".join(r.name for r in book.rules()) or "none"
+        console.print(f"  watch rules of {book.path}: {names}", highlight=False)
+        return
+    if not scenario.aircraft:
+        return
+    rule = WatchRule.build(
+        {
+            "name": FEATURED_RULE,
+            "aircraft": [f"{a:06x}" for a in sorted(scenario.aircraft)],
+            "on": ["takeoff", "landing", "area-entry", "area-exit", "emergency"],
+        }
+    )
+    book.save([rule])
+    console.print(
+        f"  watching the featured aircraft: rule {rule.name!r} in {book.path} "
+        "(alerts print as they fire)",
+        highlight=False,
+    )
 
 
 def _import_scenario_refdata(scenario: Scenario, data_dir: Path, console: Console) -> Any:
@@ -135,11 +179,13 @@ def play(
     except ImportError as exc:
         raise SkytraceError(f"this build of skytrace has no runtime or store yet ({exc})") from exc
     aircraft_db = _import_scenario_refdata(scenario, data_dir, console)
+    _watch_featured(scenario, data_dir, console)
     sim = Simulation.from_scenario(scenario, seed, duration_s=duration_s, aircraft_db=aircraft_db)
     pacer = Pacer(speed, sim.start_s)
     ticks_per_chunk = max(1, round(CHUNK_S / sim.generator.tick_s))
     started = time.perf_counter()
     frames = 0
+    fired: list[Alert] = []
     with (
         Progress(
             TextColumn("[bold]playing[/bold] {task.fields[clock]}"),
@@ -151,6 +197,7 @@ def play(
             console=console,
         ) as progress,
         open_runtime(data_dir=data_dir) as rt,
+        LiveAlerts.open(data_dir, rt, listeners=[fired.append, _printer(progress.console)]),
     ):
         task = progress.add_task("demo", total=sim.n_ticks, frames=0, aircraft=0, clock="")
         pending: list[FrameBatch] = []
@@ -178,7 +225,14 @@ def play(
         flights = reader.flights(FlightQuery())
     finally:
         reader.close()
-    return DemoResult(data_dir, frames, wall, flights)
+    return DemoResult(data_dir, frames, wall, flights, fired)
+
+
+def _printer(console: Console) -> Callable[[Alert], None]:
+    def show(alert: Alert) -> None:
+        console.print(alert_line(alert), highlight=False, markup=False, soft_wrap=True)
+
+    return show
 
 
 def _hm(time_s: float) -> str:
@@ -341,6 +395,10 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"  skytrace flights --operator KOR{where}", highlight=False)
         if featured:
             console.print(f"  skytrace facts {featured[0].flight_id}{where}", highlight=False)
+        if result.alerts:
+            console.print(f"  skytrace alerts{where}", highlight=False)
+            rule = result.alerts[0].rule
+            console.print(f"  skytrace watch test {rule}{where}", highlight=False)
         ids = [f.flight_id for f in featured]
         if args.keep_running:
             _keep_running(

@@ -40,12 +40,15 @@ from typing import Any
 
 from rich.console import Console
 
+from skytrace.alerts.engine import Alert
+from skytrace.alerts.live import LiveAlerts, alert_line
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.fileio import write_text_atomic
 from skytrace.live.ingest import LiveIngestServer
 from skytrace.live.runtime import LiveRuntime
 from skytrace.outputs.feeds import Broadcaster, FeedOutputs
+from skytrace.sources.limits import load_server_limits
 from skytrace.sources.receivers import RECEIVERS_JSON, write_receivers_json
 from skytrace.sources.server import (
     FeederConfig,
@@ -145,7 +148,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="TOML with [[feeder]] key/name/lat/lon and require_feeder_key",
+        help="TOML with [[feeder]] key/name/lat/lon, require_feeder_key and [limits]",
     )
     feeders.add_argument(
         "--require-feeder-key",
@@ -244,6 +247,13 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
         ipaddress.ip_address(args.bind)
     except ValueError as exc:
         raise UsageError(f"--bind {args.bind!r} is not an IP address") from exc
+    limits = ServerLimits(
+        max_buffer_bytes=args.max_buffer_bytes,
+        max_garbage_ratio=args.max_garbage_ratio,
+        idle_timeout_s=args.idle_timeout,
+    )
+    if args.config is not None:  # its [limits] table (docs/receivers.md) over the options
+        limits = load_server_limits(args.config, limits)
     return ServerConfig(
         bind=args.bind,
         beast_port=args.beast_in,
@@ -253,11 +263,7 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
         require_feeder_key=require,
         batch_interval_s=args.batch_interval,
         clock_time=args.clock_time,
-        limits=ServerLimits(
-            max_buffer_bytes=args.max_buffer_bytes,
-            max_garbage_ratio=args.max_garbage_ratio,
-            idle_timeout_s=args.idle_timeout,
-        ),
+        limits=limits,
     )
 
 
@@ -296,6 +302,8 @@ class ApiContextArgs:
     refdata: Any
     token: str | None
     cors_origins: tuple[str, ...]
+    alerts: Any = None  # skytrace.alerts.live.LiveAlerts
+    rules_dir: Path | None = None  # where watch.toml is (the data directory, also --no-store)
 
 
 def default_app(ctx: ApiContextArgs) -> Any:
@@ -311,6 +319,8 @@ def default_app(ctx: ApiContextArgs) -> Any:
             refdata=ctx.refdata,
             token=ctx.token,
             cors_origins=ctx.cors_origins,
+            alerts=ctx.alerts,
+            rules_dir=ctx.rules_dir,
         )
     )
 
@@ -341,13 +351,22 @@ async def _serve(
     options = RuntimeOptions(data_dir=store_dir, sinks=[feeds], frame_sinks=[feeds])
     token = args.api_token or os.environ.get("SKYTRACE_API_TOKEN") or None
     with open_runtime(store_dir, options) as rt:
+        # watch rules of <data dir>/watch.toml: alerts delivered, journalled, printed, pushed
+        alerts = LiveAlerts.open(data_dir, rt, listeners=[_console_listener(err)]).start()
+        if alerts.book.error:
+            err.print(f"[yellow]watch rules not in force: {alerts.book.error}[/]")
         live = live_factory(rt).start()
         json_writer = _AircraftJsonWriter(args.aircraft_json)
         try:
 
             def on_stats(server: IngestServer) -> None:
                 stats = server.registry.stats()
-                write_receivers_json(data_dir / RECEIVERS_JSON, stats, time.time())
+                write_receivers_json(
+                    data_dir / RECEIVERS_JSON,
+                    stats,
+                    time.time(),
+                    disconnected_since=server.registry.disconnected_since(),
+                )
                 live.record_receivers(stats)
                 json_writer.write_soon(live.snapshot().document)
 
@@ -367,10 +386,11 @@ async def _serve(
                 if args.http is not None:
                     app = (app_factory or default_app)(
                         ApiContextArgs(store_dir, live, rt.refdata, token,
-                                       tuple(args.cors_origin))
+                                       tuple(args.cors_origin), alerts, data_dir)
                     )  # fmt: skip
                     http = await _Http.start(app, config.bind, args.http)
                     ports["http"] = http.port
+                    alerts.base_url = http.url(config.bind)
             except BaseException:
                 await server.close()
                 for b in outputs.values():
@@ -404,9 +424,19 @@ async def _serve(
         finally:
             live.stop()  # the queue drained, the last snapshot published
             await json_writer.wait()
+            await asyncio.to_thread(alerts.close)  # what is queued is delivered
         json_writer.write_now(live.snapshot().document)
         _print_summary(err, server, rt, live)
     return 0
+
+
+def _console_listener(err: Console) -> Callable[[Alert], None]:
+    """Each alert as one line on the server's console (rules: skytrace watch)."""
+
+    def show(alert: Alert) -> None:
+        err.print(alert_line(alert), highlight=False, markup=False, soft_wrap=True)
+
+    return show
 
 
 class _AircraftJsonWriter:
