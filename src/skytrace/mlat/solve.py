@@ -1,0 +1,193 @@
+"""Time-difference-of-arrival solving: many replies at once, by vectorized Gauss-Newton.
+
+Each group is one reply heard by up to ``M`` receivers (padded rows masked out). With the
+receivers' times already on one clock (``skytrace.mlat.clock``), the arrival time at receiver
+i is ``T + |p - r_i| / c`` for the unknown position ``p`` (ECEF) and transmit time ``T``. In
+metres, with ``b = c T``, the residual of receiver i is
+
+    e_i = |p - r_i| + b - c t_i,         Jacobian row [ (p - r_i)/|p - r_i| , 1 ]
+
+and, when a barometric altitude is known, one more row ties the height of ``p`` to it:
+``e_alt = h(p) - alt`` with Jacobian [up(p), 0] (up = the ellipsoid normal). Rows are weighted
+by 1/σ² (σ_i = c × the receiver's timing error, σ_alt a fixed altitude tolerance). The normal
+equations (G, 4, 4) are solved together for every group on each of a fixed number of
+iterations, starting from the receivers' centroid lifted to the altitude.
+
+Quality of each fix: the covariance (JᵀWJ)⁻¹ gives a horizontal error estimate (the root of
+the east and north variances, scaled up by √(χ²/dof) when the residuals are larger than the
+σ's say); GDOP is the unweighted √trace((JᵀJ)⁻¹) over position and time; χ² per degree of
+freedom flags inconsistent timing. ``accept`` applies the limits of ``SolverLimits``.
+
+Pure numpy, thread-safe. Units: metres, seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from skytrace.mlat.geodesy import C_M_S, ecef_to_geodetic, enu_axes, geodetic_to_ecef
+
+__all__ = ["Solution", "SolverLimits", "solve_groups"]
+
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class SolverLimits:
+    """When a solution becomes a fix."""
+
+    iterations: int = 10
+    altitude_sigma_m: float = 150.0  # barometric altitude vs. the ellipsoidal height solved
+    min_dof: int = 1  # measurements minus unknowns: 1 lets a bad timing show in the residuals
+    max_chi2_per_dof: float = 8.0
+    max_error_m: float = 2_000.0  # horizontal error estimate above which no fix is given
+    max_gdop: float = 50.0
+    max_range_m: float = 600_000.0  # from the nearest receiver that heard the reply
+    min_height_m: float = -1_000.0
+    max_height_m: float = 20_000.0
+    converged_step_m: float = 1.0
+    max_step_m: float = 50_000.0
+
+
+@dataclass(slots=True)
+class Solution:
+    """One row per group: position, transmit time, quality and whether it passed."""
+
+    ecef: F64  # (G, 3)
+    lat: F64
+    lon: F64
+    height_m: F64
+    transmit_m: F64  # c × transmit time, on the clock of the group's times
+    error_m: F64  # horizontal error estimate
+    gdop: F64
+    chi2: F64
+    dof: npt.NDArray[np.int64]
+    ok: B
+    why: npt.NDArray[np.uint8]  # 0 ok, else a REJECT_* code
+
+    def __len__(self) -> int:
+        return int(self.lat.shape[0])
+
+
+REJECT_OK = 0
+REJECT_DOF = 1
+REJECT_DIVERGED = 2
+REJECT_RESIDUAL = 3
+REJECT_GEOMETRY = 4
+REJECT_PLACE = 5
+
+
+def solve_groups(
+    receivers: F64,
+    time_s: F64,
+    sigma_s: F64,
+    valid: B,
+    altitude_m: F64,
+    limits: SolverLimits | None = None,
+) -> Solution:
+    """Solve G groups at once.
+
+    receivers (G, M, 3) ECEF metres; time_s (G, M) arrival times on one clock (relative to
+    any per-group origin); sigma_s (G, M) their 1σ errors; valid (G, M) which slots hold a
+    receiver; altitude_m (G,) the reply's height constraint, NaN for none.
+    """
+    lim = limits if limits is not None else SolverLimits()
+    g, _m = time_s.shape
+    w_rx = np.where(valid, 1.0 / np.square(np.maximum(sigma_s, 1e-10) * C_M_S), 0.0)
+    pr = np.where(valid, time_s * C_M_S, 0.0)
+    has_alt = ~np.isnan(altitude_m)
+    alt = np.where(has_alt, altitude_m, 9_000.0)
+    w_alt = np.where(has_alt, 1.0 / lim.altitude_sigma_m**2, 0.0)
+    n_rx = valid.sum(axis=1)
+
+    # start: the receivers' centroid, at the altitude (or a typical cruise height)
+    centroid = (receivers * valid[..., None]).sum(axis=1) / np.maximum(n_rx, 1)[:, None]
+    lat0, lon0, _ = ecef_to_geodetic(centroid)
+    p = geodetic_to_ecef(lat0, lon0, alt)
+    dist = np.linalg.norm(p[:, None, :] - receivers, axis=2)
+    b = np.where(valid, pr - dist, 0.0).sum(axis=1) / np.maximum(n_rx, 1)
+
+    step = np.full(g, np.inf)
+    ridge = np.eye(4) * 1e-12
+    for _ in range(lim.iterations):
+        jac, res, up, h = _linearise(p, b, receivers, pr, valid, alt)
+        normal = np.einsum("gmi,gm,gmj->gij", jac, w_rx, jac)
+        rhs = np.einsum("gmi,gm,gm->gi", jac, w_rx, res)
+        normal[:, :3, :3] += w_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
+        rhs[:, :3] += (w_alt * (h - alt))[:, None] * up
+        damped = normal + ridge * np.trace(normal, axis1=1, axis2=2)[:, None, None]
+        delta = np.linalg.solve(damped, -rhs[..., None])[..., 0]
+        # a step longer than max_step_m is shortened: far from the answer the linear model
+        # overshoots and would land on the wrong side of the receivers
+        length = np.linalg.norm(delta[:, :3], axis=1)
+        delta *= np.minimum(1.0, lim.max_step_m / np.maximum(length, 1e-9))[:, None]
+        p = p + delta[:, :3]
+        b = b + delta[:, 3]
+        step = np.linalg.norm(delta[:, :3], axis=1)
+        step = np.where(np.isfinite(step), step, np.inf)
+
+    jac, res, up, h = _linearise(p, b, receivers, pr, valid, alt)
+    normal = np.einsum("gmi,gm,gmj->gij", jac, w_rx, jac)
+    normal[:, :3, :3] += w_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
+    chi2 = (w_rx * res * res).sum(axis=1) + w_alt * (h - alt) ** 2
+    dof = (n_rx + has_alt.astype(np.int64) - 4).astype(np.int64)
+    cov = _safe_inverse(normal)
+    lat, lon, height = ecef_to_geodetic(p)
+    east, north, _ = enu_axes(lat, lon)
+    pcov = cov[:, :3, :3]
+    var_h = np.einsum("gi,gij,gj->g", east, pcov, east) + np.einsum(
+        "gi,gij,gj->g", north, pcov, north
+    )
+    scale = np.where(dof > 0, np.maximum(1.0, chi2 / np.maximum(dof, 1)), 1.0)
+    error_m = np.sqrt(np.maximum(var_h, 0.0) * scale)
+
+    geo = np.einsum("gmi,gm,gmj->gij", jac, valid.astype(np.float64), jac)
+    geo[:, :3, :3] += has_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
+    gdop = np.sqrt(np.maximum(np.trace(_safe_inverse(geo), axis1=1, axis2=2), 0.0))
+
+    nearest = np.where(valid, np.linalg.norm(p[:, None, :] - receivers, axis=2), np.inf).min(axis=1)
+    why = np.zeros(g, np.uint8)
+    place = (nearest > lim.max_range_m) | (height < lim.min_height_m) | (height > lim.max_height_m)
+    geometry = ~(error_m <= lim.max_error_m) | ~(gdop <= lim.max_gdop)
+    residual = chi2 > lim.max_chi2_per_dof * np.maximum(dof, 1)
+    diverged = ~(step <= lim.converged_step_m) | ~np.isfinite(p).all(axis=1)
+    for code, bad in (
+        (REJECT_PLACE, place),
+        (REJECT_GEOMETRY, geometry),
+        (REJECT_RESIDUAL, residual),
+        (REJECT_DIVERGED, diverged),
+        (REJECT_DOF, dof < lim.min_dof),
+    ):
+        why[bad] = code
+    return Solution(
+        ecef=p, lat=lat, lon=lon, height_m=height, transmit_m=b, error_m=error_m, gdop=gdop,
+        chi2=chi2, dof=dof, ok=why == REJECT_OK, why=why,
+    )  # fmt: skip
+
+
+def _linearise(
+    p: F64, b: F64, receivers: F64, pr: F64, valid: B, alt: F64
+) -> tuple[F64, F64, F64, F64]:
+    """Jacobian (G, M, 4), receiver residuals (G, M), up vectors and heights at ``p``."""
+    diff = p[:, None, :] - receivers
+    dist = np.linalg.norm(diff, axis=2)
+    unit = diff / np.maximum(dist, 1.0)[..., None]
+    jac = np.concatenate([unit, np.ones((*dist.shape, 1))], axis=2)
+    res = np.where(valid, dist + b[:, None] - pr, 0.0)
+    lat, lon, h = ecef_to_geodetic(p)
+    _, _, up = enu_axes(lat, lon)
+    return jac, res, up, h
+
+
+def _safe_inverse(a: F64) -> F64:
+    """Inverse of each (4, 4) matrix; a singular one gives infinities (so it is rejected)."""
+    det = np.linalg.det(a)
+    good = np.isfinite(det) & (np.abs(det) > 0)
+    out = np.full(a.shape, np.inf)
+    if good.any():
+        out[good] = np.linalg.inv(a[good])
+    return out
