@@ -116,13 +116,24 @@ class Simulation:
         duration_s: float | None = None,
         tick_s: float = 2.0,
         aircraft_db: AircraftDatabase | None = None,
+        keep_truth: bool = False,
     ) -> Simulation:
+        """``keep_truth`` records where each Mode-S-only aircraft was at each reply
+        (``generator.truth()``) for MLAT accuracy checks."""
         rng = np.random.default_rng(scenario.seed if seed is None else seed)
         flights = list(scenario.flights) + background_flights(scenario, rng, aircraft_db)
         traffic = ScenarioTraffic(flights, scenario.airports)
-        network = ReceiverNetwork(scenario.receivers, rng, epoch_s=scenario.start_s)
+        mode_s_only = frozenset(f.icao24 for f in flights if f.mode_s_only)
+        # scenarios made for MLAT get straight-line propagation (the default, kept for the
+        # scenarios before MLAT, times replies by the surface distance)
+        for_mlat = bool(mode_s_only) or any(r.clock_noise_ns > 0 for r in scenario.receivers)
+        network = ReceiverNetwork(
+            scenario.receivers, rng, epoch_s=scenario.start_s, slant_range=for_mlat
+        )
         end = scenario.end_s if duration_s is None else scenario.start_s + duration_s
-        generator = FrameGenerator(traffic, network, rng, tick_s=tick_s)
+        generator = FrameGenerator(
+            traffic, network, rng, tick_s=tick_s, mode_s_only=mode_s_only, keep_truth=keep_truth
+        )
         return cls(generator, scenario.start_s, end, flights)
 
     @property

@@ -18,6 +18,13 @@ Owns the per-tick work, all vectorized over aircraft and frames:
 
 Receiver ``i`` of the network is index ``i + 1`` in ``FrameBatch.receiver`` (0 stays
 "unknown"). Deterministic for a seed; not thread-safe.
+
+For multilateration (``mode_s_only``, ``keep_truth``): the aircraft whose addresses are in
+``mode_s_only`` send no extended squitter at all (no ADS-B position, velocity or identity),
+only DF11 acquisition squitters and the DF4/5/20/21 replies; with ``keep_truth`` every reply
+they send is recorded with its transmit time and true position (``truth()``), so that MLAT
+fixes can be compared with where the aircraft really was. With both off the output is
+unchanged (no extra random draws).
 """
 
 from __future__ import annotations
@@ -35,7 +42,21 @@ from skytrace.model import FrameBatch, FrameKind
 from skytrace.simulate.radio import Pairs, ReceiverNetwork
 from skytrace.simulate.traffic import Kinematics, TrafficState
 
-__all__ = ["RATES_PER_S", "FrameGenerator", "GeneratorStats", "TrafficLike"]
+__all__ = ["RATES_PER_S", "TRUTH_DTYPE", "FrameGenerator", "GeneratorStats", "TrafficLike"]
+
+TRUTH_DTYPE: Final = np.dtype(
+    [
+        ("icao24", np.uint32),
+        ("time_s", np.float64),  # transmit time, UTC epoch seconds
+        ("lat", np.float64),
+        ("lon", np.float64),
+        ("altitude_ft", np.float64),
+        ("df", np.uint8),
+    ]
+)
+"""Where a Mode-S-only aircraft was when it sent each reply (``FrameGenerator.truth``)."""
+
+_TRUTH_DF: Final = {"df4": 4, "df5": 5, "df20": 20, "df21": 21, "df11": 11}
 
 RATES_PER_S: Final = {
     "position": 2.0,
@@ -80,6 +101,7 @@ class _Sent:
     parts: list[Messages] = field(default_factory=list)
     rows: list[npt.NDArray[np.int64]] = field(default_factory=list)
     times: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    at: list[Kinematics] = field(default_factory=list)  # where the sender was, per reply
 
 
 @dataclass(slots=True)
@@ -105,6 +127,8 @@ class FrameGenerator:
         pairs_every_s: float = 5.0,
         replies: bool = True,
         jitter_s: float = 0.05,
+        mode_s_only: frozenset[int] = frozenset(),
+        keep_truth: bool = False,
     ) -> None:
         self.traffic = traffic
         self.network = network
@@ -114,6 +138,9 @@ class FrameGenerator:
         self.replies = replies
         self.jitter_s = jitter_s
         self.stats = GeneratorStats()
+        self.mode_s_only = np.array(sorted(mode_s_only), np.uint32)
+        self.keep_truth = keep_truth
+        self._truth: list[npt.NDArray[np.void]] = []
         self.receiver_names = {i + 1: name for i, name in enumerate(network.names)}
         self._pairs: Pairs | None = None
         self._pairs_rows: npt.NDArray[np.int64] = np.zeros(0, np.int64)
@@ -149,17 +176,40 @@ class FrameGenerator:
         at = self.traffic.sample(st.aircraft[rows], time_s)
         return _Picked(rows, seq, time_s, at)
 
+    def truth(self) -> npt.NDArray[np.void]:
+        """TRUTH_DTYPE rows of every reply of a Mode-S-only aircraft so far (``keep_truth``)."""
+        if not self._truth:
+            return np.zeros(0, TRUTH_DTYPE)
+        return np.concatenate(self._truth)
+
+    def _record_truth(self, st: TrafficState, kind: str, p: _Picked) -> None:
+        icao = st.icao24[p.rows]
+        mine = np.isin(icao, self.mode_s_only)
+        if not mine.any():
+            return
+        rows = np.zeros(int(mine.sum()), TRUTH_DTYPE)
+        rows["icao24"] = icao[mine]
+        rows["time_s"] = p.time_s[mine]
+        rows["lat"] = p.at.lat[mine]
+        rows["lon"] = p.at.lon[mine]
+        rows["altitude_ft"] = p.at.altitude_ft[mine]
+        rows["df"] = _TRUTH_DF[kind]
+        self._truth.append(rows)
+
     def _emit(self, sent: _Sent, kind: str, msgs: Messages, p: _Picked) -> None:
         if p.rows.shape[0] == 0:
             return
         sent.parts.append(msgs)
         sent.rows.append(p.rows)
         sent.times.append(p.time_s)
+        sent.at.append(p.at)
         self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + int(p.rows.shape[0])
 
     def _transmit(self, st: TrafficState, t0: float) -> _Sent:
         sent = _Sent()
-        air = ~st.onground
+        # extended squitters only from aircraft with ADS-B (all of them unless mode_s_only)
+        es = ~np.isin(st.icao24, self.mode_s_only)
+        air = ~st.onground & es
         everyone = np.ones(len(st), bool)
         ca = np.where(st.onground, 4, 5)
 
@@ -169,10 +219,10 @@ class FrameGenerator:
         )
         self._emit(sent, "airborne_position", msgs, p)
 
-        moving = st.onground & (st.groundspeed_kt > 1.0)
+        moving = st.onground & (st.groundspeed_kt > 1.0) & es
         for kind, salt, mask in (
             ("position", 2, moving),
-            ("surface_still", 3, st.onground & ~moving),
+            ("surface_still", 3, st.onground & ~moving & es),
         ):
             p = self._pick(st, t0, kind, salt, mask)
             msgs = encode.surface_position(
@@ -191,7 +241,7 @@ class FrameGenerator:
         )
         self._emit(sent, "velocity", msgs, p)
 
-        p = self._pick(st, t0, "identification", 5, everyone)
+        p = self._pick(st, t0, "identification", 5, es)
         msgs = encode.identification(
             st.icao24[p.rows], st.callsign[p.rows], category=st.category[p.rows], ca=ca[p.rows]
         )
@@ -219,6 +269,8 @@ class FrameGenerator:
 
         p = self._pick(st, t0, "df11", 9, everyone)
         self._emit(sent, "df11", encode.all_call(st.icao24[p.rows], ca=ca[p.rows]), p)
+        if self.keep_truth:
+            self._record_truth(st, "df11", p)
 
         if self.replies:
             self._replies(sent, st, t0)
@@ -231,12 +283,16 @@ class FrameGenerator:
             st.icao24[p.rows], p.at.altitude_ft, flight_status=p.at.onground.astype(np.int64)
         )
         self._emit(sent, "df4", msgs, p)
+        if self.keep_truth:
+            self._record_truth(st, "df4", p)
 
         p = self._pick(st, t0, "df5", 11, everyone)
         msgs = encode.surveillance_identity(
             st.icao24[p.rows], st.squawk[p.rows], flight_status=p.at.onground.astype(np.int64)
         )
         self._emit(sent, "df5", msgs, p)
+        if self.keep_truth:
+            self._record_truth(st, "df5", p)
 
         air = ~st.onground
         p = self._pick(st, t0, "df20", 12, air)
@@ -260,12 +316,16 @@ class FrameGenerator:
             ),
         )
         self._emit(sent, "df20", encode.commb_altitude(st.icao24[p.rows], at.altitude_ft, mb), p)
+        if self.keep_truth:
+            self._record_truth(st, "df20", p)
 
         p = self._pick(st, t0, "df21", 13, air)
         msgs = encode.commb_identity(
             st.icao24[p.rows], st.squawk[p.rows], encode.bds20(st.callsign[p.rows])
         )
         self._emit(sent, "df21", msgs, p)
+        if self.keep_truth:
+            self._record_truth(st, "df21", p)
 
     def tick(self, t0: float) -> FrameBatch:
         """All frames heard in [t0, t0 + tick_s)."""
@@ -302,7 +362,13 @@ class FrameGenerator:
         msg_idx, rx, dist, signal = msg_idx[keep], rx[keep], dist[keep], signal[keep]
 
         n = msg_idx.shape[0]
-        time_s = t_tx[msg_idx] + self.network.propagation_s(dist)
+        if self.network.slant_range:
+            lat = np.concatenate([a.lat for a in sent.at])[msg_idx]
+            lon = np.concatenate([a.lon for a in sent.at])[msg_idx]
+            alt = np.concatenate([a.altitude_ft for a in sent.at])[msg_idx]
+            time_s = t_tx[msg_idx] + self.network.slant_propagation_s(rx, lat, lon, alt)
+        else:
+            time_s = t_tx[msg_idx] + self.network.propagation_s(dist)
         order = np.argsort(time_s, kind="stable")
         msg_idx, rx, signal, time_s = msg_idx[order], rx[order], signal[order], time_s[order]
         payload = msgs.payload[msg_idx]
@@ -312,7 +378,7 @@ class FrameGenerator:
         return FrameBatch(
             time_s=time_s,
             receiver=(rx + 1).astype(np.uint32),
-            receiver_ticks=self.network.ticks(rx, time_s),
+            receiver_ticks=self.network.ticks(rx, time_s, self.rng),
             signal_dbfs=signal.astype(np.float32),
             kind=np.full(n, FrameKind.MODE_S, np.uint8),
             length=length,

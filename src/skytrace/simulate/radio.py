@@ -9,7 +9,11 @@ Owns the reception model:
   −1 dBFS; loss: 3 % of frames always, rising to 90 % as the signal approaches −38 dBFS;
 - bit errors: a fraction of frames gets one flipped bit (the decoder's CRC must catch them);
 - clocks: each receiver has a free-running 12 MHz counter with its own offset (0-1000 s)
-  and drift (±20 ppm), wrapping at 2^48 like a Beast timestamp.
+  and drift (±20 ppm), wrapping at 2^48 like a Beast timestamp; optionally (for MLAT) white
+  timestamp noise of ``clock_noise_ns`` (1σ) and counter resets at ``clock_resets_s`` (the
+  counter restarts from 0 and counts on with the same drift);
+- propagation: surface distance / c by default; with ``slant_range`` (scenarios that use MLAT
+  features) the straight-line WGS84 distance from where the aircraft was when it sent.
 
 Pure numpy, deterministic for the Generator it is given; not thread-safe.
 """
@@ -23,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from skytrace.geo import haversine_km
+from skytrace.mlat.geodesy import geodetic_to_ecef
 from skytrace.simulate.scenario import ReceiverSpec
 
 __all__ = ["Pairs", "ReceiverNetwork", "horizon_km"]
@@ -63,6 +68,7 @@ class ReceiverNetwork:
         epoch_s: float = 0.0,
         loss_base: float = 0.03,
         bit_error_rate: float = 0.002,
+        slant_range: bool = False,
     ) -> None:
         self.specs = tuple(receivers)
         self.names = [r.name for r in self.specs]
@@ -76,6 +82,10 @@ class ReceiverNetwork:
         self.epoch_s = epoch_s
         self.loss_base = loss_base
         self.bit_error_rate = bit_error_rate
+        self.slant_range = slant_range
+        self._ecef = geodetic_to_ecef(self.lat, self.lon, self.altitude_m)
+        self.clock_noise_s = np.array([r.clock_noise_ns for r in self.specs], np.float64) * 1e-9
+        self._resets = [np.sort(np.asarray(r.clock_resets_s, np.float64)) for r in self.specs]
         self._by_lat = np.argsort(self.lat, kind="stable")
         self._sorted_lat = self.lat[self._by_lat]
 
@@ -115,11 +125,33 @@ class ReceiverNetwork:
         p = np.maximum(weak, self.loss_base)
         return np.asarray(rng.random(signal_dbfs.shape[0]) < p, np.bool_)
 
-    def ticks(self, receiver: I64, time_s: F64) -> npt.NDArray[np.uint64]:
-        """Each receiver's 12 MHz counter at the given UTC times."""
-        local = (time_s - self.epoch_s) * (1.0 + self.clock_drift_ppm[receiver] * 1e-6)
-        local = local + self.clock_offset_s[receiver]
+    def ticks(
+        self, receiver: I64, time_s: F64, rng: np.random.Generator | None = None
+    ) -> npt.NDArray[np.uint64]:
+        """Each receiver's 12 MHz counter at the given UTC times (noise drawn from ``rng``
+        only for receivers that have some, so networks without it give the same stream)."""
+        start = np.full(time_s.shape[0], self.epoch_s)
+        offset = self.clock_offset_s[receiver].copy()
+        for r, resets in enumerate(self._resets):
+            if resets.size == 0:
+                continue
+            mine = receiver == r
+            k = np.searchsorted(resets, time_s[mine], side="right")
+            after = k > 0
+            idx = np.flatnonzero(mine)[after]
+            start[idx] = resets[k[after] - 1]
+            offset[idx] = 0.0
+        local = (time_s - start) * (1.0 + self.clock_drift_ppm[receiver] * 1e-6) + offset
+        if rng is not None and self.clock_noise_s.any():
+            local = local + rng.normal(0.0, 1.0, time_s.shape[0]) * self.clock_noise_s[receiver]
         return (np.rint(local * TICKS_PER_S).astype(np.uint64)) % np.uint64(TICK_WRAP)
 
     def propagation_s(self, distance_km: F64) -> F64:
         return np.asarray(distance_km / C_KM_S, np.float64)
+
+    def slant_propagation_s(self, receiver: I64, lat: F64, lon: F64, altitude_ft: F64) -> F64:
+        """Straight-line (WGS84) delay from each aircraft position to its receiver, for
+        multilateration; the default ``propagation_s`` uses the surface distance."""
+        aircraft = geodetic_to_ecef(lat, lon, np.maximum(altitude_ft, -1000.0) * 0.3048)
+        distance_m = np.linalg.norm(aircraft - self._ecef[receiver], axis=1)
+        return np.asarray(distance_m / (C_KM_S * 1000.0), np.float64)

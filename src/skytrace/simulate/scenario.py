@@ -4,13 +4,15 @@ A scenario names a time window, receivers, airports (with the runway thresholds 
 flies to), aircraft identities, explicit flights and optional background traffic:
 
     [scenario]    name, description, start (ISO UTC), duration_s, seed
-    [[receivers]] name, lat, lon, altitude_m (antenna above MSL), max_range_km, country
+    [[receivers]] name, lat, lon, altitude_m (antenna above MSL), max_range_km, country,
+                  optional clock_noise_ns (timestamp noise 1σ), clock_resets (ISO UTC list)
     [[airports]]  icao, and [[airports.runways]] le_ident, he_ident, le_lat, le_lon, he_lat,
                   he_lon, le_heading_deg, he_heading_deg, length_ft
     [[aircraft]]  icao24 (hex), registration, typecode, type_description, operator_icao,
                   operator_name, country
     [[flights]]   icao24, callsign, typecode, origin, destination, takeoff (ISO UTC),
-                  cruise_altitude_ft, optional squawk, departure_runway, arrival_runway
+                  cruise_altitude_ft, optional squawk, departure_runway, arrival_runway,
+                  mode_s_only (true: no ADS-B, Mode S replies only)
     [background]  flights, airports (ICAO list), and [[background.operators]] icao, name,
                   country (ISO alpha-2), types (list), optional address_block
                   ("780000-7BFFFF"; default: the country's block from skytrace.refdata)
@@ -59,6 +61,10 @@ class ReceiverSpec:
     altitude_m: float = 30.0  # antenna height above mean sea level
     max_range_km: float = 400.0  # receiver sensitivity limit on top of the radio horizon
     country: str = ""
+    # timestamp noise (1σ) of its 12 MHz counter: tens of ns GPS-disciplined, more free-running;
+    # 0 = exact (rounded to the tick), as before MLAT
+    clock_noise_ns: float = 0.0
+    clock_resets_s: tuple[float, ...] = ()  # UTC times at which its counter restarts from 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,7 @@ class FlightSpec:
     squawk: int = 2000
     departure_runway: str = ""
     arrival_runway: str = ""
+    mode_s_only: bool = False  # no extended squitter: Mode S replies only (for MLAT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +292,22 @@ class _Reader:
             altitude_m=self.number(t, "altitude_m", where, 30.0, 0, 9000),
             max_range_km=self.number(t, "max_range_km", where, 400.0, 1, 1000),
             country=self.text(t, "country", where, ""),
+            clock_noise_ns=self.number(t, "clock_noise_ns", where, 0.0, 0, 1e6),
+            clock_resets_s=tuple(self.time_list(t, "clock_resets", where)),
         )
+
+    def time_list(self, table: dict[str, Any], key: str, where: str) -> list[float]:
+        """A list of ISO UTC times (empty when the key is absent)."""
+        values = self.get(table, key, where, [])
+        if not isinstance(values, list):
+            raise self.fail(where, f"{key} must be a list of times")
+        return [self.time({key: v}, key, where) for v in values]
+
+    def flag(self, table: dict[str, Any], key: str, where: str, default: bool = False) -> bool:
+        value = self.get(table, key, where, default)
+        if not isinstance(value, bool):
+            raise self.fail(where, f"{key} must be true or false, got {value!r}")
+        return value
 
     def airport(self, t: dict[str, Any], where: str) -> AirportSpec:
         icao = self.text(t, "icao", where).upper()
@@ -366,6 +388,7 @@ class _Reader:
             squawk=squawk,
             departure_runway=self.text(t, "departure_runway", where, ""),
             arrival_runway=self.text(t, "arrival_runway", where, ""),
+            mode_s_only=self.flag(t, "mode_s_only", where),
         )
 
     def country_block(self, country: str, where: str) -> tuple[int, int]:
