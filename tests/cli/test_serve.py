@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -328,3 +329,19 @@ def test_http_port_and_token_arguments(tmp_path: Path, capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         parser.parse_args(["--http", "http"])
     assert "not a port number" in capsys.readouterr().err
+
+
+def test_no_store_writes_nothing_to_the_default_data_directory(tmp_path: Path) -> None:
+    """Issue 12: `serve --no-store` left receivers.json in the user's data directory."""
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "SKYTRACE_DATA_DIR"}
+    env |= {"HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
+    argv = [
+        sys.executable, "-m", "skytrace", "serve", "--no-store", "--duration", "0.5",
+        "--http", "off", "--beast-in", "0", "--avr-in", "0", "--beast-out", "0",
+        "--avr-out", "0", "--sbs-out", "0", "--stats-interval", "0.1",
+    ]  # fmt: skip
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=LIMIT_S)
+    assert done.returncode == 0, done.stderr
+    assert "nothing written" in done.stderr
+    assert not any(p.is_file() for p in home.rglob("*")), sorted(home.rglob("*"))

@@ -16,8 +16,11 @@ state), which publishes the live snapshots the HTTP API (skytrace.api) answers f
 ``--stats-interval`` seconds the per-receiver statistics are written to
 ``<data dir>/receivers.json`` (what ``skytrace receivers`` prints) and, with
 ``--aircraft-json``, the aircraft.json of the latest snapshot; ``--no-store`` turns the history
-store off but keeps that file. SIGINT / SIGTERM (or ``--duration``) stop the server cleanly:
-the last batch is processed and the store flushed.
+store off and, unless a data directory is given (``--data-dir``, ``$SKYTRACE_DATA_DIR``),
+writes nothing at all: no statistics file, no watch rules. Watch rules of the data directory
+(``watch.toml``) fire alerts, printed one line each (see docs/alerts.md). SIGINT / SIGTERM
+(or ``--duration``) stop the server cleanly: the last batch is processed and the store
+flushed.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from rich.console import Console
 
 from skytrace.alerts.engine import Alert
 from skytrace.alerts.live import LiveAlerts, alert_line
-from skytrace.config import add_data_dir_argument, resolve_data_dir
+from skytrace.config import DATA_DIR_ENV, add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.fileio import write_text_atomic
 from skytrace.live.ingest import LiveIngestServer
@@ -183,7 +186,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     out = parser.add_argument_group("pipeline and outputs")
     add_data_dir_argument(parser)
-    out.add_argument("--no-store", action="store_true", help="do not keep history")
+    out.add_argument(
+        "--no-store",
+        action="store_true",
+        help="do not keep history (without --data-dir: write nothing to the data directory)",
+    )
     out.add_argument(
         "--dedup",
         type=float,
@@ -286,7 +293,10 @@ def run_with(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     config = _server_config(args)
-    data_dir = resolve_data_dir(args.data_dir, create=True)
+    # --no-store writes nothing to the default data directory: statistics and alerts need
+    # a directory given on purpose (--data-dir or $SKYTRACE_DATA_DIR)
+    chosen = bool(args.data_dir or os.environ.get(DATA_DIR_ENV))
+    data_dir = resolve_data_dir(args.data_dir, create=True) if chosen or not args.no_store else None
     return asyncio.run(_serve(args, config, data_dir, on_ready=on_ready))
 
 
@@ -328,7 +338,7 @@ def default_app(ctx: ApiContextArgs) -> Any:
 async def _serve(
     args: argparse.Namespace,
     config: ServerConfig,
-    data_dir: Path,
+    data_dir: Path | None,
     app_factory: AppFactory | None = None,
     live_factory: Callable[[Any], LiveRuntime] = LiveRuntime,
     on_ready: Callable[[dict[str, int]], object] | None = None,
@@ -352,21 +362,24 @@ async def _serve(
     token = args.api_token or os.environ.get("SKYTRACE_API_TOKEN") or None
     with open_runtime(store_dir, options) as rt:
         # watch rules of <data dir>/watch.toml: alerts delivered, journalled, printed, pushed
-        alerts = LiveAlerts.open(data_dir, rt, listeners=[_console_listener(err)]).start()
-        if alerts.book.error:
-            err.print(f"[yellow]watch rules not in force: {alerts.book.error}[/]")
+        alerts = None
+        if data_dir is not None:
+            alerts = LiveAlerts.open(data_dir, rt, listeners=[_console_listener(err)]).start()
+            if alerts.book.error:
+                err.print(f"[yellow]watch rules not in force: {alerts.book.error}[/]")
         live = live_factory(rt).start()
         json_writer = _AircraftJsonWriter(args.aircraft_json)
         try:
 
             def on_stats(server: IngestServer) -> None:
                 stats = server.registry.stats()
-                write_receivers_json(
-                    data_dir / RECEIVERS_JSON,
-                    stats,
-                    time.time(),
-                    disconnected_since=server.registry.disconnected_since(),
-                )
+                if data_dir is not None:
+                    write_receivers_json(
+                        data_dir / RECEIVERS_JSON,
+                        stats,
+                        time.time(),
+                        disconnected_since=server.registry.disconnected_since(),
+                    )
                 live.record_receivers(stats)
                 json_writer.write_soon(live.snapshot().document)
 
@@ -390,7 +403,8 @@ async def _serve(
                     )  # fmt: skip
                     http = await _Http.start(app, config.bind, args.http)
                     ports["http"] = http.port
-                    alerts.base_url = http.url(config.bind)
+                    if alerts is not None:
+                        alerts.base_url = http.url(config.bind)
             except BaseException:
                 await server.close()
                 for b in outputs.values():
@@ -399,8 +413,13 @@ async def _serve(
             if not ipaddress.ip_address(config.bind).is_loopback:
                 err.print(f"[yellow]listening on {config.bind}: reachable from other hosts[/]")
             listing = ", ".join(f"{k} {config.bind}:{v}" for k, v in sorted(ports.items()))
+            where = (
+                f"stats in {data_dir}"
+                if data_dir is not None
+                else "--no-store without --data-dir: nothing written, no watch rules"
+            )
             err.print(
-                f"skytrace serve: {listing}; pulling {len(config.pull)}; stats in {data_dir}",
+                f"skytrace serve: {listing}; pulling {len(config.pull)}; {where}",
                 highlight=False,
             )
             if http is not None:
@@ -424,7 +443,8 @@ async def _serve(
         finally:
             live.stop()  # the queue drained, the last snapshot published
             await json_writer.wait()
-            await asyncio.to_thread(alerts.close)  # what is queued is delivered
+            if alerts is not None:
+                await asyncio.to_thread(alerts.close)  # what is queued is delivered
         json_writer.write_now(live.snapshot().document)
         _print_summary(err, server, rt, live)
     return 0
