@@ -16,7 +16,13 @@ iterations, starting from the receivers' centroid lifted to the altitude.
 Quality of each fix: the covariance (JᵀWJ)⁻¹ gives a horizontal error estimate (the root of
 the east and north variances, scaled up by √(χ²/dof) when the residuals are larger than the
 σ's say); GDOP is the unweighted √trace((JᵀJ)⁻¹) over position and time; χ² per degree of
-freedom flags inconsistent timing. ``accept`` applies the limits of ``SolverLimits``.
+freedom flags inconsistent timing; the limits are those of ``SolverLimits``.
+
+Two answers: with receivers nearly in a line (or an aircraft outside the network) the
+equations have a second solution, mirrored across the receivers' main axis, that fits as
+well and which no covariance reveals. Every accepted group is therefore solved again from
+that mirrored start; when it also converges to an acceptable fix far from the first, the
+reply is rejected as ambiguous. Sparse geometry thus gives fewer fixes, not wrong ones.
 
 Pure numpy, thread-safe. Units: metres, seconds.
 """
@@ -51,6 +57,8 @@ class SolverLimits:
     max_height_m: float = 20_000.0
     converged_step_m: float = 1.0
     max_step_m: float = 50_000.0
+    ambiguity_sigmas: float = 5.0  # a second answer this many error estimates away ...
+    ambiguity_min_m: float = 1_000.0  # ... and at least this far makes the reply ambiguous
 
 
 @dataclass(slots=True)
@@ -79,6 +87,7 @@ REJECT_DIVERGED = 2
 REJECT_RESIDUAL = 3
 REJECT_GEOMETRY = 4
 REJECT_PLACE = 5
+REJECT_AMBIGUOUS = 6
 
 
 def solve_groups(
@@ -96,29 +105,85 @@ def solve_groups(
     receiver; altitude_m (G,) the reply's height constraint, NaN for none.
     """
     lim = limits if limits is not None else SolverLimits()
-    g, _m = time_s.shape
-    w_rx = np.where(valid, 1.0 / np.square(np.maximum(sigma_s, 1e-10) * C_M_S), 0.0)
-    pr = np.where(valid, time_s * C_M_S, 0.0)
-    has_alt = ~np.isnan(altitude_m)
-    alt = np.where(has_alt, altitude_m, 9_000.0)
-    w_alt = np.where(has_alt, 1.0 / lim.altitude_sigma_m**2, 0.0)
-    n_rx = valid.sum(axis=1)
-
+    # a slot without a finite time or place is not a measurement
+    valid = valid & np.isfinite(time_s) & np.isfinite(sigma_s) & np.isfinite(receivers).all(axis=2)
+    receivers = np.where(valid[..., None], receivers, 0.0)
+    time_s = np.where(valid, time_s, 0.0)
+    prob = _Problem.build(receivers, time_s, sigma_s, valid, altitude_m, lim)
     # start: the receivers' centroid, at the altitude (or a typical cruise height)
-    centroid = (receivers * valid[..., None]).sum(axis=1) / np.maximum(n_rx, 1)[:, None]
+    n_rx = np.maximum(valid.sum(axis=1), 1)
+    centroid = (receivers * valid[..., None]).sum(axis=1) / n_rx[:, None]
     lat0, lon0, _ = ecef_to_geodetic(centroid)
-    p = geodetic_to_ecef(lat0, lon0, alt)
-    dist = np.linalg.norm(p[:, None, :] - receivers, axis=2)
-    b = np.where(valid, pr - dist, 0.0).sum(axis=1) / np.maximum(n_rx, 1)
+    p0 = geodetic_to_ecef(lat0, lon0, prob.alt)
+    sol = _finish(prob, *_iterate(prob, p0, lim), lim)
+    # a second start on the other side of the receivers' main axis: when it also ends in a
+    # fit as good, far from the first, the reply has two answers (receivers nearly in a line,
+    # or an aircraft outside the network) and neither is given
+    ok = np.flatnonzero(sol.ok)
+    if ok.size:
+        sub = prob.take(ok)
+        start = _mirrored(sol.ecef[ok], centroid[ok], receivers[ok], valid[ok], sub.alt)
+        other = _finish(sub, *_iterate(sub, start, lim), lim)
+        apart = np.linalg.norm(other.ecef - sol.ecef[ok], axis=1)
+        twin = other.ok & (
+            apart > np.maximum(lim.ambiguity_sigmas * sol.error_m[ok], lim.ambiguity_min_m)
+        )
+        sol.why[ok[twin]] = REJECT_AMBIGUOUS
+        sol.ok[ok[twin]] = False
+    return sol
 
-    step = np.full(g, np.inf)
+
+@dataclass(slots=True)
+class _Problem:
+    receivers: F64
+    pr: F64
+    w_rx: F64
+    valid: B
+    has_alt: B
+    alt: F64
+    w_alt: F64
+
+    @classmethod
+    def build(
+        cls, receivers: F64, time_s: F64, sigma_s: F64, valid: B, altitude_m: F64,
+        lim: SolverLimits,
+    ) -> _Problem:  # fmt: skip
+        has_alt = ~np.isnan(altitude_m)
+        return cls(
+            receivers=receivers,
+            pr=np.where(valid, time_s * C_M_S, 0.0),
+            w_rx=np.where(valid, 1.0 / np.square(np.maximum(sigma_s, 1e-10) * C_M_S), 0.0),
+            valid=valid,
+            has_alt=has_alt,
+            alt=np.where(has_alt, altitude_m, 9_000.0),
+            w_alt=np.where(has_alt, 1.0 / lim.altitude_sigma_m**2, 0.0),
+        )
+
+    def take(self, i: npt.NDArray[np.intp]) -> _Problem:
+        return _Problem(
+            self.receivers[i], self.pr[i], self.w_rx[i], self.valid[i], self.has_alt[i],
+            self.alt[i], self.w_alt[i],
+        )  # fmt: skip
+
+
+def _normal(prob: _Problem, jac: F64, up: F64) -> F64:
+    normal = np.einsum("gmi,gm,gmj->gij", jac, prob.w_rx, jac)
+    normal[:, :3, :3] += prob.w_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
+    return normal
+
+
+def _iterate(prob: _Problem, p: F64, lim: SolverLimits) -> tuple[F64, F64, F64]:
+    """Gauss-Newton from ``p``: position, c × transmit time, and the last step's length."""
+    n_rx = np.maximum(prob.valid.sum(axis=1), 1)
+    dist = np.linalg.norm(p[:, None, :] - prob.receivers, axis=2)
+    b = np.where(prob.valid, prob.pr - dist, 0.0).sum(axis=1) / n_rx
+    step = np.full(p.shape[0], np.inf)
     ridge = np.eye(4) * 1e-12
     for _ in range(lim.iterations):
-        jac, res, up, h = _linearise(p, b, receivers, pr, valid, alt)
-        normal = np.einsum("gmi,gm,gmj->gij", jac, w_rx, jac)
-        rhs = np.einsum("gmi,gm,gm->gi", jac, w_rx, res)
-        normal[:, :3, :3] += w_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
-        rhs[:, :3] += (w_alt * (h - alt))[:, None] * up
+        jac, res, up, h = _linearise(p, b, prob.receivers, prob.pr, prob.valid)
+        normal = _normal(prob, jac, up)
+        rhs = np.einsum("gmi,gm,gm->gi", jac, prob.w_rx, res)
+        rhs[:, :3] += (prob.w_alt * (h - prob.alt))[:, None] * up
         damped = normal + ridge * np.trace(normal, axis1=1, axis2=2)[:, None, None]
         delta = np.linalg.solve(damped, -rhs[..., None])[..., 0]
         # a step longer than max_step_m is shortened: far from the answer the linear model
@@ -129,32 +194,40 @@ def solve_groups(
         b = b + delta[:, 3]
         step = np.linalg.norm(delta[:, :3], axis=1)
         step = np.where(np.isfinite(step), step, np.inf)
+    return p, b, step
 
-    jac, res, up, h = _linearise(p, b, receivers, pr, valid, alt)
-    normal = np.einsum("gmi,gm,gmj->gij", jac, w_rx, jac)
-    normal[:, :3, :3] += w_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
-    chi2 = (w_rx * res * res).sum(axis=1) + w_alt * (h - alt) ** 2
-    dof = (n_rx + has_alt.astype(np.int64) - 4).astype(np.int64)
-    cov = _safe_inverse(normal)
+
+def _finish(prob: _Problem, p: F64, b: F64, step: F64, lim: SolverLimits) -> Solution:
+    """Covariance, error estimate, GDOP, χ² and the verdict at the solved point."""
+    valid, has_alt = prob.valid, prob.has_alt
+    g = p.shape[0]
+    jac, res, up, h = _linearise(p, b, prob.receivers, prob.pr, valid)
+    cov = _safe_inverse(_normal(prob, jac, up))
+    chi2 = (prob.w_rx * res * res).sum(axis=1) + prob.w_alt * (h - prob.alt) ** 2
+    dof = (valid.sum(axis=1) + has_alt.astype(np.int64) - 4).astype(np.int64)
     lat, lon, height = ecef_to_geodetic(p)
     east, north, _ = enu_axes(lat, lon)
     pcov = cov[:, :3, :3]
-    var_h = np.einsum("gi,gij,gj->g", east, pcov, east) + np.einsum(
-        "gi,gij,gj->g", north, pcov, north
-    )
+    var_h = np.einsum("gi,gij,gj->g", east, pcov, east)
+    var_h += np.einsum("gi,gij,gj->g", north, pcov, north)
     scale = np.where(dof > 0, np.maximum(1.0, chi2 / np.maximum(dof, 1)), 1.0)
     error_m = np.sqrt(np.maximum(var_h, 0.0) * scale)
+    sigma_pos = np.sqrt(np.maximum(np.trace(pcov, axis1=1, axis2=2), 0.0))
 
     geo = np.einsum("gmi,gm,gmj->gij", jac, valid.astype(np.float64), jac)
     geo[:, :3, :3] += has_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
     gdop = np.sqrt(np.maximum(np.trace(_safe_inverse(geo), axis1=1, axis2=2), 0.0))
 
-    nearest = np.where(valid, np.linalg.norm(p[:, None, :] - receivers, axis=2), np.inf).min(axis=1)
+    dist = np.linalg.norm(p[:, None, :] - prob.receivers, axis=2)
+    nearest = np.where(valid, dist, np.inf).min(axis=1)
     why = np.zeros(g, np.uint8)
     place = (nearest > lim.max_range_m) | (height < lim.min_height_m) | (height > lim.max_height_m)
     geometry = ~(error_m <= lim.max_error_m) | ~(gdop <= lim.max_gdop)
     residual = chi2 > lim.max_chi2_per_dof * np.maximum(dof, 1)
-    diverged = ~(step <= lim.converged_step_m) | ~np.isfinite(p).all(axis=1)
+    # converged: the last step was small against the fix's own uncertainty (a badly
+    # determined height keeps moving by metres without changing the answer)
+    settled = step <= np.maximum(lim.converged_step_m, 0.2 * sigma_pos)
+    diverged = ~settled | ~np.isfinite(p).all(axis=1)
     for code, bad in (
         (REJECT_PLACE, place),
         (REJECT_GEOMETRY, geometry),
@@ -169,9 +242,27 @@ def solve_groups(
     )  # fmt: skip
 
 
-def _linearise(
-    p: F64, b: F64, receivers: F64, pr: F64, valid: B, alt: F64
-) -> tuple[F64, F64, F64, F64]:
+def _mirrored(p: F64, centroid: F64, receivers: F64, valid: B, alt: F64) -> F64:
+    """``p`` reflected across the receivers' main horizontal axis through their centroid."""
+    lat0, lon0, _ = ecef_to_geodetic(centroid)
+    east, north, _ = enu_axes(lat0, lon0)
+    rel = np.where(valid[..., None], receivers - centroid[:, None, :], 0.0)
+    e = np.einsum("gmi,gi->gm", rel, east)
+    n = np.einsum("gmi,gi->gm", rel, north)
+    see, snn, sen = (e * e).sum(axis=1), (n * n).sum(axis=1), (e * n).sum(axis=1)
+    angle = 0.5 * np.arctan2(2.0 * sen, see - snn)  # main axis of the receivers' spread
+    ax = np.cos(angle)[:, None] * east + np.sin(angle)[:, None] * north
+    d = p - centroid
+    de = np.einsum("gi,gi->g", d, east)
+    dn = np.einsum("gi,gi->g", d, north)
+    along = de * np.cos(angle) + dn * np.sin(angle)
+    flat = de[:, None] * east + dn[:, None] * north
+    mirror = centroid + 2.0 * along[:, None] * ax - flat
+    lat, lon, _ = ecef_to_geodetic(mirror)
+    return geodetic_to_ecef(lat, lon, alt)
+
+
+def _linearise(p: F64, b: F64, receivers: F64, pr: F64, valid: B) -> tuple[F64, F64, F64, F64]:
     """Jacobian (G, M, 4), receiver residuals (G, M), up vectors and heights at ``p``."""
     diff = p[:, None, :] - receivers
     dist = np.linalg.norm(diff, axis=2)

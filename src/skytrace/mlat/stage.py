@@ -144,7 +144,15 @@ class MlatOutput:
     frames: FrameBatch  # MLAT frames for the tracker (decoded, then Tracker.ingest)
 
 
-_REJECT_NAMES: Final = ("ok", "too_few_receivers", "diverged", "residual", "geometry", "place")
+_REJECT_NAMES: Final = (
+    "ok",
+    "too_few_receivers",
+    "diverged",
+    "residual",
+    "geometry",
+    "place",
+    "ambiguous",
+)
 
 
 class MlatStage:
