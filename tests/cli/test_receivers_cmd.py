@@ -122,3 +122,22 @@ def test_a_malformed_receivers_json_is_a_clear_error(
         assert "colour" in text
     else:
         assert code == 4 and "not a receivers.json file" in err and "Traceback" not in err
+
+
+def test_after_the_demo_the_virtual_receivers_are_listed_with_what_they_heard(
+    demo_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from skytrace.simulate.scenario import builtin_scenario_path, load_scenario
+
+    builtin = load_scenario(builtin_scenario_path())
+    scenario = {r.name: r for r in builtin.receivers}
+    scenario_start = builtin.start_s
+    doc = receivers_json(demo_store, capsys)
+    rows = {r["name"]: r for r in doc["receivers"]}  # type: ignore[union-attr]
+    assert set(rows) <= set(scenario) and len(rows) >= len(scenario) - 2  # some may hear none
+    for name, row in rows.items():
+        assert row["frames"] > 0 and row["connected"] is False
+        assert (row["lat"], row["lon"]) == (scenario[name].lat, scenario[name].lon)
+        assert doc["source"] == "store"
+        assert scenario_start <= row["connected_since_s"] <= row["last_frame_s"]
+        assert row["frames_per_s"] > 0  # the mean rate over its time on the air

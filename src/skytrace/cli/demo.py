@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -45,7 +46,7 @@ from skytrace.alerts.rules import RuleBook, WatchRule
 from skytrace.cli.console import output_console
 from skytrace.config import resolve_data_dir
 from skytrace.errors import SkytraceError, UsageError
-from skytrace.model import Flight, FrameBatch
+from skytrace.model import Flight, FrameBatch, ReceiverStats
 from skytrace.simulate.build import Simulation
 from skytrace.simulate.output import Pacer
 from skytrace.simulate.refdata_files import write_refdata_files
@@ -186,6 +187,7 @@ def play(
     started = time.perf_counter()
     frames = 0
     fired: list[Alert] = []
+    tally = _ReceiverTally(scenario)
     with (
         Progress(
             TextColumn("[bold]playing[/bold] {task.fields[clock]}"),
@@ -210,6 +212,7 @@ def play(
                 if len(chunk):
                     pacer.wait_until(float(chunk.time_s[-1]))
                     rt.process(chunk)
+                    tally.add(chunk)
                     frames += len(chunk)
             t = sim.start_s + (k + 1) * sim.generator.tick_s
             progress.update(
@@ -219,6 +222,7 @@ def play(
                 aircraft=len(sim.generator.traffic.state(t)),
                 clock=f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} UTC",
             )
+        rt.record_receivers(tally.stats())  # `skytrace receivers` lists the virtual receivers
     wall = time.perf_counter() - started
     reader = open_reader(data_dir)
     try:
@@ -226,6 +230,50 @@ def play(
     finally:
         reader.close()
     return DemoResult(data_dir, frames, wall, flights, fired)
+
+
+class _ReceiverTally:
+    """Frames heard per virtual receiver, for the store's receivers table."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.places = {r.name: (r.lat, r.lon) for r in scenario.receivers}
+        self.names: dict[int, str] = {}
+        self.frames = np.zeros(0, np.int64)
+        self.first = np.zeros(0)
+        self.last = np.zeros(0)
+
+    def add(self, chunk: FrameBatch) -> None:
+        self.names.update(chunk.receivers)
+        n = int(chunk.receiver.max()) + 1
+        if n > len(self.frames):
+            grow = n - len(self.frames)
+            self.frames = np.concatenate([self.frames, np.zeros(grow, np.int64)])
+            self.first = np.concatenate([self.first, np.full(grow, np.inf)])
+            self.last = np.concatenate([self.last, np.full(grow, -np.inf)])
+        self.frames += np.bincount(chunk.receiver, minlength=len(self.frames))
+        np.minimum.at(self.first, chunk.receiver, chunk.time_s)
+        np.maximum.at(self.last, chunk.receiver, chunk.time_s)
+
+    def stats(self) -> list[ReceiverStats]:
+        out = []
+        for index in np.flatnonzero(self.frames).tolist():
+            name = self.names.get(index, f"receiver-{index}")
+            lat, lon = self.places.get(name, (math.nan, math.nan))
+            out.append(
+                ReceiverStats(
+                    receiver=index,
+                    name=name,
+                    connected_since_s=float(self.first[index]),
+                    last_frame_s=float(self.last[index]),
+                    frames=int(self.frames[index]),
+                    frames_per_s=float(self.frames[index])
+                    / max(float(self.last[index] - self.first[index]), 1.0),
+                    lat=lat,
+                    lon=lon,
+                    address="simulated",
+                )
+            )
+        return out
 
 
 def _printer(console: Console) -> Callable[[Alert], None]:
