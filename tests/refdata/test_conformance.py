@@ -91,3 +91,12 @@ def test_bundled_countries_10m_against_airport_countries(real_dir: Path) -> None
     # world-atlas stitches Russia across 180°: decoded naively it swallows Alaska
     alaska = (ap.country == "US") & (ap.lon < -140) & (ap.lat > 55)
     assert alaska.sum() > 100 and not (codes[alaska] == "RU").any()
+
+
+def test_operator_names_are_written_as_people_write_them(real_dir: Path) -> None:
+    """Issue 12: the tar1090 database title-cases names ("Klm Royal Dutch Airlines")."""
+    ops = load_refdata(real_dir).operators
+    assert ops.get("KLM").name == "KLM Royal Dutch Airlines"  # type: ignore[union-attr]
+    assert ops.get("EZY").name == "Easyjet UK"  # type: ignore[union-attr]
+    assert ops.get("DLH").name == "Deutsche Lufthansa AG Koeln"  # type: ignore[union-attr]
+    assert ops.get("KOR").name == "Air Koryo"  # type: ignore[union-attr]

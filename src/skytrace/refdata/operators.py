@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from skytrace.errors import RefdataError
 from skytrace.refdata.reading import BadLines, open_text
@@ -117,6 +118,17 @@ class ParsedOperators:
     skipped: int  # rows without a 3-letter ICAO designator (not errors)
 
 
+_ACRONYMS: Final = frozenset({"UK", "USA", "UAE"})
+
+
+def display_name(name: str, icao: str, iata: str = "") -> str:
+    """The name as people write it: the tar1090 database title-cases every word ("Klm Royal
+    Dutch Airlines", "Easyjet Uk"); a word that is the operator's own ICAO or IATA code, or
+    a country abbreviation, is written in capitals again."""
+    codes = {icao.upper(), iata.upper(), *_ACRONYMS} - {""}
+    return " ".join(w.upper() if w.upper() in codes else w for w in name.split(" "))
+
+
 def _null(value: str) -> str:
     value = value.strip()
     return "" if value in ("\\N", "N/A", "-") else value
@@ -164,8 +176,11 @@ def read_operators(path: Path) -> ParsedOperators:
                     if not _DESIGNATOR.match(icao):
                         skipped += 1  # e.g. 4-5 letter military/private codes
                         continue
+                    name, country, callsign, iata = (
+                        row[idx[c]].strip() if c in idx else "" for c in _COLUMNS[1:]
+                    )
                     ops[icao] = Operator(
-                        icao, *(row[idx[c]].strip() if c in idx else "" for c in _COLUMNS[1:])
+                        icao, display_name(name, icao, iata), country, callsign, iata
                     )
                     continue
                 if len(row) < 8:
