@@ -301,7 +301,8 @@ def _line_fit(group: I64, x: F64, y: F64, use: B, n_groups: int) -> _Fit:
     dof = np.maximum(n - 2.0, 1.0)
     sigma = np.sqrt(ss / dof)
     sigma = np.where(n >= 3, sigma, np.inf)
-    return _Fit(xm, ym, drift, sigma, n.astype(np.int64), sxx)
+    f64 = np.float64
+    return _Fit(xm, ym, np.asarray(drift, f64), sigma, n.astype(np.int64), np.asarray(sxx, f64))
 
 
 def _median_by(who: I64, values: F64, previous: F64) -> F64:

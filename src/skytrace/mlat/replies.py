@@ -51,7 +51,7 @@ class ReplyCounts:
     lone: int = 0  # replies heard by one receiver only
 
     def add(self, other: ReplyCounts) -> None:
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 

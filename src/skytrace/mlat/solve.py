@@ -167,7 +167,7 @@ class _Problem:
 
 
 def _normal(prob: _Problem, jac: F64, up: F64) -> F64:
-    normal = np.einsum("gmi,gm,gmj->gij", jac, prob.w_rx, jac)
+    normal: F64 = np.einsum("gmi,gm,gmj->gij", jac, prob.w_rx, jac)
     normal[:, :3, :3] += prob.w_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
     return normal
 

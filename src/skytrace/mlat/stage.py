@@ -41,7 +41,7 @@ from skytrace.mlat.clock import ClockSync, SyncConfig, pair_key
 from skytrace.mlat.geodesy import C_M_S, geodetic_to_ecef
 from skytrace.mlat.replies import MLAT_MAGIC_TICKS, ReplyCounts, ReplyGroups, group_replies
 from skytrace.mlat.smooth import FixSmoother, SmootherConfig
-from skytrace.mlat.solve import SolverLimits, solve_groups
+from skytrace.mlat.solve import REJECT_RESIDUAL, Solution, SolverLimits, solve_groups
 from skytrace.model import FrameBatch, FrameKind, Source
 
 __all__ = [
@@ -100,6 +100,8 @@ class MlatConfig:
     altitude_max_age_s: float = 15.0  # a remembered altitude older than this is not used
     adsb_quiet_s: float = 30.0  # an aircraft with an ADS-B position this recent is skipped
     reference_match_s: float = 0.005
+    blame_min: int = 5  # a receiver blamed this often ...
+    blame_fraction: float = 0.2  # ... in this share of the replies it was in is excluded
     sync: SyncConfig = field(default_factory=SyncConfig)
     solver: SolverLimits = field(default_factory=SolverLimits)
     smoother: SmootherConfig = field(default_factory=SmootherConfig)
@@ -112,6 +114,7 @@ class MlatStats:
     candidates: int = 0  # replies of aircraft without ADS-B position, ≥ 3 synced receivers
     fixes: int = 0
     inconsistent: int = 0  # solved but off the aircraft's track
+    rescued: int = 0  # fixed after leaving out the one receiver that made them inconsistent
     rejected: dict[str, int] = field(default_factory=dict)
     frames: ReplyCounts = field(default_factory=ReplyCounts)
 
@@ -174,6 +177,8 @@ class MlatStage:
         self._alt_time = np.zeros(0, np.float64)
         self._adsb_seen: dict[int, float] = {}
         self._fixes_by_receiver: dict[int, int] = {}
+        self._blamed: dict[int, int] = {}  # replies inconsistent until this receiver was left out
+        self._solved_with: dict[int, int] = {}  # replies solved with this receiver
         self._emitted: set[int] = set()
         self._odd: dict[int, bool] = {}
 
@@ -202,6 +207,7 @@ class MlatStage:
         b = (m.key & 0xFFFFFFFF).astype(np.int64)
         usable = (m.n >= self.sync.config.min_samples) & (m.sigma <= self.sync.config.max_sigma_s)
         counts = np.bincount(np.concatenate([a[usable], b[usable]]), minlength=1)
+        excluded = self.excluded
         out = []
         for r in sorted(known):
             site = self._sites.get(r)
@@ -213,7 +219,7 @@ class MlatStage:
                     synced_pairs=int(counts[r]) if r < counts.size else 0,
                     clock_noise_ns=self.sync.noise_s.get(r, float("nan")) * 1e9,
                     resets=self.sync.resets.get(r, 0),
-                    suspect=r in self.sync.suspect,
+                    suspect=r in excluded,
                     fixes=self._fixes_by_receiver.get(r, 0),
                 )
             )
@@ -334,13 +340,13 @@ class MlatStage:
         rcv = g.receiver
         site = self._site_of(rcv)
         valid = g.valid & np.isfinite(site[..., 0])
-        if self.sync.suspect:
-            valid &= ~np.isin(rcv, np.array(sorted(self.sync.suspect)))
+        excluded = self.excluded
+        if excluded:
+            valid &= ~np.isin(rcv, np.array(sorted(excluded)))
         times, sigma, used = self._on_reference_clock(rcv, g.ticks_s, valid)
         alt_ft = np.where(
             np.isnan(g.altitude_ft), self._altitude_at(g.icao24, g.time_s), g.altitude_ft
         )
-        alt_ft = np.where(_ALTITUDE_DF[g.df] | ~np.isnan(alt_ft), alt_ft, np.nan)
         n = used.sum(axis=1)
         enough = (n >= 4) | ((n >= 3) & ~np.isnan(alt_ft))
         k = np.flatnonzero(enough)
@@ -355,6 +361,9 @@ class MlatStage:
             alt_ft[k] * FT_TO_M,
             cfg.solver,
         )
+        self._count_participation(rcv[k], used[k])
+        self._leave_one_out(sol, k, rcv, used, site, times, sigma, alt_ft)
+        n = used.sum(axis=1)
         for code in np.unique(sol.why[~sol.ok]).tolist():
             name = _REJECT_NAMES[code]
             self.stats.rejected[name] = self.stats.rejected.get(name, 0) + int(
@@ -395,6 +404,75 @@ class MlatStage:
         for r, c in zip(*np.unique(contributed, return_counts=True), strict=True):
             self._fixes_by_receiver[int(r)] = self._fixes_by_receiver.get(int(r), 0) + int(c)
         return fixes
+
+    def _count_participation(self, rcv: I64, used: npt.NDArray[np.bool_]) -> None:
+        r, c = np.unique(rcv[used], return_counts=True)
+        for a, b in zip(r.tolist(), c.tolist(), strict=True):
+            self._solved_with[a] = self._solved_with.get(a, 0) + b
+
+    def _leave_one_out(
+        self,
+        sol: Solution,
+        k: I64,
+        rcv: I64,
+        used: npt.NDArray[np.bool_],
+        site: F64,
+        times: F64,
+        sigma: F64,
+        alt_ft: F64,
+    ) -> None:
+        """Replies whose residuals were too large are solved again without each receiver in
+        turn. When exactly one receiver's removal leaves a consistent fix, that fix is kept
+        (``used`` and ``sol`` updated in place) and the receiver is blamed; a receiver
+        blamed in ``blame_fraction`` of the replies it was in (at least ``blame_min``
+        times) is excluded as having a wrong position or a bad clock."""
+        cfg = self.config
+        has_alt = ~np.isnan(alt_ft[k])
+        n = used[k].sum(axis=1)
+        # one receiver fewer must still leave a degree of freedom to check the rest by
+        retry = np.flatnonzero(
+            (sol.why == REJECT_RESIDUAL) & (n - 1 + has_alt - 4 >= cfg.solver.min_dof)
+        )
+        if retry.size == 0:
+            return
+        gk = k[retry]
+        m = used.shape[1]
+        drop = np.eye(m, dtype=bool)
+        variants = used[gk][:, None, :] & ~drop[None]  # (R, M, M): slot j left out
+        real = used[gk]  # a variant only for slots that held a receiver
+        vi, vj = np.nonzero(real)
+        v_used = variants[vi, vj]
+        other = solve_groups(
+            np.where(v_used[..., None], site[gk][vi], 0.0),
+            times[gk][vi],
+            sigma[gk][vi],
+            v_used,
+            alt_ft[gk][vi] * FT_TO_M,
+            cfg.solver,
+        )
+        passing = np.bincount(vi, weights=other.ok.astype(np.float64), minlength=retry.size)
+        for r in np.flatnonzero(passing == 1).tolist():
+            v = int(np.flatnonzero((vi == r) & other.ok)[0])
+            slot = int(vj[v])
+            blamed = int(rcv[gk[r], slot])
+            self._blamed[blamed] = self._blamed.get(blamed, 0) + 1
+            row = int(retry[r])
+            used[gk[r], slot] = False
+            for name in ("ecef", "lat", "lon", "height_m", "transmit_m", "error_m", "gdop",
+                         "chi2", "dof", "ok", "why"):  # fmt: skip
+                getattr(sol, name)[row] = getattr(other, name)[v]
+        self.stats.rescued += int(np.count_nonzero(passing == 1))
+
+    @property
+    def excluded(self) -> set[int]:
+        """Receivers not used: noisy in every pair, or blamed for inconsistent replies."""
+        cfg = self.config
+        blamed = {
+            r
+            for r, b in self._blamed.items()
+            if b >= cfg.blame_min and b >= cfg.blame_fraction * self._solved_with.get(r, 0)
+        }
+        return set(self.sync.suspect) | blamed
 
     def _on_reference_clock(
         self, rcv: I64, ticks_s: F64, valid: npt.NDArray[np.bool_]
