@@ -46,6 +46,7 @@ class RuntimeOptions:
     frame_sinks: Sequence[Any] = ()  # objects with .send_frames(frames, decoded)
     extra_sinks: Sequence[Sink] = ()  # older name of ``sinks``, appended after them
     tracker_options: dict[str, Any] = field(default_factory=dict)
+    store_options: dict[str, Any] = field(default_factory=dict)  # Store.open keywords
 
 
 @dataclass(slots=True)
@@ -163,7 +164,7 @@ def open_runtime(
     if opts.data_dir is not None:
         from skytrace.store import Store
 
-        store = Store.open(opts.data_dir)
+        store = Store.open(opts.data_dir, **opts.store_options)
         sinks.append(store)
         if refdata is not None:
             sinks.append(AircraftCatalog(store, refdata))

@@ -123,6 +123,21 @@ def test_serve_argument_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["serve", "--connect", "nohost", "--data-dir", str(tmp_path)]) == 2
     with pytest.raises(SystemExit):
         main(["serve", "--beast-in", "99999"])
+    assert main(["serve", "--retention-days", "-1", "--data-dir", str(tmp_path)]) == 2
+    assert "--retention-days" in capsys.readouterr().err
+    assert main(["serve", "--retention-days", "3", "--no-store"]) == 2
+    assert "needs a store" in capsys.readouterr().err
+
+
+def test_retention_days_reach_the_store(tmp_path: Path) -> None:
+    """An explicit setting is the only way retention turns on (issue 18)."""
+    from skytrace.app import RuntimeOptions, open_runtime
+
+    options = RuntimeOptions(data_dir=tmp_path, store_options={"retention_days": 7.0})
+    with open_runtime(tmp_path, options) as rt:
+        assert rt.store.retention_days == 7.0
+    with open_runtime(tmp_path) as rt:
+        assert rt.store.retention_days == 0.0
 
 
 # -- in-process serve: live state, wall-clock ageing, HTTP on the same loop ---------------

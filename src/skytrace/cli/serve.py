@@ -31,6 +31,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import math
 import os
 import signal
 import socket
@@ -192,6 +193,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not keep history (without --data-dir: write nothing to the data directory)",
     )
     out.add_argument(
+        "--retention-days",
+        type=float,
+        default=0.0,
+        metavar="D",
+        help="drop stored positions older than D days, by the wall clock (default 0: keep all)",
+    )
+    out.add_argument(
         "--dedup",
         type=float,
         default=None,
@@ -250,6 +258,10 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
         raise UsageError("--max-garbage-ratio must be in (0, 1]")
     if args.duration is not None and not args.duration > 0:
         raise UsageError("--duration must be positive")
+    if not (args.retention_days >= 0 and math.isfinite(args.retention_days)):
+        raise UsageError("--retention-days must be 0 (keep all) or a positive number of days")
+    if args.retention_days and args.no_store:
+        raise UsageError("--retention-days needs a store; drop --no-store")
     try:
         ipaddress.ip_address(args.bind)
     except ValueError as exc:
@@ -358,7 +370,12 @@ async def _serve(
     )  # fmt: skip
     store_dir = None if args.no_store else data_dir
     # every sink in one place: the store (from store_dir), the feed outputs, the live state
-    options = RuntimeOptions(data_dir=store_dir, sinks=[feeds], frame_sinks=[feeds])
+    options = RuntimeOptions(
+        data_dir=store_dir,
+        sinks=[feeds],
+        frame_sinks=[feeds],
+        store_options={"retention_days": args.retention_days},
+    )
     token = args.api_token or os.environ.get("SKYTRACE_API_TOKEN") or None
     with open_runtime(store_dir, options) as rt:
         # watch rules of <data dir>/watch.toml: alerts delivered, journalled, printed, pushed
