@@ -16,19 +16,20 @@ live clock), so that aircraft age out and flights close when the feed goes quiet
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.model import POSITION_DTYPE, Event, Flight, FrameBatch, empty_positions
+from skytrace.model import POSITION_DTYPE, Event, EventKind, Flight, FrameBatch, empty_positions
 
 if TYPE_CHECKING:
     from skytrace.track.receivers import ReceiverLists
 
 __all__ = [
+    "EmergencyOnce",
     "FlightDetectorLike",
     "FlightUpdate",
     "Pipeline",
@@ -90,6 +91,43 @@ class PipelineStats:
     events: int = 0
 
 
+class EmergencyOnce:
+    """One event per emergency, whichever stage saw it first.
+
+    The tracker reports an emergency squawk in the batch that brings it (the alert must not
+    wait); the flight detector reports it too, with the flight it belongs to, once the
+    aircraft has one. Here the first report is kept — given the aircraft's open flight when
+    it has one — and a repeat of the same (aircraft, emergency) within ``repeat_s`` of data
+    time is dropped, from either stage. A squawk and the ADS-B emergency state that says the
+    same (7700 and "general", 7600 and "nordo", 7500 and "unlawful") are one emergency.
+    """
+
+    SAME: Final = {"7500": "unlawful", "7600": "nordo", "7700": "general"}
+
+    def __init__(self, repeat_s: float = 1800.0) -> None:
+        self.repeat_s = repeat_s
+        self._last: dict[tuple[int, str], float] = {}  # (aircraft, code) -> last report time
+
+    def filter(self, events: list[Event], flight_of: Callable[[int], str]) -> list[Event]:
+        if not any(e.kind is EventKind.EMERGENCY for e in events):
+            return events
+        out = []
+        for e in events:
+            if e.kind is EventKind.EMERGENCY:
+                key = (e.icao24, self.SAME.get(e.value, e.value))
+                last = self._last.get(key)
+                self._last[key] = e.time_s if last is None else max(last, e.time_s)
+                if last is not None and e.time_s - last <= self.repeat_s:
+                    continue
+                if not e.flight_id and (fid := flight_of(e.icao24)):
+                    e = replace(e, flight_id=fid)
+            out.append(e)
+        if len(self._last) > 10_000:  # bounded: forget what can no longer repeat
+            newest = max(self._last.values())
+            self._last = {k: t for k, t in self._last.items() if newest - t <= self.repeat_s}
+        return out
+
+
 class Pipeline:
     """Runs micro-batches of frames through decode, track, flights and the sinks."""
 
@@ -109,6 +147,7 @@ class Pipeline:
         self.frame_sinks = list(frame_sinks)  # objects with .send_frames(frames, decoded)
         self.stats = PipelineStats()
         self.now_s = 0.0
+        self.emergencies = EmergencyOnce()
 
     def process(self, frames: FrameBatch) -> FlightUpdate:
         """Run one batch through every stage; returns the flight changes it caused."""
@@ -153,9 +192,23 @@ class Pipeline:
         if self.flights is not None:
             update = self.flights.update(positions, self.now_s)
             events.extend(update.events)
+            events = self.emergencies.filter(events, self._open_flight_of(update))
         self._emit(positions, update.flights, events)
         self.stats.positions += len(positions)
         return update
+
+    def _open_flight_of(self, update: FlightUpdate) -> Callable[[int], str]:
+        """The id of an aircraft's open flight ("" none), for events that came without."""
+
+        def flight_of(icao24: int) -> str:
+            for f in update.flights:
+                if f.icao24 == icao24:
+                    return f.flight_id
+            open_flights = getattr(self.flights, "open_flight", None)
+            flight = open_flights(icao24) if open_flights is not None else None
+            return flight.flight_id if flight is not None else ""
+
+        return flight_of
 
     def finish(self) -> FlightUpdate:
         """End of input: close every open flight and hand everything to the sinks."""

@@ -225,6 +225,11 @@ class FlightDetector:
         """
         return [ac.flight for ac in self._aircraft.values() if ac.flight is not None]
 
+    def open_flight(self, icao24: int) -> Flight | None:
+        """The record of one aircraft's open flight, as last sent (None: it has none)."""
+        ac = self._aircraft.get(icao24)
+        return None if ac is None else ac.flight
+
     def track(self, icao24: int) -> npt.NDArray[np.void]:
         """The positions of an aircraft's current flight, oldest first (POSITION_DTYPE rows).
 

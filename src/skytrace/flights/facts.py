@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -379,6 +379,9 @@ def _label(source: int) -> str:
         return str(source)
 
 
+LOOSE_EVENT_S: Final = 60.0  # how long before a flight's first position its loose events count
+
+
 class FlightHistory(Protocol):
     """What ``stored_facts`` reads (skytrace.store.StoreReader has these methods)."""
 
@@ -386,7 +389,13 @@ class FlightHistory(Protocol):
 
     def positions(self, icao24: int, start_s: float, end_s: float) -> npt.NDArray[np.void]: ...
 
-    def events(self, flight_id: str | None = None) -> list[Event]: ...
+    def events(
+        self,
+        flight_id: str | None = None,
+        icao24: int | None = None,
+        start_s: float | None = None,
+        end_s: float | None = None,
+    ) -> list[Event]: ...
 
 
 def stored_facts(
@@ -399,4 +408,10 @@ def stored_facts(
     flight = history.flight(flight_id.strip().lower())
     positions = history.positions(flight.icao24, flight.first_seen_s, flight.last_seen_s)
     events = history.events(flight_id=flight.flight_id)
+    # events reported before the flight existed (an emergency squawked at first sight, often
+    # in a surveillance reply heard just before the first position) are the aircraft's, in
+    # the flight's time: they belong to its facts too
+    loose = history.events(icao24=flight.icao24, start_s=flight.first_seen_s - LOOSE_EVENT_S,
+                           end_s=flight.last_seen_s)  # fmt: skip
+    events = sorted(events + [e for e in loose if not e.flight_id], key=lambda e: e.time_s)
     return describe(flight, positions, events, country_name, airport_city)
