@@ -67,7 +67,8 @@ class SyncConfig:
     jump_fraction: float = 0.6
     suspect_min_pairs: int = 2
     suspect_fraction: float = 0.75
-    max_samples_per_pair: int = 400  # older samples are thinned beyond this
+    max_samples_per_pair: int = 60  # the oldest go beyond this
+    max_new_per_pair: int = 4  # per batch (a busy pair would otherwise dominate the cost)
 
 
 @dataclass(slots=True)
@@ -151,11 +152,15 @@ class ClockSync:
                 bad &= ~involved
             keep &= ~bad
             self.outliers += int(bad.sum())
-        self.samples_used += int(keep.sum())
+        key, x, y = _thinned(key[keep], x[keep], y[keep], cfg.max_new_per_pair)
+        self.samples_used += int(key.size)
         s = self._samples
-        s.key = np.concatenate([s.key, key[keep]])
-        s.x = np.concatenate([s.x, x[keep]])
-        s.y = np.concatenate([s.y, y[keep]])
+        # both parts sorted by (pair, x): a stable sort by pair merges them in one pass
+        key = np.concatenate([s.key, key])
+        order = np.argsort(key, kind="stable")
+        s.key = key[order]
+        s.x = np.concatenate([s.x, x])[order]
+        s.y = np.concatenate([s.y, y])[order]
         self._expire()
         self._refit()
 
@@ -187,8 +192,7 @@ class ClockSync:
         s = self._samples
         if s.key.size == 0:
             return
-        order = np.lexsort((s.x, s.key))
-        key, x, y = s.key[order], s.x[order], s.y[order]
+        key, x, y = s.key, s.x, s.y
         # rows sorted by (pair, x): the last row of each run is the pair's newest sample
         ends = np.flatnonzero(np.r_[key[1:] != key[:-1], True])
         run = np.searchsorted(ends, np.arange(key.size))
@@ -203,13 +207,10 @@ class ClockSync:
             self.models = PairModels.empty()
             return
         uniq, inv = np.unique(s.key, return_inverse=True)
-        use = np.ones(s.key.size, bool)
-        for _ in range(2):
-            fit = _line_fit(inv, s.x, s.y, use, uniq.size)
-            resid = s.y - (fit.offset[inv] + fit.drift[inv] * (s.x - fit.x_mean[inv]))
-            sigma = np.maximum(fit.sigma, cfg.sigma_floor_s)
-            use = np.abs(resid) <= cfg.reject_sigmas * sigma[inv]
-        fit = _line_fit(inv, s.x, s.y, use, uniq.size)
+        fit = _line_fit(inv, s.x, s.y, np.ones(s.key.size, bool), uniq.size)
+        resid = s.y - (fit.offset[inv] + fit.drift[inv] * (s.x - fit.x_mean[inv]))
+        sigma = np.maximum(fit.sigma, cfg.sigma_floor_s)
+        fit = _line_fit(inv, s.x, s.y, np.abs(resid) <= cfg.reject_sigmas * sigma[inv], uniq.size)
         last_x = np.full(uniq.size, -np.inf)
         np.maximum.at(last_x, inv, s.x)
         self.models = PairModels(
@@ -303,6 +304,20 @@ def _line_fit(group: I64, x: F64, y: F64, use: B, n_groups: int) -> _Fit:
     sigma = np.where(n >= 3, sigma, np.inf)
     f64 = np.float64
     return _Fit(xm, ym, np.asarray(drift, f64), sigma, n.astype(np.int64), np.asarray(sxx, f64))
+
+
+def _thinned(key: I64, x: F64, y: F64, cap: int) -> tuple[I64, F64, F64]:
+    """The samples sorted by (pair, x), at most ``cap`` per pair, spread over the batch."""
+    order = np.lexsort((x, key))
+    key, x, y = key[order], x[order], y[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    size = np.diff(np.r_[starts, key.size])
+    run = np.repeat(np.arange(starts.size), size)
+    rank = np.arange(key.size) - starts[run]
+    # keep every k-th sample of a run of n so that at most cap remain
+    every = np.maximum(np.ceil(size / cap), 1).astype(np.int64)[run]
+    keep = rank % every == 0
+    return key[keep], x[keep], y[keep]
 
 
 def _median_by(who: I64, values: F64, previous: F64) -> F64:

@@ -115,10 +115,14 @@ def group_replies(
     window_s: float = 0.2,
     max_receivers: int = 12,
     min_receivers: int = 2,
+    wanted: npt.NDArray[np.bool_] | None = None,
 ) -> ReplyGroups:
-    """Group the usable frames of a batch into replies heard by ``min_receivers`` or more."""
+    """Group the usable frames of a batch into replies heard by ``min_receivers`` or more
+    (only the rows where ``wanted``, when given; bad frames are counted either way)."""
     counts = ReplyCounts()
     rows = usable_frames(frames, decoded, counts)
+    if wanted is not None:
+        rows = rows[wanted[rows]]
     payload = np.zeros((rows.size, 16), np.uint8)
     payload[:, :14] = frames.payload[rows]
     payload[:, 14] = frames.length[rows]

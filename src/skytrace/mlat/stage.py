@@ -175,7 +175,8 @@ class MlatStage:
         self._alt_icao = np.zeros(0, np.uint32)
         self._alt_ft = np.zeros(0, np.float64)
         self._alt_time = np.zeros(0, np.float64)
-        self._adsb_seen: dict[int, float] = {}
+        self._adsb_icao = np.zeros(0, np.uint32)  # sorted; last ADS-B position time of each
+        self._adsb_time = np.zeros(0, np.float64)
         self._fixes_by_receiver: dict[int, int] = {}
         self._blamed: dict[int, int] = {}  # replies inconsistent until this receiver was left out
         self._solved_with: dict[int, int] = {}  # replies solved with this receiver
@@ -233,12 +234,16 @@ class MlatStage:
         """One batch: ``decoded`` aligned with ``frames``; ``references`` are POSITION_DTYPE
         rows of ADS-B positions known for this batch (the tracker's output)."""
         cfg = self.config
+        self._note_adsb(references)
         groups = group_replies(
-            frames, decoded, window_s=cfg.group_window_s, max_receivers=cfg.max_receivers
+            frames,
+            decoded,
+            window_s=cfg.group_window_s,
+            max_receivers=cfg.max_receivers,
+            wanted=self._wanted(decoded, references, now_s),
         )
         self.stats.frames.add(groups.counts)
         self.stats.replies += len(groups)
-        self._note_adsb(references)
         if len(groups):
             self._synchronise(groups, references)
             self._remember_altitudes(groups)
@@ -249,8 +254,37 @@ class MlatStage:
         if len(refs) == 0:
             return
         es = np.isin(refs["source"], [Source.ADSB, Source.ADSB_NT])
-        for a, t in zip(refs["icao24"][es].tolist(), refs["time_s"][es].tolist(), strict=True):
-            self._adsb_seen[a] = t
+        icao = np.concatenate([self._adsb_icao, refs["icao24"][es]])
+        t = np.concatenate([self._adsb_time, refs["time_s"][es]])
+        order = np.lexsort((t, icao))
+        icao, t = icao[order], t[order]
+        last = np.r_[icao[1:] != icao[:-1], True]
+        self._adsb_icao, self._adsb_time = icao[last], t[last]
+
+    def _quiet(self, icao: npt.NDArray[np.uint32], now_s: float) -> npt.NDArray[np.bool_]:
+        """Aircraft without an ADS-B position in the last ``adsb_quiet_s``."""
+        if self._adsb_icao.size == 0:
+            return np.ones(icao.shape[0], bool)
+        pos = np.minimum(np.searchsorted(self._adsb_icao, icao), self._adsb_icao.size - 1)
+        recent = (self._adsb_icao[pos] == icao) & (
+            self._adsb_time[pos] >= now_s - self.config.adsb_quiet_s
+        )
+        return np.asarray(~recent, np.bool_)
+
+    def _wanted(
+        self, decoded: Any, refs: npt.NDArray[np.void], now_s: float
+    ) -> npt.NDArray[np.bool_]:
+        """Frames worth grouping: ES positions of aircraft with a reference position (for
+        sync) and every reply of an aircraft without ADS-B (to place)."""
+        icao = decoded["icao"].astype(np.uint32)
+        df = decoded["df"]
+        tc = decoded["typecode"] if "typecode" in decoded else np.zeros(df.shape, np.uint8)
+        pos = (df == 17) & (tc >= 9) & (tc <= 18)
+        if len(refs):
+            pos &= np.isin(icao, refs["icao24"])
+        else:
+            pos[:] = False
+        return np.asarray(pos | self._quiet(icao, now_s), np.bool_)
 
     def _site_of(self, receiver: I64) -> F64:
         r = np.where((receiver > 0) & (receiver < self._site_ecef.shape[0]), receiver, 0)
@@ -329,10 +363,7 @@ class MlatStage:
 
     def _multilaterate(self, g: ReplyGroups, now_s: float) -> npt.NDArray[np.void]:
         cfg = self.config
-        quiet = np.array(
-            [now_s - self._adsb_seen.get(a, -np.inf) > cfg.adsb_quiet_s for a in g.icao24.tolist()],
-            bool,
-        )
+        quiet = self._quiet(g.icao24, now_s)
         sel = np.flatnonzero(quiet & (g.valid.sum(axis=1) >= 3))
         if sel.size == 0:
             return np.zeros(0, FIX_DTYPE)

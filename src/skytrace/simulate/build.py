@@ -152,8 +152,15 @@ def world_simulation(
     start_s: float = 1_694_484_000.0,
     duration_s: float = 60.0,
     tick_s: float = 1.0,
+    mode_s_only_fraction: float = 0.0,
+    clock_noise_ns: float = 0.0,
+    keep_truth: bool = False,
 ) -> Simulation:
-    """World-scale load: cruising aircraft between, and receivers beside, real airports."""
+    """World-scale load: cruising aircraft between, and receivers beside, real airports.
+
+    For MLAT load: ``mode_s_only_fraction`` of the aircraft (the first ones) send no ADS-B,
+    every receiver gets ``clock_noise_ns`` of timestamp noise, and replies travel the
+    straight-line distance; with both at 0 the output is the one before MLAT."""
     rng = np.random.default_rng(seed)
     table = _airport_table()
     rows = [r for r in table.values() if r.get("iata")]
@@ -167,10 +174,16 @@ def world_simulation(
             lon=float(lon[j] + rng.normal(0, 0.05)),
             altitude_m=float(rng.uniform(10, 300)),
             max_range_km=float(rng.uniform(250, 450)),
+            clock_noise_ns=clock_noise_ns,
         )
         for i, j in enumerate(pick)
     ]
     traffic = CruiseTraffic(aircraft, lat, lon, rng, start_s)
-    network = ReceiverNetwork(specs, rng, epoch_s=start_s)
-    generator = FrameGenerator(traffic, network, rng, tick_s=tick_s, pairs_every_s=10.0)
+    for_mlat = mode_s_only_fraction > 0 or clock_noise_ns > 0
+    network = ReceiverNetwork(specs, rng, epoch_s=start_s, slant_range=for_mlat)
+    n_mode_s = round(aircraft * mode_s_only_fraction)
+    generator = FrameGenerator(
+        traffic, network, rng, tick_s=tick_s, pairs_every_s=10.0,
+        mode_s_only=frozenset(int(a) for a in traffic.icao24[:n_mode_s]), keep_truth=keep_truth,
+    )  # fmt: skip
     return Simulation(generator, start_s, start_s + duration_s, [])
