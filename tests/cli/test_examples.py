@@ -12,6 +12,8 @@ import importlib
 import json
 import re
 import shlex
+import shutil
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from skytrace.cli.main import COMMANDS
 from tests.cli.conftest import DEMO_FLIGHT, RunCli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+STORE_COPY = "store"  # where examples that change a store run: a copy of the demo's
+README_RULE = ["koryo", "--operator", "KOR", "--on", "takeoff,landing,area-entry"]
 
 NOT_ON_A_STORE = {
     "skytrace serve": "a server (tests/cli/test_serve.py)",
@@ -55,6 +59,18 @@ def _json_ids(*ids: str) -> Check:
 def _file(name: str, needle: str) -> Check:
     def check(out: str, cwd: Path) -> None:
         assert needle in (cwd / name).read_text()
+
+    return check
+
+
+def _rule_file(name: str, line: str) -> Check:
+    """The rule is in the store copy's watch.toml, with ``line`` among its fields."""
+
+    def check(out: str, cwd: Path) -> None:
+        assert f"watch rule {name!r}" in out
+        tables = tomllib.loads((cwd / STORE_COPY / "watch.toml").read_text())["rule"]
+        (rule,) = [t for t in tables if t["name"] == name]
+        assert tomllib.loads(line).items() <= rule.items()
 
     return check
 
@@ -102,23 +118,50 @@ EXPECTED: dict[str, Check] = {
     "skytrace export KOR151 --format csv > kor151.csv": _has("timestamp,icao24,"),
     "skytrace export P-671 -o track.geojson --force": _file("track.geojson", "FeatureCollection"),
     "skytrace facts KOR151 --json": _has(f'"flight_id": "{DEMO_FLIGHT}"', "crossed from"),
+    # watch rules and alerts, each on a copy of the store holding the README's rule "koryo"
+    # beside the demo's own "featured" (whose alerts the demo journalled as it played)
+    "skytrace watch add koryo --operator KOR --on takeoff,landing,area-entry "
+    "--webhook http://127.0.0.1:9000/hook": _rule_file("koryo", 'operator = ["KOR"]'),
+    "skytrace watch add p671 --aircraft 7277cf --on takeoff,landing,lost-contact "
+    "--lost-minutes 20": _rule_file("p671", "lost_minutes = 20.0"),
+    "skytrace watch add mayday --squawk 7700 --on emergency,squawk --jsonl mayday.jsonl": (
+        _rule_file("mayday", 'jsonl = "mayday.jsonl"')
+    ),
+    "skytrace watch add russia --operator KOR --area country:RU --on area-entry": _rule_file(
+        "russia", 'area = ["country:RU"]'
+    ),
+    "skytrace watch list": _has("2 watch rules", "featured", "koryo", "operator KOR"),
+    "skytrace watch test koryo --date 2023-09-12": _has(
+        "rule koryo: 3 alerts", "02:13:55", "ZKPY", "inferred", "country:RU", "UHWW", "observed"
+    ),
+    "skytrace alerts": _has("4 alerts", "featured", "takeoff", "logged"),
+    "skytrace alerts --since 2023-09-12": _has("4 alerts", "UHWW", "observed", "logged"),
+    "skytrace alerts --rule featured --since 2023-09-12": _has("4 alerts", "country:KP"),
+    "skytrace alerts --json": _has(
+        '"rule": "featured"', '"delivery": "logged"', '"inferred": true'
+    ),
 }
 
 
-def _readme_examples() -> list[str]:
-    text = README.read_text()
+def _commands(text: str) -> list[str]:
+    """The ``skytrace`` command lines of ``text``, continuation lines joined, comments cut."""
     lines = []
-    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
-        for line in block.splitlines():
-            line = line.split("  #")[0].strip()
-            if line.startswith("skytrace "):
-                lines.append(line)
+    for line in re.sub(r"\\\n\s*", "", text).splitlines():
+        line = line.split("  #")[0].strip()
+        if line.startswith("skytrace "):
+            lines.append(" ".join(line.split()))
     return lines
+
+
+def _readme_examples() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.S)
+    return [line for block in blocks for line in _commands(block)]
 
 
 # The query commands whose --help examples this file answers; other commands' examples are
 # their own tests' business.
-QUERY_COMMANDS = ("flights", "board", "history", "track", "export", "facts")
+QUERY_COMMANDS = ("flights", "board", "history", "track", "export", "facts", "watch", "alerts")
+CHANGES_THE_STORE = ("watch", "alerts")
 
 
 def _help_examples() -> list[str]:
@@ -127,7 +170,7 @@ def _help_examples() -> list[str]:
         if name not in QUERY_COMMANDS:
             continue
         epilog = getattr(importlib.import_module(f"skytrace.cli.{module}"), "EPILOG", "") or ""
-        found += [s.strip() for s in epilog.splitlines() if s.strip().startswith("skytrace ")]
+        found += _commands(epilog)
     return found
 
 
@@ -154,7 +197,13 @@ def test_example_gives_its_answer(
         return
     assert example in EXPECTED, f"add the answer {example!r} should give to EXPECTED"
     monkeypatch.chdir(tmp_path)
-    code, out, err = _run_example(example, run_cli, demo_store)
+    data_dir = demo_store
+    if example.split()[1] in CHANGES_THE_STORE:
+        data_dir = tmp_path / STORE_COPY
+        shutil.copytree(demo_store, data_dir)
+        if not example.startswith("skytrace watch add koryo"):
+            assert run_cli("watch", "add", *README_RULE, "--data-dir", str(data_dir))[0] == 0
+    code, out, err = _run_example(example, run_cli, data_dir)
     assert code == 0, err
     EXPECTED[example](out, tmp_path)
 

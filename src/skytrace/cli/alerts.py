@@ -8,17 +8,25 @@ alert's whole JSON body with its delivery attempts.
 from __future__ import annotations
 
 import argparse
+import math
 
 from skytrace.alerts.journal import AlertJournal
 from skytrace.config import add_data_dir_argument, resolve_data_dir
-from skytrace.store.present import add_output_arguments, emit, time_window
+from skytrace.store.present import (
+    TableView,
+    add_output_arguments,
+    count,
+    emit,
+    short_times,
+    time_window,
+)
 
 __all__ = ["EPILOG", "HELP", "add_arguments", "run"]
 
 HELP = "alerts that fired, and their delivery"
 EPILOG = """examples:
   skytrace alerts
-  skytrace alerts --rule koryo --since 2023-09-12
+  skytrace alerts --rule featured --since 2023-09-12
   skytrace alerts --json
 """
 
@@ -56,11 +64,20 @@ def run(args: argparse.Namespace) -> int:
                 "attempts": "; ".join(tries),
             }
         )
-    title = f"{len(rows)} alert{'s' if len(rows) != 1 else ''}"
+    title = count(len(rows), "alert")
     if journal.bad_lines:
-        title += f" ({journal.bad_lines} unreadable journal lines skipped)"
+        title += f" ({count(journal.bad_lines, 'unreadable journal line')} skipped)"
     columns = ["time", "rule", "trigger", "aircraft", "callsign", "flight", "value", "method",
                "delivery", "attempts"]  # fmt: skip
+    times = [e.body.get("time_s") for e in entries]
+    shown, caption = short_times([t if isinstance(t, int | float) else math.nan for t in times])
+    view = TableView(
+        tuple(columns),
+        [[t, *(str(r[c]) for c in columns[1:])] for t, r in zip(shown, rows, strict=True)],
+        drop_order=("attempts", "callsign", "method", "rule"),
+        keep_whole=frozenset({"time", "flight"}),
+        caption=caption,
+    )
     json_rows = [{**e.body, "delivery": e.state, "attempts": e.attempts} for e in entries]
-    emit(args, columns, rows, title=title, json_rows=json_rows)
+    emit(args, columns, rows, title=title, json_rows=json_rows, view=view)
     return 0

@@ -17,7 +17,15 @@ from skytrace.alerts.rules import TRIGGERS, RuleBook, WatchRule
 from skytrace.cli.console import output_console
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError, WatchRuleError
-from skytrace.store.present import add_output_arguments, emit, iso, time_window
+from skytrace.store.present import (
+    TableView,
+    add_output_arguments,
+    count,
+    emit,
+    iso,
+    short_times,
+    time_window,
+)
 
 __all__ = ["EPILOG", "HELP", "add_arguments", "run"]
 
@@ -229,7 +237,16 @@ def _test(args: argparse.Namespace) -> int:
         }
         for a in alerts
     ]
-    emit(args, list(rows[0]) if rows else ["time", "trigger", "aircraft", "flight", "value"],
-         rows, title=f"rule {rule.name}: {len(rows)} alert{'s' if len(rows) != 1 else ''}",
-         json_rows=[alert_body(a) for a in alerts])  # fmt: skip
+    columns = ["time", "trigger", "aircraft", "registration", "callsign", "flight", "value",
+               "method", "confidence"]  # fmt: skip
+    shown, caption = short_times([a.time_s for a in alerts])
+    view = TableView(
+        tuple(columns),
+        [[t, *(str(r[c]) for c in columns[1:])] for t, r in zip(shown, rows, strict=True)],
+        drop_order=("confidence", "callsign", "aircraft", "registration"),
+        keep_whole=frozenset({"time", "flight"}),
+        caption=caption,
+    )
+    emit(args, columns, rows, view=view, json_rows=[alert_body(a) for a in alerts],
+         title=f"rule {rule.name}: {count(len(rows), 'alert')}")  # fmt: skip
     return 0

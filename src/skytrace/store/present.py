@@ -513,6 +513,14 @@ def _day_format(times: Sequence[float]) -> tuple[str, str]:
     return ("%m-%d %H:%M" if len(years) == 1 else "%Y-%m-%d %H:%M"), ""
 
 
+def short_times(times: Sequence[float]) -> tuple[list[str], str]:
+    """Times for a table column (to the second, the day said once when they share one) and
+    the caption that says it: ("02:13:55", "times UTC on 2023-09-12")."""
+    fmt, day = _day_format(times)
+    fmt += ":%S"
+    return [_short(t, fmt) for t in times], f"times UTC on {day}" if day else "times UTC"
+
+
 def _short(time_s: float, fmt: str) -> str:
     return "" if math.isnan(time_s) else datetime.fromtimestamp(time_s, UTC).strftime(fmt)
 
