@@ -155,4 +155,6 @@ def test_sparse_network_gives_fewer_fixes_never_wrong_ones(dense_run) -> None:
     run = run_stage(stage, batches)
     s = score(run.fixes, truth)
     assert s.fixes < dense_result.fixes.size
+    assert s.fixes > 0
     assert np.all(s.error_m <= np.maximum(3 * s.estimate_m, 300.0))
+    assert s.beyond_3x <= 0.01

@@ -54,7 +54,8 @@ class SolverLimits:
 
     iterations: int = 10
     altitude_sigma_m: float = 150.0  # barometric altitude vs. the ellipsoidal height solved
-    min_dof: int = 1  # measurements minus unknowns: 1 lets a bad timing show in the residuals
+    min_dof: int = 0  # measurements minus unknowns (0: 3 receivers + altitude suffice)
+    min_dof_without_altitude: int = 1  # without one, the height is too loose to trust dof 0
     max_chi2_per_dof: float = 8.0
     max_error_m: float = 2_000.0  # horizontal error estimate above which no fix is given
     max_gdop: float = 50.0
@@ -251,7 +252,7 @@ def _finish(prob: _Problem, p: F64, b: F64, step: F64, lim: SolverLimits) -> Sol
         (REJECT_GEOMETRY, geometry),
         (REJECT_RESIDUAL, residual),
         (REJECT_DIVERGED, diverged),
-        (REJECT_DOF, dof < lim.min_dof),
+        (REJECT_DOF, dof < np.where(has_alt, lim.min_dof, lim.min_dof_without_altitude)),
     ):
         why[bad] = code
     return Solution(

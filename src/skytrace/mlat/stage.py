@@ -461,9 +461,7 @@ class MlatStage:
         has_alt = ~np.isnan(alt_ft[k])
         n = used[k].sum(axis=1)
         # one receiver fewer must still leave a degree of freedom to check the rest by
-        retry = np.flatnonzero(
-            (sol.why == REJECT_RESIDUAL) & (n - 1 + has_alt - 4 >= cfg.solver.min_dof)
-        )
+        retry = np.flatnonzero((sol.why == REJECT_RESIDUAL) & (n - 1 + has_alt - 4 >= 1))
         if retry.size == 0:
             return
         gk = k[retry]
