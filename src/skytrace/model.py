@@ -10,6 +10,7 @@ Units are in the names; times are UTC epoch seconds (float64) everywhere inside 
 from __future__ import annotations
 
 import enum
+import math
 import zlib
 from dataclasses import dataclass, field
 from typing import Final, Protocol
@@ -340,6 +341,9 @@ class AirportCall:
     runway: str = ""
     evidence: str = ""  # one sentence: what was seen, e.g. "first seen 38 km NE climbing ..."
     candidates: tuple[tuple[str, float, float], ...] = ()  # (icao, distance_km, score)
+    # ± seconds of an inferred takeoff/landing time; NaN when not estimated (observed: the
+    # wheel time itself, or no time at all)
+    time_uncertainty_s: float = math.nan
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +378,7 @@ class Flight:
     n_receivers: int = 0
     sources: tuple[str, ...] = ()
     gaps: tuple[tuple[float, float], ...] = ()  # (start_s, end_s) reception gaps in flight
+    source_counts: tuple[tuple[str, int], ...] = ()  # positions per source, most first
 
     @property
     def hex(self) -> str:

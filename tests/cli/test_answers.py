@@ -267,3 +267,22 @@ def test_board_takes_an_open_window(demo_store: Path, run_cli: RunCli) -> None:
     code, _, err = run_cli("board", "UHWW", "--date", "2023-09-12", "--since", "2023-09-13",
                            "--data-dir", str(demo_store))  # fmt: skip
     assert code == 2 and "window is empty" in err
+
+
+def test_the_record_says_how_sure_the_inferred_time_is_and_what_each_source_gave(
+    demo_store: Path, run_cli: RunCli
+) -> None:
+    """Issue 14: the time uncertainty of an inferred end is a field, not only words; the
+    record counts positions per source."""
+    code, out, _ = run_cli(
+        "flights", "--callsign", "KOR151", "--json", "--data-dir", str(demo_store)
+    )
+    assert code == 0
+    (flight,) = json.loads(out)
+    departure, arrival = flight["departure"], flight["arrival"]
+    assert departure["method"] == "inferred" and departure["time_uncertainty_s"] >= 60
+    unc = departure["time_uncertainty_s"]
+    said = f"(± {unc:.0f} s)" if unc < 90 else f"(± {unc / 60:.0f} min)"
+    assert said in departure["evidence"]
+    assert arrival["method"] == "observed" and arrival["time_uncertainty_s"] is None
+    assert flight["source_counts"] == {"adsb_icao": flight["n_positions"]}

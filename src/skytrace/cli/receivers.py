@@ -81,6 +81,9 @@ def _from_store(data_dir: object) -> list[ReceiverRow]:
         }
         values["receiver"] = int(values["receiver"]) if isinstance(values["receiver"], int) else 0
         values["address"] = values["address"] if isinstance(values["address"], str) else ""
+        garbage = values["garbage_bytes"]  # unknown in a store written before schema 2
+        values["garbage_bytes"] = garbage if isinstance(garbage, int) else 0
+        values["connected"] = False  # what the store says is history, not who is on now
         stats = ReceiverStats(**values)
         out.append(ReceiverRow(stats, stats.last_frame_s))
     return out

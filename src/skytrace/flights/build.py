@@ -431,6 +431,7 @@ def build_flights(
             n_positions=b - a,
             n_receivers=n_rx_l[j],
             sources=tuple(labels[v] for _, v in mix),
+            source_counts=tuple((labels[v], c) for c, v in mix),
             gaps=tuple((float(t[g]), float(t[g + 1])) for g in gaps),
         )
         evs: list[Event] = []

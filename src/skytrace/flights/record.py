@@ -131,7 +131,9 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60.0:.0f} min"
 
 
-def _call(choice: Choice, method: str, evidence: str) -> AirportCall:
+def _call(
+    choice: Choice, method: str, evidence: str, time_uncertainty_s: float = math.nan
+) -> AirportCall:
     a = choice.airport
     if a is None or method == "unknown":
         return AirportCall(
@@ -160,6 +162,7 @@ def _call(choice: Choice, method: str, evidence: str) -> AirportCall:
         runway=choice.runway,
         evidence=evidence,
         candidates=choice.candidates,
+        time_uncertainty_s=time_uncertainty_s,
     )
 
 
@@ -294,7 +297,7 @@ def inferred_call(
         f"({_ft(height)} above the field) at {rate_txt}; {word} estimated about "
         f"{_minutes(elapsed_s)} {when} (± {_minutes(unc_s)})"
     )
-    return _call(choice, "inferred", text), time_s
+    return _call(choice, "inferred", text, round(unc_s, 1)), time_s
 
 
 def at_event(

@@ -14,6 +14,12 @@ Flight rows flatten ``departure`` / ``arrival`` (AirportCall) into ``origin_*`` 
 ``destination_*`` columns; ``callsigns`` and ``sources`` are lists, ``gaps`` and the airport
 ``candidates`` JSON text. Times are UTC epoch seconds (DOUBLE, ``*_s``), NaN stored as NULL.
 Pure conversion code; no I/O except through the connection passed in.
+
+Schema versions (``layout.SCHEMA_VERSION``): 2 added ``origin_/destination_time_uncertainty_s``
+and ``source_counts`` (JSON {source: positions}) to flights, and ``garbage_bytes`` and
+``connected`` to receivers. ``migrate`` brings an older catalog up to date by adding the
+columns it lacks; rows are written and read by column name, so the order of columns in a
+migrated table does not matter, and a value missing from an older row reads as unknown.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ __all__ = [
     "flight_part",
     "flights_table",
     "insert_new_events",
+    "migrate",
     "receivers_table",
     "row_to_event",
     "row_to_flight",
@@ -66,6 +73,7 @@ _CALL_FIELDS: Final = (
     ("runway", "VARCHAR"),
     ("evidence", "VARCHAR"),
     ("candidates", "VARCHAR"),  # JSON [[icao, distance_km, score], ...]
+    ("time_uncertainty_s", "DOUBLE"),  # ± of an inferred time (schema 2)
 )
 
 FLIGHT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -98,6 +106,7 @@ FLIGHT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("n_receivers", "BIGINT"),
     ("sources", "VARCHAR[]"),
     ("gaps", "VARCHAR"),  # JSON [[start_s, end_s], ...]
+    ("source_counts", "VARCHAR"),  # JSON {"adsb_icao": 6545, ...} (schema 2)
 )
 
 EVENT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -125,6 +134,8 @@ RECEIVER_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("clock_rate_hz", "DOUBLE"),
     ("clock_offset_s", "DOUBLE"),
     ("address", "VARCHAR"),
+    ("garbage_bytes", "BIGINT"),  # bytes that were no valid frame (schema 2)
+    ("connected", "BOOLEAN"),  # connected when last written (schema 2)
 )
 
 AIRCRAFT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -167,6 +178,27 @@ def create_tables(con: Any) -> None:
         cols = ", ".join(f"{name} {typ}" for name, typ in columns)
         pk = f", PRIMARY KEY ({key})" if key else ""
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols}{pk})")
+
+
+_TABLES: Final = (
+    ("flights", FLIGHT_COLUMNS),
+    ("events", EVENT_COLUMNS),
+    ("receivers", RECEIVER_COLUMNS),
+    ("aircraft", AIRCRAFT_COLUMNS),
+)
+
+
+def migrate(con: Any) -> list[str]:
+    """Add the columns this version's tables have and the database's lack (an older
+    store); returns them as ``table.column``. Idempotent."""
+    added = []
+    for table, columns in _TABLES:
+        have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+        for name, typ in columns:
+            if name not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {typ}")
+                added.append(f"{table}.{name}")
+    return added
 
 
 def _schema(columns: Sequence[tuple[str, str]]) -> pa.Schema:
@@ -215,6 +247,7 @@ def _call_row(prefix: str, call: AirportCall | None) -> dict[str, Any]:
         f"{prefix}_runway": call.runway,
         f"{prefix}_evidence": call.evidence,
         f"{prefix}_candidates": json.dumps([list(c) for c in call.candidates]),
+        f"{prefix}_time_uncertainty_s": _num(call.time_uncertainty_s),
     }
 
 
@@ -249,6 +282,7 @@ def flights_table(flights: Iterable[Flight]) -> pa.Table:
             "n_receivers": f.n_receivers,
             "sources": list(f.sources),
             "gaps": json.dumps([list(g) for g in f.gaps]),
+            "source_counts": json.dumps(dict(f.source_counts)),
         }
         row.update(_call_row("origin", f.departure))
         row.update(_call_row("destination", f.arrival))
@@ -257,7 +291,8 @@ def flights_table(flights: Iterable[Flight]) -> pa.Table:
 
 
 def _f(value: Any) -> float:
-    return float("nan") if value is None else float(value)
+    # one NaN object (math.nan, the records' default), so a record read back compares equal
+    return math.nan if value is None else float(value)
 
 
 def _call_from_row(prefix: str, row: dict[str, Any]) -> AirportCall | None:
@@ -277,6 +312,7 @@ def _call_from_row(prefix: str, row: dict[str, Any]) -> AirportCall | None:
         runway=row[f"{prefix}_runway"] or "",
         evidence=row[f"{prefix}_evidence"] or "",
         candidates=tuple((str(c[0]), float(c[1]), float(c[2])) for c in candidates),
+        time_uncertainty_s=_f(row.get(f"{prefix}_time_uncertainty_s")),
     )
 
 
@@ -307,6 +343,9 @@ def row_to_flight(row: dict[str, Any]) -> Flight:
         n_receivers=int(row["n_receivers"] or 0),
         sources=tuple(row["sources"] or ()),
         gaps=tuple((float(a), float(b)) for a, b in json.loads(row["gaps"] or "[]")),
+        source_counts=tuple(
+            (str(k), int(v)) for k, v in json.loads(row.get("source_counts") or "{}").items()
+        ),
     )
 
 
@@ -377,7 +416,7 @@ def insert_new_events(con: Any, table: pa.Table) -> pa.Table:
             "AND e.value IS NOT DISTINCT FROM n.value "
             "AND e.flight_id IS NOT DISTINCT FROM n.flight_id) ORDER BY time_s"
         )
-        con.execute("INSERT INTO events SELECT * FROM _ins_events")
+        con.execute("INSERT INTO events BY NAME SELECT * FROM _ins_events")
         inserted: pa.Table = con.sql("SELECT * FROM _ins_events").to_arrow_table()
         con.execute("DROP TABLE _ins_events")
     finally:

@@ -34,9 +34,10 @@ __all__ = [
     "check_version",
     "read_lock_info",
     "refuse_foreign",
+    "write_version",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: flight time uncertainty and source counts, receiver state
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +82,20 @@ class StoreLayout:
         return self.snapshot / "events"
 
 
-def check_version(layout: StoreLayout, *, create: bool) -> None:
-    """Refuse a store written by a newer skytrace; write the version into a new store."""
+def write_version(layout: StoreLayout, version: int = SCHEMA_VERSION) -> None:
+    write_text_atomic(layout.version_file, json.dumps({"schema_version": version}) + "\n")
+
+
+def check_version(layout: StoreLayout, *, create: bool) -> int:
+    """The store's schema version: a newer one than this skytrace knows is refused; a new
+    store (``create``) gets this version. An older one is returned as it is: the writer
+    migrates it on open (``skytrace.store.catalog.migrate``, then ``write_version``), and
+    readers read it, a value its rows lack reading as unknown."""
     path = layout.version_file
     if not path.exists():
-        if not create:
-            return
-        write_text_atomic(path, json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
-        return
+        if create:
+            write_version(layout)
+        return SCHEMA_VERSION
     try:
         version = int(json.loads(path.read_text())["schema_version"])
     except (ValueError, KeyError, TypeError) as exc:
@@ -98,12 +105,9 @@ def check_version(layout: StoreLayout, *, create: bool) -> None:
             f"the store in {layout.root} has schema version {version}, newer than this "
             f"skytrace understands ({SCHEMA_VERSION}); upgrade skytrace or use another --data-dir"
         )
-    if version < SCHEMA_VERSION:
-        # No older schema has been released yet; a migration goes here when one is.
-        raise StoreError(
-            f"the store in {layout.root} has schema version {version} and no migration to "
-            f"{SCHEMA_VERSION} exists; use another --data-dir"
-        )
+    if version < 1:
+        raise StoreError(f"{path}: schema version {version} was never written by skytrace")
+    return version
 
 
 def read_lock_info(layout: StoreLayout) -> dict[str, object]:

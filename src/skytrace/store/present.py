@@ -233,6 +233,7 @@ def flight_json(f: Flight, data_end_s: float | None = None) -> dict[str, Any]:
     """
     out: dict[str, Any] = dict(_clean(asdict(f)))
     out["hex"] = f.hex
+    out["source_counts"] = dict(f.source_counts)
     for name in ("first_seen", "last_seen", "takeoff", "landing"):
         out[name] = iso(getattr(f, f"{name}_s")) or None
     row = flight_row(f, data_end_s)

@@ -197,8 +197,8 @@ class StoreReader:
         return "[" + ", ".join(_sql_str(str(f.resolve())) for f in files) + "]"
 
     def _view(self, name: str, files: Sequence[Path], columns: Sequence[tuple[str, str]]) -> str:
-        if files:
-            return f"SELECT * FROM read_parquet({self._files_sql(files)})"
+        if files:  # by name: files written before a schema migration lack its columns
+            return f"SELECT * FROM read_parquet({self._files_sql(files)}, union_by_name=true)"
         cols = ", ".join(f"CAST(NULL AS {typ}) AS {col}" for col, typ in columns)
         return f"SELECT {cols} WHERE false"
 

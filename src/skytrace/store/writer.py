@@ -65,7 +65,14 @@ from skytrace.errors import DamagedFileError, StoreError
 from skytrace.model import AircraftIdentity, Event, Flight, ReceiverStats
 from skytrace.store import catalog
 from skytrace.store import positions as pos
-from skytrace.store.layout import StoreLayout, WriterLock, check_version, refuse_foreign
+from skytrace.store.layout import (
+    SCHEMA_VERSION,
+    StoreLayout,
+    WriterLock,
+    check_version,
+    refuse_foreign,
+    write_version,
+)
 
 __all__ = ["Store", "StoreCounts", "StoreStatus"]
 
@@ -227,7 +234,7 @@ class Store:
         lock = WriterLock(layout)
         lock.acquire()
         try:
-            check_version(layout, create=True)
+            version = check_version(layout, create=True)
             for d in (layout.positions, layout.flights_snapshot, layout.events_snapshot):
                 d.mkdir(parents=True, exist_ok=True)
             try:
@@ -235,6 +242,7 @@ class Store:
             except duckdb.Error as exc:
                 raise StoreError(f"cannot open {layout.catalog}: {exc}") from exc
             catalog.create_tables(con)
+            migrated = catalog.migrate(con) if version < SCHEMA_VERSION else []
             store = cls(
                 layout,
                 lock,
@@ -248,6 +256,11 @@ class Store:
                 clock=clock,
             )
             store._recover()
+            if version < SCHEMA_VERSION:
+                store._republish_catalog()  # every snapshot in the new schema, then say so
+                write_version(layout)
+                log.info("store migrated from schema %d to %d: %s", version, SCHEMA_VERSION,
+                         ", ".join(migrated) or "no new columns")  # fmt: skip
         except BaseException:
             lock.release()
             raise
@@ -664,17 +677,17 @@ class Store:
         try:
             if flights:
                 con.register("_new_flights", catalog.flights_table(flights))
-                con.execute("INSERT OR REPLACE INTO flights SELECT * FROM _new_flights")
+                con.execute("INSERT OR REPLACE INTO flights BY NAME SELECT * FROM _new_flights")
                 con.unregister("_new_flights")
             if events:
                 inserted = catalog.insert_new_events(con, catalog.events_table(events))
             if receivers:
                 con.register("_new_receivers", catalog.receivers_table(receivers))
-                con.execute("INSERT OR REPLACE INTO receivers SELECT * FROM _new_receivers")
+                con.execute("INSERT OR REPLACE INTO receivers BY NAME SELECT * FROM _new_receivers")
                 con.unregister("_new_receivers")
             if aircraft:
                 con.register("_new_aircraft", catalog.aircraft_table(aircraft))
-                con.execute("INSERT OR REPLACE INTO aircraft SELECT * FROM _new_aircraft")
+                con.execute("INSERT OR REPLACE INTO aircraft BY NAME SELECT * FROM _new_aircraft")
                 con.unregister("_new_aircraft")
             con.commit()
         except duckdb.IOException as exc:  # a full disk under DuckDB: retried like any write
@@ -699,6 +712,15 @@ class Store:
             self._pending_tables.add("receivers")
         if aircraft:
             self._pending_tables.add("aircraft")
+
+    def _republish_catalog(self) -> None:
+        """Publish every flight partition, the events and the receivers and aircraft tables
+        again from the catalog (after a migration changed their columns)."""
+        parts = [r[0] for r in self._con.execute("SELECT DISTINCT part FROM flights").fetchall()]
+        self._pending_parts.update(parts)
+        self._pending_tables.update(("receivers", "aircraft"))
+        self._publish_pending()
+        self._publish_all_events()
 
     def _publish_pending(self) -> None:
         """Publish the snapshots of what was committed; each is dropped from the list only
