@@ -77,7 +77,7 @@ def test_fixes_reach_the_tracker_as_mlat_positions(dense_run) -> None:
 def test_receivers_are_synchronised_and_credited(dense_run) -> None:
     stage, *_ = dense_run
     states = {s.receiver: s for s in stage.receiver_states()}
-    assert len(states) == 18
+    assert len(states) == 23
     assert not any(s.suspect for s in states.values())
     assert sum(s.resets for s in states.values()) == 0
     near = [states[r] for r in (1, 2, 4)]  # Vladivostok and Ussuriysk hear it all the time

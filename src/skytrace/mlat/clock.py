@@ -68,7 +68,9 @@ class SyncConfig:
     suspect_min_pairs: int = 2
     suspect_fraction: float = 0.75
     max_samples_per_pair: int = 60  # the oldest go beyond this
-    max_new_per_pair: int = 4  # per batch (a busy pair would otherwise dominate the cost)
+    refit_every_s: float = 1.0
+    sample_interval_s: float = 0.5  # one sample per pair per interval (a busy pair would
+    # otherwise dominate the cost; more adds little to a 30 s line fit)
 
 
 @dataclass(slots=True)
@@ -125,11 +127,17 @@ class ClockSync:
         self.noise_s: dict[int, float] = {}
         self.outliers = 0
         self.samples_used = 0
+        self._refit_at_s = -np.inf
+        self._jumped_last = False
 
     # ------------------------------------------------------------------ updating
 
-    def add(self, i: I64, j: I64, x: F64, y: F64) -> None:
-        """New samples of pairs (i < j): x on receiver i's clock (s), y = clock j - clock i."""
+    def add(self, i: I64, j: I64, x: F64, y: F64, now_s: float | None = None) -> None:
+        """New samples of pairs (i < j): x on receiver i's clock (s), y = clock j - clock i.
+
+        With ``now_s`` (the stream's time) the models are refitted at most every
+        ``refit_every_s``: live micro-batches of 0.1 s would otherwise refit the whole
+        window ten times a second for nothing; a jump always refits at once."""
         cfg = self.config
         key = pair_key(i, j)
         keep = np.ones(key.shape[0], bool)
@@ -144,6 +152,7 @@ class ClockSync:
             bad = np.zeros(key.shape[0], bool)
             bad[np.flatnonzero(checked)[resid > limit]] = True
             jumped = self._jumped(i, j, checked, bad)
+            self._jumped_last = bool(jumped.size)
             if jumped.size:
                 self._forget(jumped)
                 # the post-jump samples of a jumped receiver start its new window
@@ -152,7 +161,7 @@ class ClockSync:
                 bad &= ~involved
             keep &= ~bad
             self.outliers += int(bad.sum())
-        key, x, y = _thinned(key[keep], x[keep], y[keep], cfg.max_new_per_pair)
+        key, x, y = _thinned(key[keep], x[keep], y[keep], cfg.sample_interval_s)
         self.samples_used += int(key.size)
         s = self._samples
         # both parts sorted by (pair, x): a stable sort by pair merges them in one pass
@@ -161,8 +170,11 @@ class ClockSync:
         s.key = key[order]
         s.x = np.concatenate([s.x, x])[order]
         s.y = np.concatenate([s.y, y])[order]
-        self._expire()
-        self._refit()
+        jumped_now = bool(checked.any()) and self._jumped_last
+        if now_s is None or jumped_now or now_s - self._refit_at_s >= cfg.refit_every_s:
+            self._refit_at_s = -np.inf if now_s is None else now_s
+            self._expire()
+            self._refit()
 
     def _jumped(self, i: I64, j: I64, checked: B, bad: B) -> I64:
         """Receivers most of whose checked samples in this batch are outliers."""
@@ -306,17 +318,13 @@ def _line_fit(group: I64, x: F64, y: F64, use: B, n_groups: int) -> _Fit:
     return _Fit(xm, ym, np.asarray(drift, f64), sigma, n.astype(np.int64), np.asarray(sxx, f64))
 
 
-def _thinned(key: I64, x: F64, y: F64, cap: int) -> tuple[I64, F64, F64]:
-    """The samples sorted by (pair, x), at most ``cap`` per pair, spread over the batch."""
+def _thinned(key: I64, x: F64, y: F64, interval_s: float) -> tuple[I64, F64, F64]:
+    """The samples sorted by (pair, x), at most one per pair in each ``interval_s`` of x
+    (whatever the batch length: a 70 s file batch and a 0.1 s live one thin alike)."""
     order = np.lexsort((x, key))
     key, x, y = key[order], x[order], y[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    size = np.diff(np.r_[starts, key.size])
-    run = np.repeat(np.arange(starts.size), size)
-    rank = np.arange(key.size) - starts[run]
-    # keep every k-th sample of a run of n so that at most cap remain
-    every = np.maximum(np.ceil(size / cap), 1).astype(np.int64)[run]
-    keep = rank % every == 0
+    bucket = np.floor(x / interval_s)
+    keep = np.r_[True, (key[1:] != key[:-1]) | (bucket[1:] != bucket[:-1])]
     return key[keep], x[keep], y[keep]
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -158,13 +158,24 @@ _REJECT_NAMES: Final = (
 )
 
 
+class SiteBookLike(Protocol):
+    def resolve(self, receivers: dict[int, str]) -> list[ReceiverSite]: ...
+
+
 class MlatStage:
     """Clock sync and multilateration over a stream of frame batches."""
 
     def __init__(
-        self, sites: Iterable[ReceiverSite] = (), config: MlatConfig | None = None
+        self,
+        sites: Iterable[ReceiverSite] = (),
+        config: MlatConfig | None = None,
+        *,
+        book: SiteBookLike | None = None,
     ) -> None:
+        """``sites`` by receiver index; ``book`` (skytrace.mlat.sites.SiteBook) gives the
+        positions of receivers by name as batches name new receiver indices."""
         self.config = config if config is not None else MlatConfig()
+        self.book = book
         self.sync = ClockSync(self.config.sync)
         self.smoother = FixSmoother(self.config.smoother)
         self.stats = MlatStats()
@@ -234,7 +245,11 @@ class MlatStage:
         """One batch: ``decoded`` aligned with ``frames``; ``references`` are POSITION_DTYPE
         rows of ADS-B positions known for this batch (the tracker's output)."""
         cfg = self.config
+        if self.book is not None and frames.receivers:
+            for site in self.book.resolve(frames.receivers):
+                self.set_site(site)
         self._note_adsb(references)
+        self._note_squitters(frames, decoded)
         groups = group_replies(
             frames,
             decoded,
@@ -245,7 +260,7 @@ class MlatStage:
         self.stats.frames.add(groups.counts)
         self.stats.replies += len(groups)
         if len(groups):
-            self._synchronise(groups, references)
+            self._synchronise(groups, references, now_s)
             self._remember_altitudes(groups)
         fixes = self._multilaterate(groups, now_s) if len(groups) else np.zeros(0, FIX_DTYPE)
         return MlatOutput(fixes, self._frames(fixes, frames.receivers))
@@ -254,12 +269,31 @@ class MlatStage:
         if len(refs) == 0:
             return
         es = np.isin(refs["source"], [Source.ADSB, Source.ADSB_NT])
-        icao = np.concatenate([self._adsb_icao, refs["icao24"][es]])
-        t = np.concatenate([self._adsb_time, refs["time_s"][es]])
+        self._remember_adsb(refs["icao24"][es], refs["time_s"][es])
+
+    def _remember_adsb(self, icao24: npt.NDArray[np.uint32], time_s: F64) -> None:
+        icao = np.concatenate([self._adsb_icao, icao24.astype(np.uint32)])
+        t = np.concatenate([self._adsb_time, time_s])
         order = np.lexsort((t, icao))
         icao, t = icao[order], t[order]
         last = np.r_[icao[1:] != icao[:-1], True]
         self._adsb_icao, self._adsb_time = icao[last], t[last]
+
+    def _note_squitters(self, frames: FrameBatch, decoded: Any) -> None:
+        """An aircraft that sends ES positions has ADS-B even before the tracker has
+        accepted one of them: it is not multilaterated either."""
+        df = decoded["df"]
+        if "typecode" not in decoded:
+            return
+        tc = decoded["typecode"]
+        position = (tc >= 5) & (tc <= 22) & (tc != 19)  # surface, airborne baro and GNSS
+        es = (df == 17) & position & decoded["crc_ok"] & decoded.mask("crc_ok")
+        if not es.any():
+            return
+        rows = np.zeros(int(es.sum()), [("icao24", np.uint32), ("time_s", np.float64)])
+        rows["icao24"] = decoded["icao"][es]
+        rows["time_s"] = frames.time_s[es]
+        self._remember_adsb(rows["icao24"], rows["time_s"])
 
     def _quiet(self, icao: npt.NDArray[np.uint32], now_s: float) -> npt.NDArray[np.bool_]:
         """Aircraft without an ADS-B position in the last ``adsb_quiet_s``."""
@@ -290,7 +324,7 @@ class MlatStage:
         r = np.where((receiver > 0) & (receiver < self._site_ecef.shape[0]), receiver, 0)
         return self._site_ecef[r]
 
-    def _synchronise(self, g: ReplyGroups, refs: npt.NDArray[np.void]) -> None:
+    def _synchronise(self, g: ReplyGroups, refs: npt.NDArray[np.void], now_s: float) -> None:
         """Pair samples from DF17 positions whose aircraft position is known."""
         cfg = self.config
         pos = (g.df == 17) & (g.typecode >= 9) & (g.typecode <= 18)
@@ -338,7 +372,7 @@ class MlatStage:
         hi = np.where(swap, ra, rb)
         x = np.where(swap, zb, za)
         y = np.where(swap, za - zb, zb - za)
-        self.sync.add(lo, hi, x, y)
+        self.sync.add(lo, hi, x, y, now_s)
 
     def _remember_altitudes(self, g: ReplyGroups) -> None:
         has = _ALTITUDE_DF[g.df] & ~np.isnan(g.altitude_ft)
