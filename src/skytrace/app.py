@@ -47,6 +47,7 @@ class RuntimeOptions:
     extra_sinks: Sequence[Sink] = ()  # older name of ``sinks``, appended after them
     tracker_options: dict[str, Any] = field(default_factory=dict)
     store_options: dict[str, Any] = field(default_factory=dict)  # Store.open keywords
+    mlat: Any | None = None  # a skytrace.mlat.MlatStage: multilaterate Mode-S-only replies
 
 
 @dataclass(slots=True)
@@ -171,7 +172,9 @@ def open_runtime(
     sinks.extend(opts.sinks)
     sinks.extend(opts.extra_sinks)
 
-    pipeline = Pipeline(tracker, detector, sinks=sinks, frame_sinks=opts.frame_sinks)
+    pipeline = Pipeline(
+        tracker, detector, sinks=sinks, frame_sinks=opts.frame_sinks, mlat=opts.mlat
+    )
     runtime = Runtime(pipeline, tracker, detector, store, refdata)
     try:
         yield runtime

@@ -4,6 +4,8 @@ This module owns the wiring between the stages and nothing else. Each stage is n
 Protocol here so that the stages can be built, tested and replaced alone:
 
     FrameBatch --decode_batch--> DecodedBatch --Tracker.ingest--> TrackOutput
+        (frames, decoded, TrackOutput.positions) --MlatStage.process--> MLAT frames
+            --decode_batch--> Tracker.ingest (positions with source mlat), when a stage is set
         TrackOutput.positions --FlightDetector.update--> FlightUpdate
         positions / flights / events --Sink--> store, outputs, alerts
 
@@ -32,6 +34,7 @@ __all__ = [
     "EmergencyOnce",
     "FlightDetectorLike",
     "FlightUpdate",
+    "MlatLike",
     "Pipeline",
     "PipelineStats",
     "Sink",
@@ -63,6 +66,15 @@ class TrackerLike(Protocol):
     def ingest(self, frames: FrameBatch, decoded: Any, now_s: float) -> TrackOutput: ...
 
     def expire(self, now_s: float) -> list[Event]: ...
+
+
+class MlatLike(Protocol):
+    """Multilateration (skytrace.mlat.MlatStage): its ``process`` returns an object whose
+    ``frames`` are MLAT results as a FrameBatch (FrameKind.MLAT) for the tracker."""
+
+    def process(
+        self, frames: FrameBatch, decoded: Any, references: npt.NDArray[np.void], now_s: float
+    ) -> Any: ...
 
 
 class FlightDetectorLike(Protocol):
@@ -137,6 +149,7 @@ class Pipeline:
         flights: FlightDetectorLike | None = None,
         sinks: Sequence[Sink] = (),
         frame_sinks: Sequence[Any] = (),
+        mlat: MlatLike | None = None,
     ) -> None:
         from skytrace.decode import decode_batch  # the decoder is the one hard dependency
 
@@ -145,6 +158,7 @@ class Pipeline:
         self.flights = flights
         self.sinks = list(sinks)
         self.frame_sinks = list(frame_sinks)  # objects with .send_frames(frames, decoded)
+        self.mlat = mlat
         self.stats = PipelineStats()
         self.now_s = 0.0
         self.emergencies = EmergencyOnce()
@@ -159,10 +173,32 @@ class Pipeline:
         for fs in self.frame_sinks:
             fs.send_frames(frames, decoded)
         track = self.tracker.ingest(frames, decoded, self.now_s)
+        positions = track.positions
         events = list(track.events)
+        if self.mlat is not None:
+            positions, more = self._multilaterate(frames, decoded, positions)
+            events.extend(more)
         events.extend(self.tracker.expire(self.now_s))
         self.stats.frames += len(frames)
-        return self._positions_onward(track.positions, events)
+        return self._positions_onward(positions, events)
+
+    def _multilaterate(
+        self, frames: FrameBatch, decoded: Any, positions: npt.NDArray[np.void]
+    ) -> tuple[npt.NDArray[np.void], list[Event]]:
+        """MLAT results of this batch through the tracker like any other frames (and to the
+        frame sinks, which forward them only when asked to); positions joined in time order."""
+        assert self.mlat is not None
+        result = self.mlat.process(frames, decoded, positions, self.now_s)
+        if len(result.frames) == 0:
+            return positions, []
+        mdec = self._decode(result.frames)
+        for fs in self.frame_sinks:
+            fs.send_frames(result.frames, mdec)
+        track = self.tracker.ingest(result.frames, mdec, self.now_s)
+        if len(track.positions) == 0:
+            return positions, list(track.events)
+        joined = np.concatenate([positions, track.positions])
+        return joined[np.argsort(joined["time_s"], kind="stable")], list(track.events)
 
     def advance(self, now_s: float) -> FlightUpdate:
         """Move time on to ``now_s`` without frames: aircraft silent too long are dropped
