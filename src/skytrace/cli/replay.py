@@ -2,6 +2,7 @@
 
     skytrace replay FILE... [--speed N] [--format F] [--data-dir DIR | --no-store]
                     [--aircraft-json OUT] [--batch-frames N] [--json]
+                    [--receiver-positions TOML] [--mlat | --no-mlat]
 
 Files are read one after another (each is its own receiver, named by its file name) with
 skytrace.sources.files (Beast, AVR, ts,hex CSV, JSONL, gzip or not). Without ``--speed`` they
@@ -10,6 +11,11 @@ time (by their own timestamps) says so, in slices of at most 0.1 s of wall time.
 bar shows the position in the file and frames/s; at the end a summary (frames, decoded,
 bad lines, aircraft, positions, flights) is printed. ``--aircraft-json OUT`` writes the
 tracker's snapshot about once a second of wall time and at the end (temp file + rename).
+
+Multilateration (skytrace.mlat, docs/mlat.md) runs when receiver positions are given
+(``--receiver-positions``: ``[[receivers]]`` name, lat, lon, altitude_m; a simulator scenario
+file works as it is); ``--no-mlat`` turns it off. Its fixes become positions with source
+``mlat`` and the summary counts them (``mlat fixes``).
 """
 
 from __future__ import annotations
@@ -73,6 +79,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="frames per micro-batch (default 20000)",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--receiver-positions", type=Path, default=None, metavar="TOML",
+        help="receiver positions ([[receivers]] name, lat, lon, altitude_m) for MLAT",
+    )  # fmt: skip
+    mlat = parser.add_mutually_exclusive_group()
+    mlat.add_argument(
+        "--mlat", dest="mlat", action="store_true", default=None,
+        help="multilaterate Mode-S-only aircraft (default: on with --receiver-positions)",
+    )  # fmt: skip
+    mlat.add_argument("--no-mlat", dest="mlat", action="store_false", help="no multilateration")
 
 
 @dataclass(slots=True)
@@ -89,6 +105,7 @@ class ReplaySummary:
     positions_duplicate: int = 0  # already in the store (a file replayed twice)
     stopped: bool = False  # SIGTERM ended the replay early (what was read is stored)
     elapsed_s: float = 0.0
+    mlat_fixes: int | None = None  # None: MLAT off
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,7 +122,7 @@ class ReplaySummary:
             "stopped": self.stopped,
             "elapsed_s": round(self.elapsed_s, 3),
             "frames_per_s": round(self.frames / self.elapsed_s) if self.elapsed_s > 0 else 0,
-        }
+        } | ({} if self.mlat_fixes is None else {"mlat_fixes": self.mlat_fixes})
 
 
 class _Counting:
@@ -137,6 +154,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("--batch-frames must be at least 1")
     if args.no_store and args.data_dir:
         raise UsageError("give --data-dir or --no-store, not both")
+    if args.mlat and args.receiver_positions is None:
+        raise UsageError("--mlat needs --receiver-positions (MLAT needs where receivers are)")
     for f in args.files:
         if not f.is_file():
             raise UsageError(f"{f}: no such file")
@@ -155,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
     summary = ReplaySummary(files=len(readers))
     counting = _Counting(summary)
     options = RuntimeOptions(data_dir=data_dir, frame_sinks=[counting], extra_sinks=[counting])
+    if args.receiver_positions is not None and args.mlat is not False:
+        from skytrace.mlat.sites import stage_from_file
+
+        options.mlat = stage_from_file(args.receiver_positions)
     err = Console(stderr=True)
     started = time.perf_counter()
     stop = threading.Event()
@@ -170,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
         summary.events = counts.events_stored
         summary.positions_rejected = counts.positions_rejected
         summary.positions_duplicate = counts.positions_duplicate
+    if options.mlat is not None:
+        summary.mlat_fixes = options.mlat.stats.fixes
     summary.stopped = stop.is_set()
     summary.elapsed_s = time.perf_counter() - started
     _print_summary(summary, args.json)
