@@ -287,7 +287,14 @@ def describe(
     n_rx = f", heard by up to {_plural(flight.n_receivers, 'receiver')}"
     # The positions handed in, when there are any: what a track of this flight returns.
     n_positions = len(rows) if len(positions) else flight.n_positions
-    tail.append(f"{_plural(n_positions, 'position')}{n_rx if flight.n_receivers else ''}")
+    # multilaterated positions are computed from several receivers' times, not reported by
+    # the aircraft: say so (and their receiver count is not that of a heard position)
+    n_mlat = int(np.count_nonzero(rows["source"] == Source.MLAT)) if len(rows) else 0
+    if n_mlat and n_mlat == len(rows):
+        tail.append(f"{_plural(n_positions, 'position')}, all multilaterated")
+    else:
+        mlat = f" ({n_mlat:,} multilaterated)" if n_mlat else ""
+        tail.append(f"{_plural(n_positions, 'position')}{mlat}{n_rx if flight.n_receivers else ''}")
     crossings = _crossings(events, name_of)
     tail += [f"{text} at {_hm(time_s)}" for time_s, text in crossings]
     sentence = sentence.rstrip(",—").rstrip() + "; " + "; ".join(tail) + "."
