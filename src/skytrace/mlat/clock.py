@@ -69,6 +69,7 @@ class SyncConfig:
     suspect_fraction: float = 0.75
     max_samples_per_pair: int = 60  # the oldest go beyond this
     refit_every_s: float = 1.0
+    model_floor_s: float = 50e-9  # smallest error of a pair model's prediction (bias, not noise)
     sample_interval_s: float = 0.5  # one sample per pair per interval (a busy pair would
     # otherwise dominate the cost; more adds little to a 30 s line fit)
 

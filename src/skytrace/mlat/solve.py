@@ -55,6 +55,7 @@ class SolverLimits:
     iterations: int = 10
     altitude_sigma_m: float = 150.0  # barometric altitude vs. the ellipsoidal height solved
     min_dof: int = 0  # measurements minus unknowns (0: 3 receivers + altitude suffice)
+    unchecked_error_scale: float = 2.0  # error estimate × this when dof = 0
     min_dof_without_altitude: int = 1  # without one, the height is too loose to trust dof 0
     max_chi2_per_dof: float = 8.0
     max_error_m: float = 2_000.0  # horizontal error estimate above which no fix is given
@@ -229,7 +230,10 @@ def _finish(prob: _Problem, p: F64, b: F64, step: F64, lim: SolverLimits) -> Sol
     pcov = cov[:, :3, :3]
     var_h = np.einsum("gi,gij,gj->g", east, pcov, east)
     var_h += np.einsum("gi,gij,gj->g", north, pcov, north)
-    scale = np.where(dof > 0, np.maximum(1.0, chi2 / np.maximum(dof, 1)), 1.0)
+    # with no degree of freedom nothing checks the timing, so a clock model's bias goes
+    # unseen: such fixes get a wider estimate (``unchecked_error_scale``, squared here)
+    unchecked = lim.unchecked_error_scale**2
+    scale = np.where(dof > 0, np.maximum(1.0, chi2 / np.maximum(dof, 1)), unchecked)
     error_m = np.sqrt(np.maximum(var_h, 0.0) * scale)
     sigma_pos = np.sqrt(np.maximum(np.trace(pcov, axis1=1, axis2=2), 0.0))
 
