@@ -12,12 +12,14 @@ pipeline.
      "method": "observed" | "inferred" | null, "inferred": bool, "confidence",
      "event_id", "link": "<base URL>/flight/<id>" | null}
 
-``Dispatcher`` owns a bounded queue and one worker thread: ``submit`` never blocks (what does
-not fit is counted and recorded in the journal as ``dropped``), the worker delivers to each
-target the alert's rule names, retrying a failed webhook with exponential backoff
-(``retry_delays_s``) and recording a dead letter after the last try. Every attempt is recorded
-in the alert journal. A webhook request carries ``X-Skytrace-Signature: sha256=<hex>``, the
-HMAC-SHA256 of the body under the rule's secret, when the rule has one.
+``Dispatcher`` owns a bounded queue and a few worker threads (``workers``): ``submit`` never
+blocks (what does not fit is counted and recorded in the journal as ``dropped``), the workers
+deliver to each target the alert's rule names. A failed webhook is retried with exponential
+backoff (``retry_delays_s``): the retry is scheduled, not waited for, so a slow or dead
+endpoint holds up neither the pipeline nor the other alerts; after the last try a dead letter
+is recorded. Every attempt is recorded in the alert journal. A webhook request carries
+``X-Skytrace-Signature: sha256=<hex>``, the HMAC-SHA256 of the body under the rule's secret,
+when the rule has one.
 
 E-mail goes through the configured SMTP server (``SmtpConfig``; STARTTLS when asked;
 credentials from the config or ``$SKYTRACE_SMTP_USER`` / ``$SKYTRACE_SMTP_PASSWORD``).
@@ -27,7 +29,9 @@ Thread-safe: ``submit`` may be called from any thread.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import hmac
+import itertools
 import json
 import logging
 import math
@@ -39,7 +43,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -142,17 +146,31 @@ class DeliveryOptions:
     retry_delays_s: tuple[float, ...] = (1.0, 4.0, 16.0)  # waits before the 2nd, 3rd... try
     base_url: str = ""  # where the web map is, for the alert's link
     smtp: SmtpConfig | None = None
+    workers: int = 4  # deliveries in parallel (one slow endpoint takes only one of them)
 
 
 Sleep = Callable[[float], None]
 
 
+@dataclass(order=True, slots=True)
+class _Retry:
+    """A webhook try waiting for its time (ordered by ``due``, then by when it was made)."""
+
+    due: float
+    order: int
+    alert: Alert = field(compare=False)
+    rule: WatchRule = field(compare=False)
+    data: bytes = field(compare=False)
+    attempt: int = field(compare=False)
+
+
 class Dispatcher:
-    """Delivers alerts to their rules' targets in a worker thread (see the module docstring).
+    """Delivers alerts to their rules' targets in worker threads (see the module docstring).
 
     ``rules`` is called for the rules in force (by name) when an alert is delivered, so a
-    rule removed meanwhile is not delivered to. ``sleep`` is the backoff's wait (tests pass a
-    recorder).
+    rule removed meanwhile is not delivered to. ``deliver`` delivers one alert in the
+    calling thread, waiting out the backoff with ``sleep`` (tests pass a recorder); the
+    workers instead schedule each retry on ``clock`` and go on with other alerts meanwhile.
     """
 
     def __init__(
@@ -161,13 +179,21 @@ class Dispatcher:
         journal: AlertJournal | None,
         options: DeliveryOptions | None = None,
         sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.options = options or DeliveryOptions()
         self._rules = rules
         self.journal = journal
         self._sleep = sleep
-        self._queue: queue.Queue[Alert | None] = queue.Queue(self.options.queue_size)
-        self._thread: threading.Thread | None = None
+        self._clock = clock
+        self._queue: queue.Queue[Alert] = queue.Queue(self.options.queue_size)
+        self._retries: list[_Retry] = []  # a heap by due time
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._busy = 0  # jobs being delivered now
+        self._closing = False
+        self._counts_lock = threading.Lock()
         self.dropped = 0
         self.delivered = 0
         self.dead = 0
@@ -177,21 +203,32 @@ class Dispatcher:
     # ---- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> Dispatcher:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="skytrace-alerts", daemon=True)
-            self._thread.start()
+        if not self._threads:
+            self._closing = False
+            for k in range(max(1, self.options.workers)):
+                t = threading.Thread(target=self._run, name=f"skytrace-alerts-{k}", daemon=True)
+                t.start()
+                self._threads.append(t)
         return self
 
     def close(self, timeout_s: float = 30.0) -> None:
-        """Deliver what is queued (up to ``timeout_s``), then stop the worker."""
-        if self._thread is None:
+        """Deliver what is queued and retry what is due (up to ``timeout_s``), then stop the
+        workers; a retry not due yet is not awaited: it is recorded as a dead letter."""
+        if not self._threads:
             return
-        try:
-            self._queue.put(None, timeout=timeout_s)
-        except queue.Full:
-            log.warning("alert queue still full at shutdown")
-        self._thread.join(timeout_s)
-        self._thread = None
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
+        with self._cond:
+            left, self._retries = self._retries, []
+        for r in left:
+            self._dead(r.alert, "webhook", r.attempt - 1, "stopped before the next retry")
+        if self._queue.qsize():
+            log.warning("%d alerts were still queued at shutdown", self._queue.qsize())
 
     def __enter__(self) -> Dispatcher:
         return self.start()
@@ -209,37 +246,74 @@ class Dispatcher:
         try:
             self._queue.put_nowait(alert)
         except queue.Full:
-            self.dropped += 1
+            with self._counts_lock:
+                self.dropped += 1
             if self.journal is not None:
                 self.journal.record_attempt(alert.alert_id, "queue", 0, "dropped", "queue full")
+            return
+        with self._cond:
+            self._cond.notify()
 
     __call__ = submit
 
     @property
     def backlog(self) -> int:
-        return self._queue.qsize()
+        """Alerts waiting for a worker, and webhook retries waiting for their time."""
+        return self._queue.qsize() + len(self._retries)
 
-    # ---- the worker -----------------------------------------------------------------------
+    # ---- the workers ----------------------------------------------------------------------
+
+    def _next_job(self) -> Alert | _Retry | None:
+        """The next retry that is due, else the next queued alert; None: stop."""
+        with self._cond:
+            while True:
+                now = self._clock()
+                if self._retries and self._retries[0].due <= now:
+                    job: Alert | _Retry = heapq.heappop(self._retries)
+                    self._busy += 1
+                    return job
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    if self._closing and not self._busy:  # retries not due: not awaited
+                        self._cond.notify_all()
+                        return None
+                    wait = self._retries[0].due - now if self._retries else 1.0
+                    self._cond.wait(min(max(wait, 0.0), 1.0))
+                    continue
+                self._busy += 1
+                return job
 
     def _run(self) -> None:
-        while True:
-            alert = self._queue.get()
-            if alert is None:
-                return
+        while (job := self._next_job()) is not None:
             try:
-                self.deliver(alert)
+                if isinstance(job, _Retry):
+                    self._webhook_try(job.alert, job.rule, job.data, job.attempt)
+                else:
+                    self._deliver(job, inline=False)
             except Exception:  # never let one alert stop delivery
+                alert = job.alert if isinstance(job, _Retry) else job
                 log.exception("delivering alert %s failed", alert.alert_id)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    self._cond.notify_all()
 
     def deliver(self, alert: Alert) -> None:
-        """Deliver one alert to its rule's targets now (the worker's job; tests call it)."""
+        """Deliver one alert to its rule's targets now, in this thread, retries included."""
+        self._deliver(alert, inline=True)
+
+    def _deliver(self, alert: Alert, *, inline: bool) -> None:
         rule = self._rule(alert.rule)
         if rule is None:
             return
         body = alert_body(alert, self.options.base_url)
         data = json.dumps(body, separators=(",", ":")).encode()
         if rule.webhook:
-            self._webhook(alert, rule, data)
+            if inline:
+                self._webhook(alert, rule, data)
+            else:
+                self._webhook_try(alert, rule, data, 1)
         if rule.email:
             self._email(alert, rule, body)
         if rule.jsonl:
@@ -253,36 +327,62 @@ class Dispatcher:
             self._rule_map = {r.name: r for r in rules}
         return self._rule_map.get(name)
 
+    @property
+    def _tries(self) -> int:
+        return 1 + len(self.options.retry_delays_s)
+
     def _webhook(self, alert: Alert, rule: WatchRule, data: bytes) -> None:
+        """Every try in this thread, waiting out the backoff (``deliver``)."""
+        for attempt in range(1, self._tries + 1):
+            if self._post(alert, rule, data, attempt):
+                return
+            if attempt < self._tries:
+                self._sleep(self.options.retry_delays_s[attempt - 1])
+        self._dead(alert, "webhook", self._tries, f"gave up after {self._tries} tries")
+
+    def _webhook_try(self, alert: Alert, rule: WatchRule, data: bytes, attempt: int) -> None:
+        """One try (a worker's); a failure schedules the next one, or is a dead letter."""
+        if self._post(alert, rule, data, attempt):
+            return
+        if attempt >= self._tries:
+            self._dead(alert, "webhook", attempt, f"gave up after {attempt} tries")
+            return
+        due = self._clock() + self.options.retry_delays_s[attempt - 1]
+        with self._cond:
+            heapq.heappush(
+                self._retries, _Retry(due, next(self._order), alert, rule, data, attempt + 1)
+            )
+            self._cond.notify()
+
+    def _post(self, alert: Alert, rule: WatchRule, data: bytes, attempt: int) -> bool:
         headers = {"Content-Type": "application/json", "User-Agent": "skytrace-alerts/1"}
         if rule.secret:
             mac = hmac.new(rule.secret.encode(), data, hashlib.sha256).hexdigest()
             headers["X-Skytrace-Signature"] = f"sha256={mac}"
-        tries = 1 + len(self.options.retry_delays_s)
-        for attempt in range(1, tries + 1):
-            request = urllib.request.Request(rule.webhook, data=data, headers=headers)
-            try:
-                with urllib.request.urlopen(request, timeout=self.options.timeout_s) as resp:
-                    status = int(resp.status)
-                ok, detail = 200 <= status < 300, f"HTTP {status}"
-            except urllib.error.HTTPError as exc:
-                ok, detail = False, f"HTTP {exc.code}"
-            except (urllib.error.URLError, OSError, ValueError) as exc:
-                ok, detail = False, f"{type(exc).__name__}: {exc}"
-            self._attempt(alert, "webhook", attempt, "delivered" if ok else "failed", detail)
-            if ok:
+        request = urllib.request.Request(rule.webhook, data=data, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self.options.timeout_s) as resp:
+                status = int(resp.status)
+            ok, detail = 200 <= status < 300, f"HTTP {status}"
+        except urllib.error.HTTPError as exc:
+            ok, detail = False, f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            ok, detail = False, f"{type(exc).__name__}: {exc}"
+        self._attempt(alert, "webhook", attempt, "delivered" if ok else "failed", detail)
+        if ok:
+            with self._counts_lock:
                 self.delivered += 1
-                return
-            if attempt < tries:
-                self._sleep(self.options.retry_delays_s[attempt - 1])
-        self.dead += 1
-        self._attempt(alert, "webhook", tries, "dead-letter", f"gave up after {tries} tries")
+        return ok
+
+    def _dead(self, alert: Alert, target: str, attempt: int, detail: str) -> None:
+        with self._counts_lock:
+            self.dead += 1
+        self._attempt(alert, target, attempt, "dead-letter", detail)
 
     def _email(self, alert: Alert, rule: WatchRule, body: dict[str, Any]) -> None:
         smtp = self.options.smtp
         if smtp is None:
-            self._attempt(alert, "email", 1, "dead-letter", "no SMTP server configured")
-            self.dead += 1
+            self._dead(alert, "email", 1, "no SMTP server configured")
             return
         msg = EmailMessage()
         who = body["aircraft"]["registration"] or body["aircraft"]["callsign"] or alert.hex
@@ -299,10 +399,10 @@ class Dispatcher:
                     server.login(user, password)
                 server.send_message(msg)
         except (smtplib.SMTPException, OSError) as exc:
-            self.dead += 1
-            self._attempt(alert, "email", 1, "dead-letter", f"{type(exc).__name__}: {exc}")
+            self._dead(alert, "email", 1, f"{type(exc).__name__}: {exc}")
             return
-        self.delivered += 1
+        with self._counts_lock:
+            self.delivered += 1
         self._attempt(alert, "email", 1, "delivered", rule.email)
 
     def _jsonl(self, alert: Alert, rule: WatchRule, data: bytes) -> None:
@@ -314,10 +414,10 @@ class Dispatcher:
             with path.open("ab") as fh:
                 fh.write(data + b"\n")
         except OSError as exc:
-            self.dead += 1
-            self._attempt(alert, "jsonl", 1, "dead-letter", f"{type(exc).__name__}: {exc}")
+            self._dead(alert, "jsonl", 1, f"{type(exc).__name__}: {exc}")
             return
-        self.delivered += 1
+        with self._counts_lock:
+            self.delivered += 1
         self._attempt(alert, "jsonl", 1, "delivered", str(path))
 
     def _attempt(self, alert: Alert, target: str, attempt: int, status: str, detail: str) -> None:
