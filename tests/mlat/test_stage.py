@@ -141,10 +141,12 @@ def test_bad_timestamps_never_produce_fixes(dense: Scenario, how: str) -> None:
     assert run.fixes.size == 0
     assert stage.stats.sync_replies == 0
     counts = stage.stats.frames
-    bad = {"zero": counts.no_timestamp, "magic": counts.mlat_magic}.get(
-        how, counts.repeated_timestamp
-    )
-    assert bad > 0.9 * sum(len(b) for b in batches)
+    frames = sum(len(b) for b in batches)
+    if how == "repeated":  # looked for among the frames worth grouping only
+        assert counts.repeated_timestamp > 0.2 * frames
+    else:
+        bad = counts.no_timestamp if how == "zero" else counts.mlat_magic
+        assert bad > 0.9 * frames
 
 
 def test_sparse_network_gives_fewer_fixes_never_wrong_ones(dense_run) -> None:

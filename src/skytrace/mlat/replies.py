@@ -81,8 +81,14 @@ class ReplyGroups:
         )  # fmt: skip
 
 
-def usable_frames(frames: FrameBatch, decoded: Any, counts: ReplyCounts) -> npt.NDArray[np.intp]:
-    """Rows whose timestamp can time a reply (see the module docstring); counts the rest."""
+def usable_frames(
+    frames: FrameBatch,
+    decoded: Any,
+    counts: ReplyCounts,
+    wanted: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.intp]:
+    """Rows whose timestamp can time a reply (see the module docstring); counts the rest.
+    Repeated stamps are looked for among the ``wanted`` rows only (all when None)."""
     ticks = frames.receiver_ticks
     zero = ticks == 0
     magic = (ticks == MLAT_MAGIC_TICKS) | (frames.kind == FrameKind.MLAT)
@@ -96,11 +102,13 @@ def usable_frames(frames: FrameBatch, decoded: Any, counts: ReplyCounts) -> npt.
     ok &= ~_PARITY_CHECKED[df] | parity
     ok &= (frames.receiver != 0) & np.isfinite(frames.time_s)
     counts.not_usable += int(np.count_nonzero(timed & ~ok))
-    rows = np.flatnonzero(timed & ok)
+    rows = np.flatnonzero(timed & ok if wanted is None else timed & ok & wanted)
     # the same counter value on two frames of one receiver: its stamps are not times
-    order = np.lexsort((ticks[rows], frames.receiver[rows]))
-    r, t = frames.receiver[rows][order], ticks[rows][order]
-    same = (r[1:] == r[:-1]) & (t[1:] == t[:-1])
+    # (one 64-bit key, receiver above the 48-bit counter, sorts faster than two)
+    key = (frames.receiver[rows].astype(np.uint64) << np.uint64(48)) | ticks[rows]
+    order = np.argsort(key)
+    k = key[order]
+    same = k[1:] == k[:-1]
     repeated = np.zeros(rows.size, bool)
     repeated[1:] |= same
     repeated[:-1] |= same
@@ -120,9 +128,7 @@ def group_replies(
     """Group the usable frames of a batch into replies heard by ``min_receivers`` or more
     (only the rows where ``wanted``, when given; bad frames are counted either way)."""
     counts = ReplyCounts()
-    rows = usable_frames(frames, decoded, counts)
-    if wanted is not None:
-        rows = rows[wanted[rows]]
+    rows = usable_frames(frames, decoded, counts, wanted)
     payload = np.zeros((rows.size, 16), np.uint8)
     payload[:, :14] = frames.payload[rows]
     payload[:, 14] = frames.length[rows]
