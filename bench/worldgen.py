@@ -30,6 +30,10 @@ __all__ = ["World", "make_world"]
 EARTH_KM = 6371.0
 DAY_START_S = 1_694_476_800.0  # 2023-09-12 00:00 UTC
 DAY_S = 86_400.0
+# Airline movements at a large airport for one at a medium airport with scheduled service
+# (world-wide, a large hub handles hundreds of thousands of movements a year, a regional
+# airport tens of thousands): start and end points of airliner legs are drawn in proportion.
+LARGE_TRAFFIC = 8.0
 
 
 @dataclass
@@ -155,8 +159,12 @@ class Fleet:
         descent_fpm: float,
         types: tuple[tuple[str, str, str], ...],
         airline: bool,
+        traffic: npt.NDArray[np.float64] | None = None,
     ) -> None:
         self.airports = airports
+        # relative traffic of each airport (None: every airport alike): where aircraft start
+        # the day and how often each of an airport's neighbours is the destination
+        self.traffic = traffic
         self.n_aircraft = n_aircraft
         self.min_leg_km, self.max_leg_km = min_leg_km, max_leg_km
         self.speed_kmh, self.overhead_s = speed_kmh, overhead_s
@@ -180,7 +188,15 @@ def _legs(fleet: Fleet, icaos: npt.NDArray[np.int64], rng: np.random.Generator) 
     weights = 1.0 / np.arange(1, n_near + 1)
     weights /= weights.sum()
     hub_weights = 1.0 / np.arange(1, len(lat) + 1) ** 0.8
+    if fleet.traffic is not None:
+        hub_weights = fleet.traffic.copy()
     hub_weights /= hub_weights.sum()
+    # per origin: the cumulative weights of its neighbours as destinations
+    near_w = np.broadcast_to(weights, neighbours.shape)
+    if fleet.traffic is not None:
+        near_w = near_w * fleet.traffic[neighbours]
+    cum = np.cumsum(near_w, axis=1)
+    cum /= cum[:, -1:]
     n_aircraft = len(icaos)
     cols: dict[str, list[npt.NDArray[np.generic]]] = {k: [] for k in ("a", "o", "d", "dep", "arr")}
     here = rng.choice(len(lat), size=n_aircraft, p=hub_weights)
@@ -188,7 +204,11 @@ def _legs(fleet: Fleet, icaos: npt.NDArray[np.int64], rng: np.random.Generator) 
     active = np.ones(n_aircraft, bool)
     while active.any():
         idx = np.nonzero(active)[0]
-        k = rng.choice(n_near, size=len(idx), p=weights)
+        if fleet.traffic is None:
+            k = rng.choice(n_near, size=len(idx), p=weights)
+        else:
+            u = rng.uniform(size=len(idx))
+            k = np.minimum((cum[here[idx]] < u[:, None]).sum(axis=1), n_near - 1)
         dest = neighbours[here[idx], k]
         d_km = dist[here[idx], dest]
         dur = d_km / fleet.speed_kmh * 3600 + fleet.overhead_s
@@ -242,9 +262,12 @@ def make_world(
         airline_ap, light_ap = ap, []
     pick = rng.choice(len(airline_ap), size=min(1500, len(airline_ap)), replace=False)
     chosen = [airline_ap[i] for i in sorted(pick)]
+    traffic = None
+    if light_share > 0:  # airline traffic gathers at the large airports, as in life
+        traffic = np.array([LARGE_TRAFFIC if kind.get(a["icao"]) == 1 else 1.0 for a in chosen])
     fleets = [
         Fleet(chosen, n_aircraft - n_light, 150, 1e9, 800.0, 1200, (24, 42), 2200, 1800,
-              AIRLINER_TYPES, True),
+              AIRLINER_TYPES, True, traffic),
     ]  # fmt: skip
     if n_light:
         fleets.append(

@@ -118,6 +118,24 @@ def test_airliner_prefers_scheduled_service_to_an_air_base_beside_it() -> None:
     assert flights[-1].arrival.icao == "XREAL"
 
 
+def test_between_two_airline_airports_the_large_one_is_likelier() -> None:
+    """A medium airport with scheduled service a little nearer the path than the large
+    airport on its other side loses to it (airline traffic gathers at large airports);
+    right where the descent leads, with the large one well off the path, it wins: the prior
+    weighs, the track decides."""
+    medium = {"XMED": (_at(0.0, -12.0), "medium", 1, 8_000.0, "paved")}
+    ids = fakes.FakeIdentities({0x7277D5: airliner(0x7277D5)})
+    rows = _approach(0x7277D5, 33_000.0, 450.0, last_seen_ft=9_000.0)
+    flights, _ = detect_flights(rows, airports=_airports(REAL | medium), identities=ids)
+    assert flights[-1].arrival.icao == "XREAL"
+    on_the_path = {
+        "XMED": (_at(0.0), "medium", 1, 8_000.0, "paved"),
+        "XFAR": (_at(0.0, 40.0), "large", 1, 10_500.0, "paved"),
+    }
+    flights, _ = detect_flights(rows, airports=_airports(on_the_path), identities=ids)
+    assert flights[-1].arrival.icao == "XMED"
+
+
 def test_military_transport_may_use_the_air_base() -> None:
     airports = _airports(REAL | AIR_BASE)
     rows = _approach(0x7277D3, 25_000.0, 300.0, last_seen_ft=3_000.0)

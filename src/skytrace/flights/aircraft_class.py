@@ -35,6 +35,7 @@ _AIRLINE_CALLSIGN: Final = re.compile(r"^[A-Z]{3}[0-9][0-9A-Z]{0,3}$")
 
 # airport kinds (skytrace.refdata.airports.KINDS) and surfaces (runways.SURFACES) by index
 _LARGE, _SMALL, _HELIPORT, _SEAPLANE, _CLOSED = 1, 3, 4, 5, 6
+MEDIUM_AIRPORT_PRIOR: Final = 0.5  # an airliner at a medium airport with scheduled service
 _UNPAVED, _WATER = 2, 3
 
 
@@ -107,9 +108,16 @@ def use_factors(
         length = longest_runway_ft
         f = np.where(length < 4000.0, f * 0.05, np.where(length < 5500.0, f * 0.4, f))
         # unknown kind: not among the ~18,700 airports with an IATA code -> a private field
+        # with scheduled service, a large airport is likelier than a medium one: airline
+        # traffic gathers at the large airports (a hub handles ten times a regional field's)
         civil = np.select(
-            [scheduled == 1, scheduled == 0, (kind == _SMALL) | (kind == 0)],
-            [1.0, 0.15, 0.1],
+            [
+                (scheduled == 1) & (kind == _LARGE),
+                scheduled == 1,
+                scheduled == 0,
+                (kind == _SMALL) | (kind == 0),
+            ],
+            [1.0, MEDIUM_AIRPORT_PRIOR, 0.15, 0.1],
             default=0.4,
         )
         air_base = np.where(scheduled == 1, 1.0, np.where(kind == _SMALL, 0.3, 0.8))
