@@ -199,7 +199,7 @@ def _iterate(prob: _Problem, p: F64, lim: SolverLimits) -> tuple[F64, F64, F64]:
         rhs = np.einsum("gmi,gm->gi", jac, sub.w_rx * res)
         rhs[:, :3] += (sub.w_alt * (h - sub.alt))[:, None] * up
         normal += (1e-12 * np.trace(normal, axis1=1, axis2=2))[:, None, None] * np.eye(4)
-        delta = np.linalg.solve(normal, -rhs[..., None])[..., 0]
+        delta = _cholesky_solve(normal, -rhs)
         # a step longer than max_step_m is shortened: far from the answer the linear model
         # overshoots and would land on the wrong side of the receivers
         length = np.linalg.norm(delta[:, :3], axis=1)
@@ -294,6 +294,29 @@ def _linearise(p: F64, b: F64, receivers: F64, pr: F64, valid: B) -> tuple[F64, 
     res = np.where(valid, dist + b[:, None] - pr, 0.0)
     h, up = height_and_up(p)
     return jac, res, up, h
+
+
+def _cholesky_solve(a: F64, b: F64) -> F64:
+    """Solve every symmetric positive definite system a x = b (a: (G, n, n), b: (G, n)) by a
+    Cholesky factorisation written out over the batch: numpy's LAPACK loop costs more per
+    4 x 4 matrix than the arithmetic. A matrix that is not positive definite gives NaN."""
+    n = a.shape[1]
+    low = np.zeros_like(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(n):
+            d = a[:, j, j] - np.einsum("gk,gk->g", low[:, j, :j], low[:, j, :j])
+            low[:, j, j] = np.sqrt(np.where(d > 0, d, np.nan))
+            for i in range(j + 1, n):
+                dot = np.einsum("gk,gk->g", low[:, i, :j], low[:, j, :j])
+                low[:, i, j] = (a[:, i, j] - dot) / low[:, j, j]
+        y = np.zeros_like(b)
+        for i in range(n):
+            y[:, i] = (b[:, i] - np.einsum("gk,gk->g", low[:, i, :i], y[:, :i])) / low[:, i, i]
+        x = np.zeros_like(b)
+        for i in reversed(range(n)):
+            dot = np.einsum("gk,gk->g", low[:, i + 1 :, i], x[:, i + 1 :])
+            x[:, i] = (y[:, i] - dot) / low[:, i, i]
+    return x
 
 
 def _safe_inverse(a: F64) -> F64:
