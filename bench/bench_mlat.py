@@ -70,9 +70,7 @@ def bench_world(aircraft: int, receivers: int, duration_s: float, runs: int, pro
     )
     batches = [b for b in sim.batches() if len(b)]
     specs = sim.generator.network.specs
-    sites = [
-        ReceiverSite(i + 1, r.lat, r.lon, r.altitude_m, r.name) for i, r in enumerate(specs)
-    ]
+    sites = [ReceiverSite(i + 1, r.lat, r.lon, r.altitude_m, r.name) for i, r in enumerate(specs)]
     frames = sum(len(b) for b in batches)
     print(f"world             {frames:,} frames simulated in {time.perf_counter() - t0:.0f} s")
     pipe_cpu, stage_cpu, fix_counts = [], [], []
