@@ -18,6 +18,7 @@ live clock), so that aircraft age out and flights close when the feed goes quiet
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -29,6 +30,8 @@ from skytrace.model import POSITION_DTYPE, Event, EventKind, Flight, FrameBatch,
 
 if TYPE_CHECKING:
     from skytrace.track.receivers import ReceiverLists
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "EmergencyOnce",
@@ -101,6 +104,7 @@ class PipelineStats:
     positions: int = 0
     flights_seen: set[str] = field(default_factory=set)
     events: int = 0
+    mlat_errors: int = 0  # batches whose MLAT stage raised (their other results were kept)
 
 
 class EmergencyOnce:
@@ -188,7 +192,13 @@ class Pipeline:
         """MLAT results of this batch through the tracker like any other frames (and to the
         frame sinks, which forward them only when asked to); positions joined in time order."""
         assert self.mlat is not None
-        result = self.mlat.process(frames, decoded, positions, self.now_s)
+        try:
+            result = self.mlat.process(frames, decoded, positions, self.now_s)
+        except Exception:  # MLAT is extra: a failure of it must not cost the batch's positions
+            self.stats.mlat_errors += 1
+            if self.stats.mlat_errors <= 3 or self.stats.mlat_errors % 1000 == 0:
+                log.exception("MLAT failed on a batch (%d so far)", self.stats.mlat_errors)
+            return positions, []
         if len(result.frames) == 0:
             return positions, []
         mdec = self._decode(result.frames)

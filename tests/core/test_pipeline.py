@@ -111,3 +111,18 @@ def test_advance_moves_time_on_without_frames() -> None:
     assert sink.calls[-1] == (0, 1, [EventKind.LOST, EventKind.TAKEOFF])
     pipeline.advance(300.0)  # not after now: nothing happens
     assert pipeline.now_s == 400.0 and len(sink.calls) == 2 and tracker.seen == [1]
+
+
+class _BrokenMlat:
+    def process(self, frames: FrameBatch, decoded: object, references: object, now_s: float):  # type: ignore[no-untyped-def]
+        raise ValueError("a bug in the MLAT stage")
+
+
+def test_a_failing_mlat_stage_costs_the_batch_nothing_else() -> None:
+    sink = _Sink()
+    pipeline = Pipeline(_Tracker(), _Flights(), sinks=[sink], mlat=_BrokenMlat())
+    frames = FrameBatch.from_messages([_DF17, _DF11], [1.0, 1.5])
+    pipeline.process(frames)
+    pipeline.process(frames)
+    assert [n for n, _, _ in sink.calls] == [1, 1]  # the tracker's positions went on
+    assert pipeline.stats.mlat_errors == 2

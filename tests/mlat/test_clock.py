@@ -101,3 +101,13 @@ def test_no_model_before_enough_samples() -> None:
     sync.add(np.array([1, 1]), np.array([2, 2]), np.array([5.0, 5.1]), np.array([1.0, 1.0]))
     row = sync.models.find(pair_key(np.array([1]), np.array([2])))
     assert not sync.synced(row, np.array([5.1])).any()
+
+
+def test_a_batch_with_no_samples_changes_nothing() -> None:
+    """A quiet live batch (no pair heard the same position) is not an error."""
+    sync = ClockSync()
+    none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
+    sync.add(none_i, none_i, none_f, none_f, 10.0)
+    sync.add(np.array([1, 1]), np.array([2, 2]), np.array([5.0, 5.1]), np.array([1.0, 1.0]))
+    sync.add(none_i, none_i, none_f, none_f, 11.0)
+    assert sync.samples_used == 1  # the two samples share one 0.5 s interval of their pair

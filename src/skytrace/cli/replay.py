@@ -45,6 +45,7 @@ from rich.progress import (
 from rich.table import Table
 
 from skytrace.cli.console import output_console
+from skytrace.cli.mlat_options import add_mlat_arguments, mlat_stage
 from skytrace.config import add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.model import Event, Flight, FrameBatch, ReceiverStats
@@ -79,16 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="frames per micro-batch (default 20000)",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    parser.add_argument(
-        "--receiver-positions", type=Path, default=None, metavar="TOML",
-        help="receiver positions ([[receivers]] name, lat, lon, altitude_m) for MLAT",
-    )  # fmt: skip
-    mlat = parser.add_mutually_exclusive_group()
-    mlat.add_argument(
-        "--mlat", dest="mlat", action="store_true", default=None,
-        help="multilaterate Mode-S-only aircraft (default: on with --receiver-positions)",
-    )  # fmt: skip
-    mlat.add_argument("--no-mlat", dest="mlat", action="store_false", help="no multilateration")
+    add_mlat_arguments(parser)
 
 
 @dataclass(slots=True)
@@ -154,8 +146,6 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("--batch-frames must be at least 1")
     if args.no_store and args.data_dir:
         raise UsageError("give --data-dir or --no-store, not both")
-    if args.mlat and args.receiver_positions is None:
-        raise UsageError("--mlat needs --receiver-positions (MLAT needs where receivers are)")
     for f in args.files:
         if not f.is_file():
             raise UsageError(f"{f}: no such file")
@@ -174,10 +164,7 @@ def run(args: argparse.Namespace) -> int:
     summary = ReplaySummary(files=len(readers))
     counting = _Counting(summary)
     options = RuntimeOptions(data_dir=data_dir, frame_sinks=[counting], extra_sinks=[counting])
-    if args.receiver_positions is not None and args.mlat is not False:
-        from skytrace.mlat.sites import stage_from_file
-
-        options.mlat = stage_from_file(args.receiver_positions)
+    options.mlat = mlat_stage(args)
     err = Console(stderr=True)
     started = time.perf_counter()
     stop = threading.Event()

@@ -46,6 +46,7 @@ from rich.console import Console
 
 from skytrace.alerts.engine import Alert
 from skytrace.alerts.live import LiveAlerts, alert_line
+from skytrace.cli.mlat_options import add_mlat_arguments, mlat_stage
 from skytrace.config import DATA_DIR_ENV, add_data_dir_argument, resolve_data_dir
 from skytrace.errors import UsageError
 from skytrace.fileio import write_text_atomic
@@ -180,6 +181,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="pause reading a feeder with more than N bytes waiting (default 4 MiB)",
     )
+    add_mlat_arguments(feeders)
     feeders.add_argument(
         "--clock-time",
         action="store_true",
@@ -375,6 +377,8 @@ async def _serve(
         sinks=[feeds],
         frame_sinks=[feeds],
         store_options={"retention_days": args.retention_days},
+        # MLAT with the receivers of --receiver-positions and the feeders placed in --config
+        mlat=mlat_stage(args, ((f.name, f.lat, f.lon) for f in config.feeders.values())),
     )
     token = args.api_token or os.environ.get("SKYTRACE_API_TOKEN") or None
     with open_runtime(store_dir, options) as rt:
@@ -566,6 +570,8 @@ def _print_summary(err: Console, server: IngestServer, rt: Any, live: LiveRuntim
         f"{len(server.registry.counters)} receivers; accepted {c.accepted}, refused {c.refused}, "
         f"dropped {c.dropped_garbage} (garbage) + {c.dropped_idle} (idle); "
         f"processing errors {c.process_errors + s['errors']}; "
-        f"positions {rt.pipeline.stats.positions:,}; pipeline queue full {s['queue_full']} times",
+        f"positions {rt.pipeline.stats.positions:,}"
+        + (f" ({mlat.stats.fixes:,} MLAT fixes)" if (mlat := rt.pipeline.mlat) else "")
+        + f"; pipeline queue full {s['queue_full']} times",
         highlight=False,
     )

@@ -322,6 +322,8 @@ def _line_fit(group: I64, x: F64, y: F64, use: B, n_groups: int) -> _Fit:
 def _thinned(key: I64, x: F64, y: F64, interval_s: float) -> tuple[I64, F64, F64]:
     """The samples sorted by (pair, x), at most one per pair in each ``interval_s`` of x
     (whatever the batch length: a 70 s file batch and a 0.1 s live one thin alike)."""
+    if len(key) == 0:  # a quiet live batch: nothing to thin
+        return key, x, y
     order = np.lexsort((x, key))
     key, x, y = key[order], x[order], y[order]
     bucket = np.floor(x / interval_s)
