@@ -81,3 +81,44 @@ def test_copies_split_across_live_batches_are_still_one_message() -> None:
     assert np.array_equal(positions["time_s"], SINGLE["time_s"])
     assert tracker.stats.duplicates == len(MSGS)
     assert tracker.aircraft(ICAO).messages == len(MSGS)
+
+
+def test_a_copy_with_an_earlier_time_in_a_later_batch_is_still_a_copy() -> None:
+    """Rows out of time order (a recording that writes each receiver's frames a block at a
+    time): receiver 1's copy, handed on in the first batch, is 50 us later than receiver
+    2's, which comes in the next batch. One message, not two."""
+    msg = h.identification(ICAO, "DLH1")
+    first, _ = h.batch([msg], [1.00005], 1)
+    second, _ = h.batch([msg], [1.0], 2)
+    one = deduplicate(first, np.arange(1), 0.5)
+    two = deduplicate(second, np.arange(1), 0.5, one.carry)
+    assert (one.keep.size, two.keep.size, two.late_rows.tolist()) == (1, 0, [0])
+
+
+def test_rows_seconds_out_of_order_are_folded_as_in_one_batch() -> None:
+    """Each receiver's frames two seconds at a time, interleaved by block: in batches of any
+    size the same messages are kept as in one batch once rows have been seen to come late
+    (the carry then reaches back that far; the first late block may keep a few copies)."""
+    blocks = []
+    for start in np.arange(0.0, 20.0, 2.0):
+        for r in (1, 2, 3):
+            times = [start + k * 0.25 + 0.0001 * r for k in range(8)]
+            msgs = [h.identification(ICAO, f"D{int(start * 4) + k:03d}") for k in range(8)]
+            blocks.append(h.batch(msgs, times, r)[0])
+    frames = FrameBatch.concat(blocks)
+    whole = deduplicate(frames, np.arange(len(frames)), 0.5)
+    assert whole.keep.size == 80
+
+    def after_the_first_blocks(times: np.ndarray) -> list[float]:
+        return sorted(t for t in times.tolist() if t >= 4.0)
+
+    expected = after_the_first_blocks(frames.time_s[whole.keep])
+    for size in (7, 24, 50):
+        carry, kept = None, []
+        for lo in range(0, len(frames), size):
+            part = frames.take(np.arange(lo, min(lo + size, len(frames))))
+            result = deduplicate(part, np.arange(len(part)), 0.5, carry)
+            carry = result.carry
+            kept += part.time_s[result.keep].tolist()
+        assert after_the_first_blocks(np.asarray(kept)) == expected, size
+        assert len(kept) <= 80 + 8, size  # at most the first late block twice

@@ -13,7 +13,11 @@ rows only). The same receiver with the same 12 MHz timestamp is the same frame d
 
 Live batches (~100 ms) are shorter than the window, so the copies of one reply often arrive in
 two batches: ``DedupCarry`` keeps the keys of the last ``window_s`` of rows, and a row whose
-run starts with a carried row was already handed on: it is dropped as a copy. Cross-batch
+run holds a carried row was already handed on: it is dropped as a copy. Rows need not
+come in time order (a recording that writes each receiver's frames a few seconds at a time,
+feeders whose data arrive late): the carry also keeps as far back as the rows have been seen
+to arrive late (``lag_s``: the most a row was older than the newest row before it, at most
+``MAX_LAG_S``), so a late copy still finds its reply. Cross-batch
 limit of the receiver lists: such a late copy's receiver cannot join the list of the message
 already handed on (nor can a copy's from an earlier batch join a message kept now); its row is
 reported in ``late_rows`` so that the aircraft's receiver table still learns of it.
@@ -40,7 +44,9 @@ import numpy.typing as npt
 from skytrace.model import FrameBatch
 from skytrace.track.receivers import ReceiverLists
 
-__all__ = ["DedupCarry", "DedupResult", "deduplicate"]
+__all__ = ["MAX_LAG_S", "DedupCarry", "DedupResult", "deduplicate"]
+
+MAX_LAG_S = 10.0  # the most the carry reaches back for rows that arrive out of time order
 
 
 @dataclass(slots=True)
@@ -99,6 +105,8 @@ class DedupCarry:
     receivers: frozenset[int] = frozenset()  # receivers in ``rows``
     pending: list[tuple[_Rows, float, int]] = field(default_factory=list)  # rows, newest, rx
     horizon_s: float = -np.inf  # rows at or before this time are out of the window
+    lag_s: float = 0.0  # how late rows have been seen to arrive (kept on top of the window)
+    seen_newest_s: float = -np.inf  # the newest row time seen so far
 
     def __len__(self) -> int:
         return len(self.rows) + sum(len(c[0]) for c in self.pending)
@@ -188,6 +196,13 @@ def deduplicate(
     n = int(rows.size)
     receivers = frames.receiver[rows]
     time_s = frames.time_s[rows]
+    if n:  # rows older than a row before them: keep that much more history from now on
+        newest_before = np.fmax.accumulate(np.r_[carry.seen_newest_s, time_s])  # NaN: skip
+        late = newest_before[:-1] - time_s
+        late_s = float(np.max(late[np.isfinite(late)], initial=0.0))
+        if late_s > carry.lag_s:
+            carry.lag_s = min(late_s, MAX_LAG_S)
+        carry.seen_newest_s = float(newest_before[-1])
     single = n == 0 or (
         (receivers == receivers[0]).all() and carry.single_receiver(int(receivers[0]))
     )
@@ -224,7 +239,9 @@ def deduplicate(
     )
     starts = np.flatnonzero(~same)
     carried = order < m  # rows of earlier batches (already handed on)
-    fresh_start = ~carried[starts]
+    # a run with any carried row was handed on already, even when a copy of this batch
+    # carries an earlier time (rows out of time order): its rows here are late copies
+    fresh_start = np.maximum.reduceat(carried.view(np.uint8), starts) == 0
     # signal over the copies of this batch only
     sig = np.concatenate([np.full(m, np.nan, np.float32), frames.signal_dbfs[rows]])[order]
     sig_filled = np.where(np.isnan(sig), -np.inf, sig)
@@ -246,7 +263,12 @@ def deduplicate(
         n_receivers=np.diff(offsets).astype(np.uint16),
         signal_dbfs=best[fresh_start][back],
         duplicates=int(n - keep.size),
-        carry=_sorted_carry(_Rows(w0, w1, t, r, ticks), all_key, float(time_s.max()) - window_s),
+        carry=_sorted_carry(
+            _Rows(w0, w1, t, r, ticks),
+            all_key,
+            carry.seen_newest_s - window_s - carry.lag_s,
+            carry,
+        ),
         receiver_offsets=offsets,
         receiver_ids=ids,
         late_rows=np.sort(rows[order[late] - m]),
@@ -296,7 +318,7 @@ def _carry(
     if rows.size == 0:
         return old
     newest = float(time_s.max())
-    horizon = newest - window_s
+    horizon = old.seen_newest_s - window_s - old.lag_s
     young = np.flatnonzero(time_s > horizon)
     w = words[young] if words is not None else _words(frames, rows[young])
     chunk = _Rows(
@@ -309,16 +331,20 @@ def _carry(
     receiver = int(chunk.receiver[0]) if len(chunk) else 0
     pending = [c for c in old.pending if c[1] > horizon]
     pending.append((chunk, newest, receiver))
+    lag = {"lag_s": old.lag_s, "seen_newest_s": old.seen_newest_s}
     if old.newest_s > horizon:
-        return DedupCarry(old.rows, old.key, old.newest_s, old.receivers, pending, horizon)
-    return DedupCarry(pending=pending, horizon_s=horizon)
+        return DedupCarry(old.rows, old.key, old.newest_s, old.receivers, pending, horizon, **lag)
+    return DedupCarry(pending=pending, horizon_s=horizon, **lag)
 
 
-def _sorted_carry(merged: _Rows, key: npt.NDArray[Any], horizon_s: float) -> DedupCarry:
+def _sorted_carry(
+    merged: _Rows, key: npt.NDArray[Any], horizon_s: float, old: DedupCarry
+) -> DedupCarry:
     """The merged, sorted rows after ``horizon_s`` (they stay sorted)."""
+    lag = {"lag_s": old.lag_s, "seen_newest_s": old.seen_newest_s}
     young = np.flatnonzero(merged.time_s > horizon_s)
     if young.size == 0:
-        return DedupCarry(horizon_s=horizon_s)
+        return DedupCarry(horizon_s=horizon_s, **lag)
     rows = merged.take(young)
     receivers = frozenset(np.unique(rows.receiver).tolist())
-    return DedupCarry(rows, key[young], float(rows.time_s.max()), receivers, [], horizon_s)
+    return DedupCarry(rows, key[young], float(rows.time_s.max()), receivers, [], horizon_s, **lag)
