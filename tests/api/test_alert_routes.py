@@ -151,6 +151,8 @@ def test_the_live_alert_stream_sends_new_alerts_and_resumes(tmp_path: Path) -> N
         assert [ws.receive_json()["seq"] for _ in range(2)] == [0, 1]
     with client.websocket_connect("/api/v1/alerts/live?since=x") as ws:
         assert ws.receive_json()["error"]["field"] == "since"
+    status = client.get("/api/v1/status").json()["alerts"]
+    assert (status["rules"], status["fired"], status["rules_error"]) == (1, 2, "")
     history_only = TestClient(create_app(ApiContext(rules_dir=tmp_path)))
     with history_only.websocket_connect("/api/v1/alerts/live") as ws:
         assert ws.receive_json()["error"]["status"] == 503

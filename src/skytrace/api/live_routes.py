@@ -207,6 +207,7 @@ def add_live_routes(app: FastAPI, services: Services) -> None:
                     "wall_s": time.time(),
                     "store": store,
                     "ingest": live.stats() if live is not None else None,
+                    "alerts": alerts.status() if (alerts := services.context.alerts) else None,
                     "writes": services.context.token is not None,
                 }
             )
