@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import signal
 import socket
@@ -417,3 +418,34 @@ def test_a_server_pulling_another_servers_beast_out_stores_what_it_stores(
     stored_a, stored_b = _stored_positions(tmp_path / "a"), _stored_positions(tmp_path / "b")
     assert stored_a > 1000
     assert abs(stored_b - stored_a) <= 0.005 * stored_a, (stored_a, stored_b, said)
+
+
+def test_mlat_runs_with_the_receivers_placed_and_times_frames_by_their_clocks(
+    tmp_path: Path,
+) -> None:
+    """serve multilaterates when it knows where receivers are (a positions file, or feeders
+    placed in --config); MLAT needs each receiver's clock, so frames are timed by it."""
+    from skytrace.cli.mlat_options import mlat_stage
+    from skytrace.errors import UsageError
+    from skytrace.simulate.scenario import builtin_scenario_path
+
+    parser = argparse.ArgumentParser()
+    serve_cli.add_arguments(parser)
+    feeders = [("roof", 43.4, 132.1), ("shed", math.nan, math.nan)]
+    stage = mlat_stage(parser.parse_args([]), feeders)
+    assert stage is not None and stage.book.resolve({1: "roof", 2: "shed"})[0].name == "roof"
+    assert mlat_stage(parser.parse_args(["--no-mlat"]), feeders) is None
+    assert mlat_stage(parser.parse_args([])) is None  # nobody placed: no MLAT
+    with pytest.raises(UsageError, match="--mlat needs receiver positions"):
+        mlat_stage(parser.parse_args(["--mlat"]))
+    argv = [
+        sys.executable, "-m", "skytrace", "serve", "--data-dir", str(tmp_path), "--http", "off",
+        "--beast-in", "0", "--avr-in", "0", "--beast-out", "off", "--avr-out", "off",
+        "--sbs-out", "off", "--duration", "0.5",
+        "--receiver-positions", str(builtin_scenario_path()),
+    ]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=LIMIT_S)
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "MLAT on: 15 receivers placed; frames timed by the receivers' 12 MHz clocks" in said
+    assert "(0 MLAT fixes)" in said

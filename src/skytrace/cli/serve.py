@@ -185,7 +185,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     feeders.add_argument(
         "--clock-time",
         action="store_true",
-        help="time frames by each receiver's fitted 12 MHz clock",
+        help="time frames by each receiver's fitted 12 MHz clock (always on with MLAT)",
     )
     out = parser.add_argument_group("pipeline and outputs")
     add_data_dir_argument(parser)
@@ -372,13 +372,18 @@ async def _serve(
     )  # fmt: skip
     store_dir = None if args.no_store else data_dir
     # every sink in one place: the store (from store_dir), the feed outputs, the live state
+    # MLAT with the receivers of --receiver-positions and the feeders placed in --config
+    mlat = mlat_stage(args, ((f.name, f.lat, f.lon) for f in config.feeders.values()))
+    if mlat is not None:
+        # MLAT groups the copies of a reply by time: arrival times, shared by every frame of
+        # one read, would merge a DF11 with its repeat a second later; receivers' clocks don't
+        config.clock_time = True
     options = RuntimeOptions(
         data_dir=store_dir,
         sinks=[feeds],
         frame_sinks=[feeds],
         store_options={"retention_days": args.retention_days},
-        # MLAT with the receivers of --receiver-positions and the feeders placed in --config
-        mlat=mlat_stage(args, ((f.name, f.lat, f.lon) for f in config.feeders.values())),
+        mlat=mlat,
     )
     token = args.api_token or os.environ.get("SKYTRACE_API_TOKEN") or None
     with open_runtime(store_dir, options) as rt:
@@ -445,6 +450,12 @@ async def _serve(
             )
             if http is not None:
                 err.print(f"map and API: {http.url(config.bind)}", highlight=False)
+            if mlat is not None:
+                err.print(
+                    f"MLAT on: {len(mlat.book)} receivers placed; frames timed by the "
+                    "receivers' 12 MHz clocks",
+                    highlight=False,
+                )
             if args.ports_json is not None:
                 write_text_atomic(args.ports_json, json.dumps(ports))
             if on_ready is not None:
