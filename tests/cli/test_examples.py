@@ -29,6 +29,7 @@ README_RULE = ["koryo", "--operator", "KOR", "--on", "takeoff,landing,area-entry
 NOT_ON_A_STORE = {
     "skytrace serve": "a server (tests/cli/test_serve.py)",
     "skytrace serve --connect pi.local:30005": "needs a receiver on the network",
+    "skytrace serve --receiver-positions rx.toml": "a server with MLAT (tests/cli/test_serve.py)",
     "skytrace receivers": "reads a running server (tests/cli/test_receivers*)",
     "skytrace replay capture.beast --speed 10 --aircraft-json /tmp/aircraft.json": "a capture",
     "skytrace refdata import aircraft.csv.gz --kind aircraft": "needs the user's file",
