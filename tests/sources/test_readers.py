@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from skytrace.errors import SourceError
 from skytrace.model import FrameBatch
 from skytrace.sources.files import UNTIMED_STEP_S, FileReader
+from skytrace.sources.pace import SQUITTER_INTERVAL_S, position_squitters
 from skytrace.sources.readers import FrameStream
 from skytrace.sources.readers.stream import MAX_LINE_BYTES
 from skytrace.sources.readers.text import parse_lines
@@ -219,12 +220,15 @@ def test_iq_samples_are_refused_with_a_reason(shared_data: Path) -> None:
         FileReader(shared_data / "modes" / "modes1.bin")
 
 
-def test_untimed_avr_frames_are_one_microsecond_apart(shared_data: Path) -> None:
+def test_untimed_avr_frames_are_paced_by_position_squitters(shared_data: Path) -> None:
     reader = FileReader(shared_data / "modes" / "modes1_expected.avr.txt", start_s=1000.0)
-    t = np.concatenate([b.time_s for b in reader])
+    batch = FrameBatch.concat(list(reader))
+    t = batch.time_s
     assert t.size == 217
-    assert t[0] == 1000.0
-    assert np.allclose(np.diff(t), UNTIMED_STEP_S, rtol=0, atol=1e-9)
+    assert t[0] == 1000.0 and np.all(np.diff(t) >= UNTIMED_STEP_S - 1e-9)
+    squitters = int(position_squitters(batch.payload, batch.length).sum())
+    assert squitters > 2  # one aircraft: the clock moves 0.5 s per squitter after its first
+    assert t[-1] == pytest.approx(1000.0 + (squitters - 1) * SQUITTER_INTERVAL_S, abs=1e-3)
 
 
 def test_a_huge_line_is_one_bad_line_quoted_short(tmp_path: Path) -> None:

@@ -10,14 +10,17 @@ as ``skytrace simulate`` and readsb's ``--dump-beast`` write them) is timed by t
 receiver by its own counter (see sources.beast). Otherwise Beast and timestamped AVR carry a
 12 MHz counter only, so each receiver (readsb receiver ids name several in one file) is timed
 ``anchor + (ticks - anchor ticks) / 12 MHz`` from where it first appears (sources.clock.
-CounterTimeline; the file starts at ``start_s``, by default its modification time).
+CounterTimeline). A frame with no time of its own (AVR ``*`` records, hex lines, JSON lines
+without a time, a Beast frame without a counter) is timed by the position squitters heard
+around it (sources.pace: about two a second per aircraft), plus ``UNTIMED_STEP_S`` (1 us) per
+frame since the clock last moved, so an untimed recording of two hours plays as about two
+hours, not as 1.7 s of frames 1 us apart.
 
-A frame with no time of its own (AVR ``*`` records, hex lines, JSON lines without a time, a
-Beast frame without a counter) gets the time of the last timed frame before it plus
-``UNTIMED_STEP_S`` (1 microsecond) per untimed frame since; before any timed frame the clock
-starts at ``start_s``. So an untimed file plays as a stream 1 us apart: time keeps moving
-(the de-duplication window and flight detection work as on live data) without claiming to
-know the real rate. Receivers named by readsb ids are registered in ``registry`` (pass one
+Where such a file starts: at ``start_s`` when given; by default the recording is taken to end
+when the file was last written (its modification time), so one reading pass before the replay
+measures its span and it starts that long before. (Anchoring the start at the modification
+time put a two-hour recording two hours into the future, and the store refused what lay past
+the present.) Receivers named by readsb ids are registered in ``registry`` (pass one
 registry to the readers of several files so their indexes differ).
 
 Bad lines and frames are counted, with the line numbers of the first ``MAX_BAD_LINES`` kept
@@ -28,6 +31,7 @@ unreadable file or an unknown format raises ``SourceError``. Not thread-safe.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +43,7 @@ import numpy as np
 from skytrace.errors import SourceError
 from skytrace.model import FrameBatch, FrameKind
 from skytrace.sources.clock import CounterTimeline
+from skytrace.sources.pace import STEP_S, SquitterPace
 from skytrace.sources.readers.stream import FORMATS, FrameStream
 from skytrace.sources.receivers import ReceiverRegistry
 
@@ -52,7 +57,7 @@ __all__ = [
 ]
 
 MAX_BAD_LINES: Final = 100
-UNTIMED_STEP_S: Final = 1e-6
+UNTIMED_STEP_S: Final = STEP_S
 
 
 @dataclass(slots=True)
@@ -107,12 +112,14 @@ class FileReader:
         self.registry = registry if registry is not None else ReceiverRegistry()
         own = self.registry.index_for(self.receiver_name, str(path))  # readsb ids come after
         self.receiver = receiver if registry is None else own
-        self.start_s = start_s if start_s is not None else self.path.stat().st_mtime
-        self.timeline = CounterTimeline(self.start_s)
         self.counters = FileCounters()
         self.size_bytes = self.path.stat().st_size
         self.position_bytes = 0  # compressed bytes read so far (for progress)
-        self._last_t = float("nan")  # time of the last frame handed out
+        if start_s is None:  # the recording ended when the file was last written
+            start_s = self.path.stat().st_mtime - self._recording_span_s()
+        self.start_s = start_s
+        self.timeline = CounterTimeline(self.start_s)
+        self._pace = SquitterPace(self.start_s)
 
     def __iter__(self) -> Iterator[FrameBatch]:
         with _open(self.path) as fh:
@@ -143,33 +150,58 @@ class FileReader:
                 yield self._finish(block.frames)
 
     def _finish(self, batch: FrameBatch) -> FrameBatch:
-        """Label the batch and give it times (see the module docstring)."""
+        """Label the batch, give it times and count it."""
+        self._label(batch)
+        self._time(batch, self.timeline, self._pace)
+        self.counters.frames += len(batch)
+        return batch
+
+    def _label(self, batch: FrameBatch) -> None:
         if not batch.receivers:
             batch.receiver[:] = self.receiver
         batch.receivers = {**batch.receivers, self.receiver: self.receiver_name}
+
+    @staticmethod
+    def _time(batch: FrameBatch, timeline: CounterTimeline, pace: SquitterPace) -> None:
+        """Times in place (see the module docstring): counters, then the squitter pace."""
         t = batch.time_s
         timed = np.isfinite(t)
         has = (batch.receiver_ticks != 0) & (batch.kind != FrameKind.MLAT) & ~timed
         if has.any():
             idx = np.flatnonzero(has)
-            t[idx] = self.timeline.times(batch.receiver[idx], batch.receiver_ticks[idx])
+            t[idx] = timeline.times(batch.receiver[idx], batch.receiver_ticks[idx])
             timed |= has
-        if not timed.all():
-            # untimed frames: the last timed frame's time + 1 us per untimed frame since
-            n = len(batch)
-            at = np.arange(n)
-            last = np.maximum.accumulate(np.where(timed, at, -1))
-            base = np.where(last >= 0, t[np.maximum(last, 0)], np.nan)
-            lead = last < 0
-            if lead.any():
-                prev = self._last_t if np.isfinite(self._last_t) else self.start_s - UNTIMED_STEP_S
-                base[lead] = prev
-                last = np.where(lead, -1, last)
-            t[~timed] = base[~timed] + (at - last)[~timed] * UNTIMED_STEP_S
-        if len(batch):
-            self._last_t = float(t[-1])
-        self.counters.frames += len(batch)
-        return batch
+        if timed.all():
+            pace.observe(t)
+        else:
+            pace.fill(t, timed, batch.payload, batch.length)
+
+    def _recording_span_s(self) -> float:
+        """Seconds from the file's first frame to its last, as this reader times them.
+
+        0 for a file whose first block is timed by its own clock times (csv, jsonl, readsb UTC
+        stamps): those need no anchor. Otherwise one pass over the file timing it from 0
+        (reading only: Beast costs ~0.1 us a frame, AVR ~1 us; a gzip file is decompressed
+        twice).
+        """
+        timeline, pace = CounterTimeline(0.0), SquitterPace(0.0)
+        with _open(self.path) as fh:
+            frames = FrameStream(
+                fh, str(self.path), self.format, receiver=self.receiver,
+                receiver_name=self.receiver_name, registry=ReceiverRegistry(), utc_stamps=True,
+            )  # fmt: skip
+            first = True
+            for block in frames:
+                batch = block.frames
+                if not len(batch):
+                    continue
+                if first and np.isfinite(batch.time_s).all():
+                    return 0.0
+                first = False
+                if not batch.receivers:
+                    batch.receiver[:] = self.receiver
+                self._time(batch, timeline, pace)
+        return 0.0 if first or math.isnan(pace.now_s) else max(pace.now_s, timeline.latest_s)
 
 
 def _rebatch(batches: Iterator[FrameBatch], size: int) -> Iterator[FrameBatch]:
