@@ -412,6 +412,31 @@ def test_all_aircraft_compact_and_filtered(live_client: TestClient, fake_live: F
     assert hexes(military="true") == {"ae1234"}
 
 
+def test_shared_documents_are_gzip_compressed_once_per_snapshot(
+    live_client: TestClient, fake_live: FakeLive
+) -> None:
+    many = [
+        {"icao24": 0x300000 + i, "lat": 40.0 + i / 100, "lon": 10.0, "callsign": b"DLH%d" % i}
+        for i in range(300)
+    ]
+    fake_live.publish(live_rows(*many))
+    for path in ("/api/v1/aircraft", "/data/aircraft.json"):
+        plain = live_client.get(path, headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        gz = live_client.get(path, headers={"Accept-Encoding": "br, gzip"})
+        assert gz.headers["content-encoding"] == "gzip"
+        assert gz.headers["vary"] == "Accept-Encoding"
+        assert int(gz.headers["content-length"]) < len(plain.content) / 3
+        assert gz.json() == plain.json()  # the client decompressed it
+        refused = live_client.get(path, headers={"Accept-Encoding": "gzip;q=0"})
+        assert "content-encoding" not in refused.headers
+    # a new snapshot is a new document, not the cached one
+    fake_live.publish(live_rows(*many[:5]))
+    for path in ("/api/v1/aircraft", "/data/aircraft.json"):
+        doc = live_client.get(path, headers={"Accept-Encoding": "gzip"}).json()
+        assert len(doc["aircraft"]) == 5
+
+
 def test_one_aircraft_detail(live_client: TestClient, fake_live: FakeLive) -> None:
     _three_aircraft(fake_live)
     fake_live.details[DEMO_FLIGHT_HEX] = detail(DEMO_FLIGHT_HEX, n_track=7)
@@ -488,3 +513,28 @@ def test_countries_geojson_is_cut_at_the_antimeridian_and_cacheable(
 
 def test_firs_are_empty_when_none_are_imported(history_client: TestClient) -> None:
     assert history_client.get("/api/v1/geo/firs").json()["features"] == []
+
+
+def test_geo_layers_are_shared_by_apps_until_the_layer_changes(tmp_path: Path) -> None:
+    from skytrace.api.geo import GeoCache
+    from skytrace.refdata.importers import import_refdata
+
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def firs() -> dict[str, Any]:
+        with TestClient(create_app(ApiContext(data_dir=data, live=None))) as client:
+            doc: dict[str, Any] = client.get("/api/v1/geo/firs").json()
+            return doc
+
+    assert firs()["features"] == []
+    ring = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
+    fir = {"type": "Feature", "properties": {"id": "ZZZZ"},
+           "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+    layer = tmp_path / "firs.geojson"
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [fir]}))
+    import_refdata(layer, "firs", data)
+    assert [f["properties"]["code"] for f in firs()["features"]] == ["ZZZZ"]
+    # every app of the process gets the one built document, not a build of its own
+    assert GeoCache(data).countries() is GeoCache(data).countries()
+    assert GeoCache(data).firs() is GeoCache(data).firs()

@@ -28,6 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from skytrace import __version__
 from skytrace.api.alert_routes import add_alert_routes
 from skytrace.api.context import ApiContext
+from skytrace.api.encoded import accepts_gzip
 from skytrace.api.errors import install_error_handlers
 from skytrace.api.geo import GeoCache, GeoDocument
 from skytrace.api.history_routes import add_history_routes
@@ -47,7 +48,7 @@ def _geo_response(request: Request, doc: GeoDocument) -> Response:
     if request.headers.get("if-none-match") == doc.etag:
         return Response(status_code=304, headers=headers)
     headers["Vary"] = "Accept-Encoding"
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if accepts_gzip(request):
         headers["Content-Encoding"] = "gzip"
         return Response(doc.gzip, media_type="application/geo+json", headers=headers)
     return Response(doc.body, media_type="application/geo+json", headers=headers)

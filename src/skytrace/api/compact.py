@@ -25,6 +25,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from skytrace.api.encoded import Encoded
 from skytrace.live.view import LiveSnapshot, LiveView
 from skytrace.model import Source
 
@@ -167,7 +168,7 @@ class LiveTable:
     rows: list[list[Any]]
     lat: npt.NDArray[np.float64]
     lon: npt.NDArray[np.float64]
-    _body: bytes | None = field(default=None)
+    _body: Encoded | None = field(default=None)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -193,17 +194,19 @@ class LiveTable:
             "fields": list(FIELDS),
         }
 
-    def cached_body(self) -> bytes | None:
+    def cached_body(self) -> Encoded | None:
         """The all-rows document if it has been built (never blocks on a build)."""
         return self._body
 
-    def body(self, index: npt.NDArray[np.intp] | None = None) -> bytes:
-        """The /api/v1/aircraft document of the rows ``index`` (None = all, cached)."""
-        if index is None:
-            with self._lock:
-                if self._body is None:
-                    self._body = self._encode(self.rows)
-                return self._body
+    def all_body(self) -> Encoded:
+        """The /api/v1/aircraft document of every row, built once per snapshot."""
+        with self._lock:
+            if self._body is None:
+                self._body = Encoded(self._encode(self.rows))
+            return self._body
+
+    def body(self, index: npt.NDArray[np.intp]) -> bytes:
+        """The /api/v1/aircraft document of the rows ``index``."""
         return self._encode([self.rows[i] for i in index.tolist()])
 
     def _encode(self, rows: list[list[Any]]) -> bytes:

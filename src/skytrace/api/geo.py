@@ -8,7 +8,7 @@ so no ring crosses the antimeridian: Russia, Fiji and Antarctica draw without ba
 a flat map. FIRs: the imported FIR layer, the same way ({"features": []} when none).
 
 The document is built on first request (about 2-4 CPU-seconds for the countries) and kept
-as bytes, plain and gzip-compressed, with an ETag; thread-safe.
+as bytes, plain and gzip-compressed, with an ETag, for every app of the process; thread-safe.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import numpy as np
 import shapely
@@ -98,12 +99,19 @@ def _document(doc: dict[str, Any]) -> GeoDocument:
 
 
 class GeoCache:
-    """Countries and FIRs of one data directory, built on first use."""
+    """Countries and FIRs of one data directory, built on first use.
+
+    Built documents are shared by every app of the process (the bundled countries cost
+    2-4 CPU-seconds to simplify): keyed by the layer file and its size and modification
+    time, so an imported layer that changes is built again.
+    """
+
+    _built: ClassVar[dict[tuple[Any, ...], GeoDocument]] = {}  # process-wide, at most _KEEP entries
+    _built_lock: ClassVar[threading.Lock] = threading.Lock()
+    _KEEP: Final = 8
 
     def __init__(self, data_dir: Path | None) -> None:
         self.data_dir = data_dir
-        self._lock = threading.Lock()
-        self._docs: dict[str, GeoDocument] = {}
 
     def _layer_path(self, kind: str) -> Path | None:
         if self.data_dir is None:
@@ -119,24 +127,32 @@ class GeoCache:
     def firs(self) -> GeoDocument:
         return self._get("firs", self._build_firs)
 
-    def _get(self, key: str, build: Any) -> GeoDocument:
-        with self._lock:
-            doc = self._docs.get(key)
+    def _get(self, kind: str, build: Callable[[Path | None], GeoDocument]) -> GeoDocument:
+        path = self._layer_path(kind)
+        key: tuple[Any, ...] = (kind, None)
+        if path is not None:
+            st = path.stat()
+            key = (kind, str(path.resolve()), st.st_mtime_ns, st.st_size)
+        cache = GeoCache._built
+        with GeoCache._built_lock:  # one build at a time; later callers wait for it
+            doc = cache.get(key)
             if doc is None:
-                doc = build()
-                self._docs[key] = doc
+                doc = build(path)
+                while len(cache) >= GeoCache._KEEP:
+                    del cache[next(iter(cache))]
+                cache[key] = doc
             return doc
 
-    def _build_countries(self) -> GeoDocument:
+    @staticmethod
+    def _build_countries(path: Path | None) -> GeoDocument:
         from skytrace.refdata.areas import bundled_countries
 
-        path = self._layer_path("countries")
         layer = PolygonLayer.load(path, "country outlines") if path else bundled_countries()
         kinds = ("land",) if any(e.kind == "land" for e in layer.entries) else None
         return _document(layer_geojson(layer, COUNTRY_TOLERANCE_DEG, kinds))
 
-    def _build_firs(self) -> GeoDocument:
-        path = self._layer_path("firs")
+    @staticmethod
+    def _build_firs(path: Path | None) -> GeoDocument:
         if path is None:
             return _document({"type": "FeatureCollection", "features": []})
         return _document(layer_geojson(PolygonLayer.load(path, "FIRs"), FIR_TOLERANCE_DEG))

@@ -8,16 +8,19 @@ A history-only server (no live view) answers these with empty live data and says
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import FastAPI, Path, Query
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from skytrace import __version__
 from skytrace.api.compact import FIELDS, LiveTable, bbox_mask, dumps
+from skytrace.api.encoded import Encoded, accepts_gzip, encoded_response
 from skytrace.api.errors import ApiError
 from skytrace.api.jsonable import clean, json_response, record
 from skytrace.api.params import BBox, parse_bbox, parse_bool, parse_hex_param, parse_source
@@ -64,9 +67,45 @@ def _filtered(
     return Response(table.body(np.nonzero(keep)[0]), media_type="application/json")
 
 
+async def _shared(request: Request, body: Encoded | Callable[[], Encoded]) -> Response:
+    """A document shared by every client of one snapshot: built (when ``body`` is how to
+    build it) and gzip-compressed in a worker thread, once; sent from the event loop."""
+    if callable(body):
+        body = await run_in_threadpool(body)
+    if accepts_gzip(request) and not body.gzip_ready():
+        await run_in_threadpool(body.gzip)
+    return encoded_response(request, body, "application/json")
+
+
+class _LatestDocument:
+    """The encoded readsb aircraft.json of the latest snapshot version asked for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version = -1
+        self._body: Encoded | None = None
+
+    def get(self, version: int) -> Encoded | None:
+        with self._lock:
+            return self._body if self._version == version else None
+
+    def put(self, version: int, doc: dict[str, Any]) -> Encoded:
+        with self._lock:
+            if self._version == version and self._body is not None:
+                return self._body
+        body = Encoded(dumps(doc).encode())
+        with self._lock:
+            if version >= self._version:
+                self._version, self._body = version, body
+        return body
+
+
 def add_live_routes(app: FastAPI, services: Services) -> None:
+    readsb_docs = _LatestDocument()
+
     @app.get("/api/v1/aircraft", tags=["live"], summary="all aircraft tracked now (compact)")
     async def aircraft_now(
+        request: Request,
         bbox: Annotated[str | None, Query(description="S,W,N,E degrees")] = None,
         min_alt_ft: Annotated[float | None, Query()] = None,
         max_alt_ft: Annotated[float | None, Query()] = None,
@@ -93,10 +132,7 @@ def add_live_routes(app: FastAPI, services: Services) -> None:
         table = await run_in_threadpool(services.tables.latest)
         filters = (box, min_alt_ft, max_alt_ft, operator, type, sources, mil)
         if all(f is None for f in filters):
-            body = table.cached_body()
-            if body is None:
-                body = await run_in_threadpool(table.body)
-            return Response(body, media_type="application/json")
+            return await _shared(request, table.cached_body() or table.all_body)
         return await run_in_threadpool(
             _filtered, table, box, min_alt_ft, max_alt_ft, operator, type, sources, mil
         )
@@ -214,12 +250,15 @@ def add_live_routes(app: FastAPI, services: Services) -> None:
         )
 
     @app.get("/data/aircraft.json", tags=["tar1090"], summary="readsb/tar1090 aircraft.json")
-    def aircraft_json() -> Response:
+    async def aircraft_json(request: Request) -> Response:
         if services.context.live is None:
             doc: dict[str, Any] = {"now": round(time.time(), 1), "messages": 0, "aircraft": []}
-        else:
-            doc = services.live.snapshot().document
-        return Response(dumps(doc), media_type="application/json")
+            return Response(dumps(doc), media_type="application/json")
+        snapshot = services.live.snapshot()
+        cached = readsb_docs.get(snapshot.version)
+        return await _shared(
+            request, cached or (lambda: readsb_docs.put(snapshot.version, snapshot.document))
+        )
 
     @app.get("/data/receiver.json", tags=["tar1090"], summary="readsb/tar1090 receiver.json")
     def receiver_json() -> Response:
