@@ -315,20 +315,10 @@ def test_parked_aircraft_and_a_few_airborne_glitches_are_no_flight() -> None:
     assert flights == []
 
 
-def test_live_detector_gives_the_same_flights_and_events_as_history() -> None:
-    k1, _ = koryo()
-    k2, _ = g.fly(0x3C6444, g.route(rwy("LFBO", "14R"), rwy("EHAM", "36L")), T0 + 600)
-    k3, _ = g.fly(0x3C6444, g.route(rwy("EHAM", "18R"), rwy("LFBO", "32L")), T0 + 3 * 3600)
-    k4, _ = koryo(T0 + 5 * 3600)
-    k4 = k4[k4["altitude_ft"] > 2000]  # second rotation: landing not seen either
-    rows = g.merge(k1, k2, k3, k4)
-    rows["squawk"][500:520] = b"7700"
-    areas = fakes.BoxAreas([(124.0, "KP"), (130.7, "RU")], [(124.0, "ZKKP"), (131.0, "UHHH")])
-    kw = dict(airports=fakes.airports(), areas=areas, config=FlightConfig())
-    want_f, want_e = detect_flights(rows, **kw)
-    assert len(want_f) == 4
-    for batch in (1, 37, 500):
-        det = FlightDetector(**kw)
+def _same_as_history(rows: np.ndarray, batches: tuple[int, ...], **kw: object) -> None:
+    want_f, want_e = detect_flights(rows, **kw)  # type: ignore[arg-type]
+    for batch in batches:
+        det = FlightDetector(**kw)  # type: ignore[arg-type]
         closed, got_e = {}, []
         for i in range(0, len(rows), batch):
             part = rows[i : i + batch]
@@ -344,6 +334,37 @@ def test_live_detector_gives_the_same_flights_and_events_as_history() -> None:
         key = lambda e: (e.time_s, e.icao24, e.kind.value, e.value)  # noqa: E731
         got_e = [repr(e) for e in sorted(got_e, key=key)]
         assert got_e == [repr(e) for e in sorted(want_e, key=key)], f"batch size {batch}"
+
+
+def test_live_detector_on_many_aircraft_at_once_gives_the_history_flights() -> None:
+    """Batches carrying many aircraft, landing, taking off and cruising in the same batch,
+    are re-segmented together: the flights and events are still the history's."""
+    legs = [("LFBO", "14R", "EHAM", "36L"), ("EHAM", "18R", "LFBO", "32L")]
+    tracks = []
+    for k in range(8):
+        a, ra, b, rb = legs[k % 2]
+        icao = 0x3C6400 + k
+        t0 = T0 + 97.0 * k
+        first, _ = g.fly(icao, g.route(rwy(a, ra), rwy(b, rb)), t0, callsign=f"DLH{k}")
+        back, _ = g.fly(icao, g.route(rwy(b, rb), rwy(a, ra)), float(first["time_s"][-1]) + 2400)
+        tracks += [first, back]
+    rows = g.merge(*tracks)
+    rows["squawk"][4000:4010] = b"7700"
+    _same_as_history(rows, (13, 400, 5000), airports=fakes.airports(), config=FlightConfig())
+
+
+def test_live_detector_gives_the_same_flights_and_events_as_history() -> None:
+    k1, _ = koryo()
+    k2, _ = g.fly(0x3C6444, g.route(rwy("LFBO", "14R"), rwy("EHAM", "36L")), T0 + 600)
+    k3, _ = g.fly(0x3C6444, g.route(rwy("EHAM", "18R"), rwy("LFBO", "32L")), T0 + 3 * 3600)
+    k4, _ = koryo(T0 + 5 * 3600)
+    k4 = k4[k4["altitude_ft"] > 2000]  # second rotation: landing not seen either
+    rows = g.merge(k1, k2, k3, k4)
+    rows["squawk"][500:520] = b"7700"
+    areas = fakes.BoxAreas([(124.0, "KP"), (130.7, "RU")], [(124.0, "ZKKP"), (131.0, "UHHH")])
+    kw = dict(airports=fakes.airports(), areas=areas, config=FlightConfig())
+    assert len(detect_flights(rows, **kw)[0]) == 4
+    _same_as_history(rows, (1, 37, 500), **kw)
 
 
 def test_live_flight_opens_at_takeoff_and_closes_at_landing() -> None:

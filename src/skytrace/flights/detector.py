@@ -126,6 +126,17 @@ def detect_flights(
 
 
 @dataclass(slots=True)
+class _Work:
+    """An aircraft whose new rows may change its flights: re-segmented with the others."""
+
+    icao24: int
+    ac: _Aircraft
+    new: npt.NDArray[np.void]  # its rows of the batch
+    ground: npt.NDArray[np.bool_]  # their ground state
+    news: bool  # an emergency squawk its flight has not reported
+
+
+@dataclass(slots=True)
 class _Aircraft:
     rows: npt.NDArray[np.void]
     ground: npt.NDArray[np.bool_] | None = None
@@ -172,12 +183,11 @@ class FlightDetector:
         out = FlightUpdate()
         rows = np.asarray(positions)
         if len(rows):
-            order = np.argsort(rows["icao24"], kind="stable")
-            rows = rows[order]
-            icao = rows["icao24"]
-            cuts = np.flatnonzero(icao[1:] != icao[:-1]) + 1
-            for part in np.split(rows, cuts):
-                self._feed(int(part["icao24"][0]), part, out)
+            rows = rows.astype(POSITION_DTYPE, copy=False)
+            rows = rows[np.argsort(rows["icao24"], kind="stable")]
+            work = self._take(rows)
+            if work:
+                self._resegment(work, out)
         for icao24 in [k for k, ac in self._aircraft.items() if now_s >= ac.deadline_s]:
             ac = self._aircraft[icao24]
             if not ac.deadline_exact:
@@ -262,71 +272,138 @@ class FlightDetector:
 
     # -- internals --------------------------------------------------------------------
 
-    def _feed(self, icao24: int, new: npt.NDArray[np.void], out: FlightUpdate) -> None:
+    def _take(self, rows: npt.NDArray[np.void]) -> list[_Work]:
+        """Append a batch's rows (sorted by address) to their aircraft.
+
+        Airborne rows that continue an open flight without a long gap cannot cut it (cuts
+        need ground rows or a splitting gap) and are only kept for later; the aircraft whose
+        rows may change their flights are returned, to be re-segmented together. What decides
+        is computed over the whole batch at once; per aircraft only scalars are compared.
+        """
         ctx = self._ctx
-        ac = self._aircraft.get(icao24)
-        if ac is None:
-            ac = self._aircraft[icao24] = _Aircraft(rows=np.zeros(0, POSITION_DTYPE))
-        new = new.astype(POSITION_DTYPE, copy=False)
-        g_new = classify_ground(new, ctx.config, ctx.fields)
-        t_new = new["time_s"]
-        # An emergency squawk not yet reported is news to send at once (an alert on it must
-        # not wait for the next refresh).
-        emergency_news = self._emergency_news(ac, new)
-        # Fast path: airborne rows that continue an open flight without a long gap cannot
-        # cut it (cuts need ground rows or a splitting gap): keep them for later.
-        if (
-            ac.flight is not None
-            and not g_new.any()
-            and not emergency_news
-            and t_new[0] >= ac.t_last
-            and float(np.max(np.diff(t_new, prepend=ac.t_last)))
-            < ctx.config.segmentation.min_stop_gap_s
-            and float(t_new[-1]) - ac.sent_s < ctx.config.live_refresh_s
-        ):
-            ac.pending.append(new)
-            ac.t_last = float(t_new[-1])
-            ac.deadline_s = ac.t_last + ctx.config.segmentation.min_stop_gap_s
-            ac.deadline_exact = False
-            return
-        ac.consolidate()
-        buf = np.concatenate([ac.rows, new])
-        ground_known = ac.ground
-        if len(ac.rows) and t_new[0] < ac.rows["time_s"][-1]:
-            buf = buf[np.argsort(buf["time_s"], kind="stable")]
-            ground_known = None
-        elif ground_known is not None or len(ac.rows) == 0:
-            ground_known = np.concatenate(
-                [ground_known if ground_known is not None else np.zeros(0, np.bool_), g_new]
+        seg_cfg = ctx.config.segmentation
+        icao, t = rows["icao24"], rows["time_s"]
+        starts = np.flatnonzero(np.concatenate(([True], icao[1:] != icao[:-1])))
+        ends = np.append(starts[1:], len(rows))
+        ground = classify_ground(rows, ctx.config, ctx.fields)
+        any_ground = np.logical_or.reduceat(ground, starts)
+        any_emergency = np.logical_or.reduceat(
+            np.isin(rows["squawk"], self._emergency_codes), starts
+        )
+        step = np.diff(t, prepend=t[0])
+        step[starts] = 0.0
+        max_step = np.maximum.reduceat(step, starts)
+        work: list[_Work] = []
+        for i, (icao24, s, e, t_first, t_end, gap) in enumerate(
+            zip(
+                icao[starts].tolist(),
+                starts.tolist(),
+                ends.tolist(),
+                t[starts].tolist(),
+                t[ends - 1].tolist(),
+                max_step.tolist(),
+                strict=True,
             )
-        cols = Cols.from_rows(buf)
-        segs, ground = segment(cols, ctx.config, ctx.fields, ground_known)
-        for k in range(len(segs) - 1):  # complete pieces: cut by a stop or a gap
-            if segs[k]["qualified"]:
-                ((flight, evs),) = build_flights(cols, ground, segs[k : k + 1], ctx, final=True)
+        ):
+            ac = self._aircraft.get(icao24)
+            if ac is None:
+                ac = self._aircraft[icao24] = _Aircraft(rows=np.zeros(0, POSITION_DTYPE))
+            new = rows[s:e]
+            # an emergency squawk not yet reported is news to send at once (an alert on it
+            # must not wait for the next refresh)
+            news = bool(any_emergency[i]) and self._emergency_news(ac, new)
+            if (
+                ac.flight is not None
+                and not any_ground[i]
+                and not news
+                and t_first >= ac.t_last
+                and max(gap, t_first - ac.t_last) < seg_cfg.min_stop_gap_s
+                and t_end - ac.sent_s < ctx.config.live_refresh_s
+            ):
+                ac.pending.append(new)
+                ac.t_last = t_end
+                ac.deadline_s = ac.t_last + seg_cfg.min_stop_gap_s
+                ac.deadline_exact = False
+                continue
+            work.append(_Work(icao24, ac, new, ground[s:e], news))
+        return work
+
+    def _resegment(self, work: list[_Work], out: FlightUpdate) -> None:
+        """Re-segment the buffers of the aircraft in ``work`` (one pass over all of them):
+        send the pieces a cut completed, keep the rows of the current piece, and send the
+        open flight when it is new, has news, or is due for a refresh."""
+        ctx = self._ctx
+        bufs: list[npt.NDArray[np.void]] = []
+        grounds: list[npt.NDArray[np.bool_]] = []
+        for w in work:
+            ac = w.ac
+            ac.consolidate()
+            buf = np.concatenate([ac.rows, w.new])
+            if len(ac.rows) and w.new["time_s"][0] < ac.rows["time_s"][-1]:
+                buf = buf[np.argsort(buf["time_s"], kind="stable")]
+                g = classify_ground(buf, ctx.config, ctx.fields)
+            elif ac.ground is not None:
+                g = np.concatenate([ac.ground, w.ground])
+            elif len(ac.rows) == 0:
+                g = w.ground
+            else:
+                g = classify_ground(buf, ctx.config, ctx.fields)
+            bufs.append(buf)
+            grounds.append(g)
+        sizes = np.array([len(b) for b in bufs], np.int64)
+        offsets = np.concatenate(([0], np.cumsum(sizes)))
+        cols = Cols.from_rows(np.concatenate(bufs) if len(bufs) > 1 else bufs[0])
+        segs, ground = segment(cols, ctx.config, ctx.fields, np.concatenate(grounds))
+        # whose piece: the empty piece segment() appends after a final confirmed stop
+        # belongs to the last aircraft
+        owner = np.minimum(
+            np.searchsorted(offsets, segs["piece_start"], side="right") - 1, len(work) - 1
+        )
+        first_seg = np.searchsorted(owner, np.arange(len(work)))
+        last_seg = np.append(first_seg[1:], len(segs)) - 1
+        # Every piece but an aircraft's last open one is complete; a last piece that a stop
+        # closed is complete too (its rows end at the confirming row).
+        open_last = segs["closed_by"][last_seg] == CLOSED_BY_END
+        complete = np.ones(len(segs), np.bool_)
+        complete[last_seg[open_last]] = False
+        done_idx = np.flatnonzero(complete & segs["qualified"])
+        done = iter(build_flights(cols, ground, segs[done_idx], ctx, final=True))
+        n_done = np.bincount(owner[done_idx], minlength=len(work))
+        n_complete = np.bincount(owner[complete], minlength=len(work))
+
+        to_send: list[int] = []
+        for i, w in enumerate(work):
+            ac = w.ac
+            for _ in range(int(n_done[i])):
+                flight, evs = next(done)
                 self._emit(ac, flight, evs, out)
-            ac.flight, ac.sent_s, ac.emitted = None, -np.inf, set()
-        last = segs[-1]
-        p = int(last["piece_start"])
-        keep_from = p
-        if not (~ground[p:]).any():
-            # parked / taxiing: rows older than max_taxi_s can never join a flight
-            t = buf["time_s"]
-            keep_from = p + int(np.searchsorted(t[p:], t[-1] - ctx.config.segmentation.max_taxi_s))
-        ac.rows, ac.ground = buf[keep_from:], ground[keep_from:]
-        assert last["closed_by"] == CLOSED_BY_END
-        ac.t_last = float(buf["time_s"][-1])
-        self._set_deadline(ac)
-        if last["qualified"]:
-            t_last = float(buf["time_s"][-1])
-            # ground rows under an open flight may settle its landing: look at once, not
-            # after live_refresh_s, so a landing is reported seconds after touchdown
-            landing_news = ac.flight is not None and ac.flight.arrival is None and g_new.any()
-            news = landing_news or emergency_news
-            if ac.flight is None or news or t_last - ac.sent_s >= ctx.config.live_refresh_s:
-                ((flight, evs),) = build_flights(cols, ground, segs[-1:], ctx, final=False)
+            if n_complete[i]:
+                ac.flight, ac.sent_s, ac.emitted = None, -np.inf, set()
+            lo, hi = int(offsets[i]), int(offsets[i + 1])
+            buf, g = bufs[i], ground[lo:hi]
+            p = int(segs["piece_start"][last_seg[i]]) - lo if open_last[i] else hi - lo
+            keep_from = p
+            if not (~g[p:]).any():
+                # parked / taxiing: rows older than max_taxi_s can never join a flight
+                tb = buf["time_s"]
+                max_taxi_s = ctx.config.segmentation.max_taxi_s
+                keep_from = p + int(np.searchsorted(tb[p:], tb[-1] - max_taxi_s))
+            ac.rows, ac.ground = buf[keep_from:], g[keep_from:]
+            ac.t_last = float(buf["time_s"][-1])
+            self._set_deadline(ac)
+            if open_last[i] and segs["qualified"][last_seg[i]]:
+                # ground rows under an open flight may settle its landing: look at once, not
+                # after live_refresh_s, so a landing is reported seconds after touchdown
+                landing_news = ac.flight is not None and ac.flight.arrival is None
+                news = (landing_news and bool(w.ground.any())) or w.news
+                if ac.flight is None or news or ac.t_last - ac.sent_s >= ctx.config.live_refresh_s:
+                    to_send.append(i)
+        if to_send:
+            built = build_flights(cols, ground, segs[last_seg[to_send]], ctx, final=False)
+            for i, (flight, evs) in zip(to_send, built, strict=True):
+                ac = work[i].ac
                 self._emit(ac, flight, evs, out)
-                ac.flight, ac.sent_s = flight, t_last
+                ac.flight, ac.sent_s = flight, ac.t_last
 
     def _emergency_news(self, ac: _Aircraft, new: npt.NDArray[np.void]) -> bool:
         """Whether ``new`` holds an emergency squawk the aircraft's flight has not reported."""
