@@ -375,7 +375,8 @@ class Flight:
     gc_distance_km: float = float("nan")
     max_altitude_ft: float = float("nan")
     n_positions: int = 0
-    n_receivers: int = 0
+    n_receivers: int = 0  # the most receivers that heard one position
+    receivers_heard: int = 0  # distinct receivers that heard the flight (0: not known)
     sources: tuple[str, ...] = ()
     gaps: tuple[tuple[float, float], ...] = ()  # (start_s, end_s) reception gaps in flight
     source_counts: tuple[tuple[str, int], ...] = ()  # positions per source, most first

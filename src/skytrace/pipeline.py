@@ -81,7 +81,12 @@ class MlatLike(Protocol):
 
 
 class FlightDetectorLike(Protocol):
-    def update(self, positions: npt.NDArray[np.void], now_s: float) -> FlightUpdate: ...
+    def update(
+        self,
+        positions: npt.NDArray[np.void],
+        now_s: float,
+        receivers: ReceiverLists | None = None,
+    ) -> FlightUpdate: ...
 
     def close_all(self, now_s: float) -> FlightUpdate: ...
 
@@ -177,38 +182,45 @@ class Pipeline:
         for fs in self.frame_sinks:
             fs.send_frames(frames, decoded)
         track = self.tracker.ingest(frames, decoded, self.now_s)
-        positions = track.positions
         events = list(track.events)
         if self.mlat is not None:
-            positions, more = self._multilaterate(frames, decoded, positions)
+            track, more = self._multilaterate(frames, decoded, track)
             events.extend(more)
         events.extend(self.tracker.expire(self.now_s))
         self.stats.frames += len(frames)
-        return self._positions_onward(positions, events)
+        return self._positions_onward(track.positions, events, track.receivers)
 
     def _multilaterate(
-        self, frames: FrameBatch, decoded: Any, positions: npt.NDArray[np.void]
-    ) -> tuple[npt.NDArray[np.void], list[Event]]:
+        self, frames: FrameBatch, decoded: Any, heard: TrackOutput
+    ) -> tuple[TrackOutput, list[Event]]:
         """MLAT results of this batch through the tracker like any other frames (and to the
-        frame sinks, which forward them only when asked to); positions joined in time order."""
+        frame sinks, which forward them only when asked to); positions joined in time order
+        (with their receivers, when both sides know them). The events are the MLAT ones."""
         assert self.mlat is not None
+        positions = heard.positions
         try:
             result = self.mlat.process(frames, decoded, positions, self.now_s)
         except Exception:  # MLAT is extra: a failure of it must not cost the batch's positions
             self.stats.mlat_errors += 1
             if self.stats.mlat_errors <= 3 or self.stats.mlat_errors % 1000 == 0:
                 log.exception("MLAT failed on a batch (%d so far)", self.stats.mlat_errors)
-            return positions, []
+            return heard, []
         if len(result.frames) == 0:
-            return positions, []
+            return heard, []
         mdec = self._decode(result.frames)
         for fs in self.frame_sinks:
             fs.send_frames(result.frames, mdec)
         track = self.tracker.ingest(result.frames, mdec, self.now_s)
         if len(track.positions) == 0:
-            return positions, list(track.events)
+            return heard, list(track.events)
         joined = np.concatenate([positions, track.positions])
-        return joined[np.argsort(joined["time_s"], kind="stable")], list(track.events)
+        order = np.argsort(joined["time_s"], kind="stable")
+        receivers = None
+        if heard.receivers is not None and track.receivers is not None:
+            from skytrace.track.receivers import ReceiverLists
+
+            receivers = ReceiverLists.concat([heard.receivers, track.receivers]).take(order)
+        return TrackOutput(joined[order], receivers=receivers), list(track.events)
 
     def advance(self, now_s: float) -> FlightUpdate:
         """Move time on to ``now_s`` without frames: aircraft silent too long are dropped
@@ -232,11 +244,14 @@ class Pipeline:
         return self._positions_onward(positions, [])
 
     def _positions_onward(
-        self, positions: npt.NDArray[np.void], events: list[Event]
+        self,
+        positions: npt.NDArray[np.void],
+        events: list[Event],
+        receivers: ReceiverLists | None = None,
     ) -> FlightUpdate:
         update = FlightUpdate()
         if self.flights is not None:
-            update = self.flights.update(positions, self.now_s)
+            update = self.flights.update(positions, self.now_s, receivers)
             events.extend(update.events)
             events = self.emergencies.filter(events, self._open_flight_of(update))
         self._emit(positions, update.flights, events)

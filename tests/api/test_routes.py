@@ -437,6 +437,20 @@ def test_shared_documents_are_gzip_compressed_once_per_snapshot(
         assert len(doc["aircraft"]) == 5
 
 
+def test_requests_get_the_previous_table_while_the_next_is_built(fake_live: FakeLive) -> None:
+    from skytrace.api.compact import LiveTables
+
+    tables = LiveTables(fake_live)  # type: ignore[arg-type]
+    fake_live.publish(live_rows({"icao24": 0x300001, "lat": 1.0, "lon": 2.0}))
+    first = tables.latest()
+    fake_live.publish(live_rows({"icao24": 0x300002, "lat": 1.0, "lon": 2.0}))
+    with tables._lock:  # another thread is building the new table
+        assert tables.latest(stale_ok=True) is first
+    newest = tables.latest(stale_ok=True)
+    assert newest.snapshot.version == fake_live.snapshot().version
+    assert [r[0] for r in newest.rows] == ["300002"]
+
+
 def test_one_aircraft_detail(live_client: TestClient, fake_live: FakeLive) -> None:
     _three_aircraft(fake_live)
     fake_live.details[DEMO_FLIGHT_HEX] = detail(DEMO_FLIGHT_HEX, n_track=7)

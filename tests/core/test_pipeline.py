@@ -34,7 +34,9 @@ class _Flights:
     def __init__(self) -> None:
         self.positions: list[int] = []
 
-    def update(self, positions: npt.NDArray[np.void], now_s: float) -> FlightUpdate:
+    def update(
+        self, positions: npt.NDArray[np.void], now_s: float, receivers: object = None
+    ) -> FlightUpdate:
         self.positions.append(len(positions))
         flight = Flight("40621d-x", 0x40621D, "open", now_s, now_s)
         return FlightUpdate([flight], [Event(now_s, 0x40621D, EventKind.TAKEOFF)])

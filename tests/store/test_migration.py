@@ -17,11 +17,12 @@ from skytrace.store import FlightQuery, Store, open_reader
 from skytrace.store.layout import SCHEMA_VERSION, StoreLayout
 from tests.store.sample import sample_history
 
-SCHEMA_2_COLUMNS = {
+COLUMNS_SINCE_1 = {  # added by schema 2, then 3
     "flights": (
         "origin_time_uncertainty_s",
         "destination_time_uncertainty_s",
         "source_counts",
+        "receivers_heard",
     ),
     "receivers": ("garbage_bytes", "connected"),
 }
@@ -29,14 +30,14 @@ SCHEMA_2_COLUMNS = {
 
 def write_schema_1_store(data_dir: Path) -> None:
     """The sample history as skytrace 0.1 with schema 1 left it: its catalog without the
-    columns schema 2 added, snapshots written from that catalog, VERSION 1."""
+    columns schemas 2 and 3 added, snapshots written from that catalog, VERSION 1."""
     flights, rows, events = sample_history()
     with Store.open(data_dir, flush_interval_s=0.2) as store:
         store.write(rows, flights, events)
         store.upsert_receivers([ReceiverStats(receiver=1, name="roof", frames=10)])
     layout = StoreLayout(data_dir)
     con = duckdb.connect(str(layout.catalog))
-    for table, columns in SCHEMA_2_COLUMNS.items():
+    for table, columns in COLUMNS_SINCE_1.items():
         for column in columns:
             con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     for part in layout.flights_snapshot.rglob("*.parquet"):
@@ -56,6 +57,7 @@ def test_a_schema_1_store_is_read_then_upgraded_in_place(tmp_path: Path) -> None
         before = {f.flight_id: f for f in reader.flights(FlightQuery())}
         assert set(before) == {f.flight_id for f in flights}
         assert all(f.source_counts == () for f in before.values())
+        assert all(f.receivers_heard == 0 for f in before.values())
         assert all(
             math.isnan(f.departure.time_uncertainty_s) for f in before.values() if f.departure
         )
@@ -70,6 +72,7 @@ def test_a_schema_1_store_is_read_then_upgraded_in_place(tmp_path: Path) -> None
         first,
         departure=replace(first.departure, method="inferred", time_uncertainty_s=79.0),
         source_counts=(("adsb_icao", 40), ("mlat", 2)),
+        receivers_heard=5,
     )
     with Store.open(tmp_path, flush_interval_s=0.2) as store:  # the writer migrates
         assert json.loads(layout.version_file.read_text())["schema_version"] == SCHEMA_VERSION

@@ -129,7 +129,7 @@ def add_live_routes(app: FastAPI, services: Services) -> None:
         # The all-aircraft document is built once per snapshot (in a worker thread) and then
         # served from the event loop without a thread hop; filtered answers are cut in a
         # worker thread.
-        table = await run_in_threadpool(services.tables.latest)
+        table = await run_in_threadpool(services.tables.latest, stale_ok=True)
         filters = (box, min_alt_ft, max_alt_ft, operator, type, sources, mil)
         if all(f is None for f in filters):
             return await _shared(request, table.cached_body() or table.all_body)

@@ -18,7 +18,7 @@ list the open flights and give the whole current flight's positions of an aircra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from skytrace.flights.airports import FieldIndex
 from skytrace.flights.build import build_flights
 from skytrace.flights.columns import Cols
 from skytrace.flights.config import FlightConfig
+from skytrace.flights.heard import HeardBy
 from skytrace.flights.record import Context
 from skytrace.flights.segment import (
     CLOSED_BY_END,
@@ -37,6 +38,7 @@ from skytrace.flights.segment import (
 )
 from skytrace.model import POSITION_DTYPE, Event, EventKind, Flight, IdentityLookup
 from skytrace.pipeline import FlightUpdate
+from skytrace.track.receivers import ReceiverLists
 
 __all__ = ["FlightDetector", "detect_flights"]
 
@@ -170,6 +172,8 @@ class FlightDetector:
     ) -> None:
         self._ctx = _context(airports, areas, identities, config)
         self._aircraft: dict[int, _Aircraft] = {}
+        self._heard = HeardBy()
+        self._closed: list[int] = []  # aircraft closed in this update: their tallies go
         self._emergency_codes = np.array(
             [c.encode() for c in self._ctx.config.events.emergency_squawks], "S4"
         )
@@ -178,10 +182,22 @@ class FlightDetector:
     def config(self) -> FlightConfig:
         return self._ctx.config
 
-    def update(self, positions: npt.NDArray[np.void], now_s: float) -> FlightUpdate:
-        """Take one batch of positions (time-ordered); return what opened, changed, closed."""
+    def update(
+        self,
+        positions: npt.NDArray[np.void],
+        now_s: float,
+        receivers: ReceiverLists | None = None,
+    ) -> FlightUpdate:
+        """Take one batch of positions (time-ordered); return what opened, changed, closed.
+
+        ``receivers``, aligned with ``positions``, are the receivers that heard each one (the
+        tracker's ``TrackOutput.receivers``): with them flights count the distinct receivers
+        that heard them (``Flight.receivers_heard``; 0 unknown).
+        """
         out = FlightUpdate()
         rows = np.asarray(positions)
+        if receivers is not None and len(rows):
+            self._heard.add(rows["icao24"], rows["time_s"], receivers)
         if len(rows):
             rows = rows.astype(POSITION_DTYPE, copy=False)
             rows = rows[np.argsort(rows["icao24"], kind="stable")]
@@ -196,6 +212,7 @@ class FlightDetector:
                 if now_s < ac.deadline_s:
                     continue
             self._close(icao24, out)
+        self._forget_closed()
         return out
 
     def _set_deadline(self, ac: _Aircraft) -> None:
@@ -214,6 +231,7 @@ class FlightDetector:
         out = FlightUpdate()
         for icao24 in list(self._aircraft):
             self._close(icao24, out)
+        self._forget_closed()
         return out
 
     def current(self, icao24: int) -> Flight | None:
@@ -225,6 +243,9 @@ class FlightDetector:
         cols = Cols.from_rows(ac.rows)
         segs, ground = segment(cols, self._ctx.config, self._ctx.fields, ac.ground)
         ((flight, _),) = build_flights(cols, ground, segs[-1:], self._ctx, final=False)
+        if len(self._heard):
+            n = self._heard.count(flight.icao24, flight.first_seen_s, flight.last_seen_s)
+            flight = replace(flight, receivers_heard=n)
         return flight
 
     def open_flights(self) -> list[Flight]:
@@ -402,8 +423,11 @@ class FlightDetector:
             built = build_flights(cols, ground, segs[last_seg[to_send]], ctx, final=False)
             for i, (flight, evs) in zip(to_send, built, strict=True):
                 ac = work[i].ac
-                self._emit(ac, flight, evs, out)
-                ac.flight, ac.sent_s = flight, ac.t_last
+                ac.flight, ac.sent_s = self._emit(ac, flight, evs, out), ac.t_last
+        if len(self._heard):
+            # the receivers' tallies start where the aircraft's rows now start
+            since = [float(w.ac.rows["time_s"][0]) if len(w.ac.rows) else np.inf for w in work]
+            self._heard.trim(np.array([w.icao24 for w in work]), np.array(since))
 
     def _emergency_news(self, ac: _Aircraft, new: npt.NDArray[np.void]) -> bool:
         """Whether ``new`` holds an emergency squawk the aircraft's flight has not reported."""
@@ -416,8 +440,14 @@ class FlightDetector:
             c.decode("ascii", "replace") not in reported for c in np.unique(new["squawk"][hit])
         )
 
+    def _forget_closed(self) -> None:
+        if self._closed:
+            self._heard.forget(np.array(self._closed))
+            self._closed = []
+
     def _close(self, icao24: int, out: FlightUpdate) -> None:
         ac = self._aircraft.pop(icao24)
+        self._closed.append(icao24)
         ac.consolidate()
         if len(ac.rows) == 0:
             return
@@ -427,11 +457,16 @@ class FlightDetector:
             ((flight, evs),) = build_flights(cols, ground, segs[-1:], self._ctx, final=True)
             self._emit(ac, flight, evs, out)
 
-    @staticmethod
-    def _emit(ac: _Aircraft, flight: Flight, evs: list[Event], out: FlightUpdate) -> None:
+    def _emit(self, ac: _Aircraft, flight: Flight, evs: list[Event], out: FlightUpdate) -> Flight:
+        """Send a flight record (with the receivers that heard it, when known) and the
+        events it has not sent; returns the record sent."""
+        if len(self._heard):
+            n = self._heard.count(flight.icao24, flight.first_seen_s, flight.last_seen_s)
+            flight = replace(flight, receivers_heard=n)
         out.flights.append(flight)
         for e in evs:
             key = (e.kind.value, e.time_s, e.value)
             if key not in ac.emitted:
                 ac.emitted.add(key)
                 out.events.append(e)
+        return flight

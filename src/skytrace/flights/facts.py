@@ -284,7 +284,11 @@ def describe(
         )
     else:
         tail.append(f"seen for {_duration(flight.last_seen_s - flight.first_seen_s)}")
-    n_rx = f", heard by up to {_plural(flight.n_receivers, 'receiver')}"
+    n_rx = (
+        f", heard by {_plural(flight.receivers_heard, 'receiver')}"
+        if flight.receivers_heard
+        else f", heard by up to {_plural(flight.n_receivers, 'receiver')}"
+    )
     # The positions handed in, when there are any: what a track of this flight returns.
     n_positions = len(rows) if len(positions) else flight.n_positions
     # multilaterated positions are computed from several receivers' times, not reported by
@@ -314,11 +318,16 @@ def describe(
         if flight.gc_distance_km == flight.gc_distance_km
         else ""
     )
+    heard = (
+        f"{_plural(flight.receivers_heard, 'receiver')} heard it, "
+        if flight.receivers_heard
+        else ""
+    )
     evidence.append(
         Evidence(
             "positions",
             f"{_plural(n_positions, 'position')} from {_iso(flight.first_seen_s)} to "
-            f"{_iso(flight.last_seen_s)} ({mix or 'none stored'}); up to "
+            f"{_iso(flight.last_seen_s)} ({mix or 'none stored'}); {heard}up to "
             f"{_plural(flight.n_receivers, 'receiver')} per position; max altitude {max_alt}; "
             f"{flight.distance_flown_km:,.0f} km flown{gc}",
             flight.first_seen_s,

@@ -17,7 +17,8 @@ Pure conversion code; no I/O except through the connection passed in.
 
 Schema versions (``layout.SCHEMA_VERSION``): 2 added ``origin_/destination_time_uncertainty_s``
 and ``source_counts`` (JSON {source: positions}) to flights, and ``garbage_bytes`` and
-``connected`` to receivers. ``migrate`` brings an older catalog up to date by adding the
+``connected`` to receivers; 3 ``receivers_heard`` (distinct receivers of a flight) to flights.
+``migrate`` brings an older catalog up to date by adding the
 columns it lacks; rows are written and read by column name, so the order of columns in a
 migrated table does not matter, and a value missing from an older row reads as unknown.
 """
@@ -107,6 +108,7 @@ FLIGHT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("sources", "VARCHAR[]"),
     ("gaps", "VARCHAR"),  # JSON [[start_s, end_s], ...]
     ("source_counts", "VARCHAR"),  # JSON {"adsb_icao": 6545, ...} (schema 2)
+    ("receivers_heard", "BIGINT"),  # distinct receivers that heard the flight (schema 3)
 )
 
 EVENT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -280,6 +282,7 @@ def flights_table(flights: Iterable[Flight]) -> pa.Table:
             "max_altitude_ft": _num(f.max_altitude_ft),
             "n_positions": f.n_positions,
             "n_receivers": f.n_receivers,
+            "receivers_heard": f.receivers_heard,
             "sources": list(f.sources),
             "gaps": json.dumps([list(g) for g in f.gaps]),
             "source_counts": json.dumps(dict(f.source_counts)),
@@ -341,6 +344,7 @@ def row_to_flight(row: dict[str, Any]) -> Flight:
         max_altitude_ft=_f(row["max_altitude_ft"]),
         n_positions=int(row["n_positions"] or 0),
         n_receivers=int(row["n_receivers"] or 0),
+        receivers_heard=int(row.get("receivers_heard") or 0),
         sources=tuple(row["sources"] or ()),
         gaps=tuple((float(a), float(b)) for a, b in json.loads(row["gaps"] or "[]")),
         source_counts=tuple(

@@ -37,7 +37,8 @@ __all__ = [
     "write_version",
 ]
 
-SCHEMA_VERSION: Final = 2  # 2: flight time uncertainty and source counts, receiver state
+SCHEMA_VERSION: Final = 3  # 2: flight time uncertainty and source counts, receiver state;
+# 3: distinct receivers per flight
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,8 @@ doc.innerHTML = `
           <dt>First / last seen</dt><dd>${timeHtml(f.first_seen_s, { seconds: true })} – ${timeHtml(f.last_seen_s, { seconds: true })}</dd>
           <dt>Distance flown</dt><dd>${num(f.distance_flown_km, 0, "km")}</dd>
           <dt>Max altitude</dt><dd>${num(f.max_altitude_ft, 0, "ft")}</dd>
-          <dt>Positions</dt><dd>${num(f.n_positions)} from ${num(f.n_receivers)} receivers (${esc((f.sources || []).join(", "))})</dd>
+          <dt>Positions</dt><dd>${num(f.n_positions)} (${esc((f.sources || []).join(", "))})</dd>
+          <dt>Receivers</dt><dd>${f.receivers_heard ? `${num(f.receivers_heard)} heard it, ` : ""}up to ${num(f.n_receivers)} per position</dd>
         </dl>
       </div>
     </div>
