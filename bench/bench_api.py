@@ -225,7 +225,7 @@ def serve(args: argparse.Namespace) -> None:
             "wall0": wall0,
             "step_s": STEP_S,
             "markers": markers,
-            "hexes": random.Random(2).sample(hexes, 2000),
+            "hexes": random.Random(2).sample(hexes, min(2000, len(hexes))),
             "clients": args.clients,
             "requests": args.requests,
             "ws_seconds": args.ws_seconds,
