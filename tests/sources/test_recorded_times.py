@@ -68,3 +68,24 @@ def test_beast_and_avr_give_the_csv_positions_and_flights(
     for a, c in zip(flights["avr"], flights["csv"], strict=True):
         real = c.landing_s - c.takeoff_s
         assert 0.95 * real <= a.landing_s - a.takeoff_s <= real
+
+
+def test_decode_paces_untimed_frames_as_replay_does(
+    recordings: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``decode --positions`` of the AVR file: the positions span about the CSV's time (they
+    were spread over 12 ms when frames without a time were put 1 us apart)."""
+
+    def positions(path: Path) -> list[dict[str, float]]:
+        assert main(["decode", str(path), "--positions"]) == 0
+        return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    def span(rows: list[dict[str, float]]) -> float:
+        t = [r["time_s"] for r in rows]
+        return max(t) - min(t)
+
+    csv, avr = positions(recordings["csv"]), positions(recordings["avr"])
+    assert len(avr) >= 0.95 * len(csv)
+    assert 0.9 * span(csv) <= span(avr) <= span(csv)
+    times = [r["time_s"] for r in avr]
+    assert times == sorted(times)

@@ -24,7 +24,8 @@ decoded fields named as in docs/decoded-fields.md. Lines are formatted a column 
 and reported on stderr with its line number; the lines around it still decode.
 
 ``--positions`` writes positions instead of messages: CPR pairs resolved per aircraft by the
-tracker (``skytrace.track``; frames without a time are spaced 1 us apart), or with
+tracker (``skytrace.track``; frames without a time are paced by the position squitters from
+the epoch, as replay paces them: skytrace.sources.pace), or with
 ``--reference LAT,LON`` each position message decoded locally against that point (valid within
 180 NM airborne, 45 NM on the surface).
 """
@@ -54,6 +55,7 @@ from skytrace.decode import FIELDS, decode_batch
 from skytrace.decode.fields import ERROR_LABELS
 from skytrace.errors import UsageError
 from skytrace.model import FrameBatch
+from skytrace.sources.pace import SquitterPace
 from skytrace.sources.readers import FrameStream, LineBlock
 from skytrace.sources.readers.stream import FORMATS as READER_FORMATS
 
@@ -586,7 +588,9 @@ class _Positions:
         if reference is None:
             self.columns = tuple(c for c in self.columns if c != "line")
         self.tracker = Tracker() if reference is None else None
-        self.last_t = 0.0
+        # frames without a time (AVR, hex lines) are paced by the position squitters, as
+        # replay paces them, from the epoch: times then say how long the recording ran
+        self.pace = SquitterPace(0.0)
         if as_csv:
             out.write(",".join(self.columns) + "\n")
 
@@ -665,12 +669,12 @@ class _Positions:
         assert self.tracker is not None
         frames = block.frames
         t = frames.time_s
-        untimed = ~np.isfinite(t)
-        if untimed.any():  # 1 us apart after the last known time
-            t[untimed] = self.last_t + 1e-6 * (np.cumsum(untimed)[untimed])
-            t[:] = np.maximum.accumulate(t)
-        self.last_t = float(t[-1])
-        p = self.tracker.ingest(frames, decoded, self.last_t).positions
+        timed = np.isfinite(t)
+        if timed.all():
+            self.pace.observe(t)
+        else:
+            self.pace.fill(t, timed, frames.payload, frames.length)
+        p = self.tracker.ingest(frames, decoded, float(np.max(t))).positions
         return {
             "icao": p["icao24"],
             "time_s": p["time_s"],
