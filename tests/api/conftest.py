@@ -105,6 +105,7 @@ class FakeLive:
         now_s: float | None = None,
         receivers: Sequence[ReceiverStats] = (),
         open_flights: Sequence[Flight] = (),
+        mlat_receivers: dict[int, dict[str, Any]] | None = None,
     ) -> LiveSnapshot:
         with self._cond:
             old = self._snapshot
@@ -125,6 +126,7 @@ class FakeLive:
                 document=doc,
                 receivers=list(receivers),
                 open_flights=list(open_flights),
+                mlat_receivers=dict(mlat_receivers or {}),
             )
             self._cond.notify_all()
             return self._snapshot

@@ -482,6 +482,20 @@ def test_open_flights_and_status(
     assert status["ingest"]["snapshot_version"] == fake_live.snapshot().version
 
 
+def test_live_receivers_say_what_mlat_knows_of_them(
+    live_client: TestClient, fake_live: FakeLive
+) -> None:
+    synced = {"state": "synced", "synced_pairs": 4, "clock_noise_ns": 50.0, "resets": 0,
+              "fixes": 99}  # fmt: skip
+    fake_live.publish(
+        live_rows(),
+        receivers=[ReceiverStats(receiver=1, name="a"), ReceiverStats(receiver=2, name="b")],
+        mlat_receivers={1: synced},
+    )
+    rows = live_client.get("/api/v1/receivers").json()["receivers"]
+    assert [r.get("mlat") for r in rows] == [synced, None]
+
+
 def test_receivers_cover_where_positions_were_heard(
     live_client: TestClient, fake_live: FakeLive
 ) -> None:

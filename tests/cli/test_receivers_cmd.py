@@ -101,6 +101,29 @@ def test_without_a_server_the_store_is_read(
     assert "sim-ZKPY" in capsys.readouterr().out
 
 
+def test_with_mlat_on_each_receiver_says_what_mlat_knows_of_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = time.time()
+    synced = {"state": "synced", "synced_pairs": 5, "clock_noise_ns": 41.2, "resets": 1,
+              "fixes": 1234}  # fmt: skip
+    unplaced = {"state": "no position", "synced_pairs": 0, "clock_noise_ns": None,
+                "resets": 0, "fixes": 0}  # fmt: skip
+    write_receivers_json(
+        tmp_path / RECEIVERS_JSON,
+        [stats(now), stats(now, receiver=2, name="attic"), stats(now, receiver=3, name="mast")],
+        now,
+        mlat={1: synced, 2: unplaced},
+    )
+    doc = receivers_json(tmp_path, capsys)
+    roof, attic, mast = doc["receivers"]  # type: ignore[misc]
+    assert roof["mlat"] == synced and attic["mlat"] == unplaced and "mlat" not in mast
+    assert main(["receivers", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "MLAT" in out and "synced (5 pairs, 41 ns, 1 reset), 1,234 fixes" in out
+    assert "no position" in out
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -109,6 +132,7 @@ def test_without_a_server_the_store_is_read(
         '{"now": 1, "receivers": [7]}',
         '{"now": 1, "receivers": [{"receiver": 1, "name": "x", "colour": "red"}]}',
         '{"now": 1, "receivers": [{"name": "x"}]}',
+        '{"now": 1, "receivers": [{"receiver": 1, "name": "x", "mlat": [1]}]}',
         "{" * 100_000,
     ],
 )

@@ -64,3 +64,25 @@ def test_facts_say_the_positions_are_multilaterated(flown) -> None:
     facts = describe(f, positions, [e for e in keep.events if e.icao24 == MODE_S_ONLY])
     assert "all multilaterated" in facts.sentence
     assert "Vladivostok" in facts.sentence and "Khabarovsk" in facts.sentence
+
+
+def test_receivers_say_what_mlat_knows_of_them(flown) -> None:
+    """What the live snapshot (and so receivers.json and the API) says of each receiver."""
+    from types import SimpleNamespace
+
+    from skytrace.live.publish import _mlat_receivers
+    from skytrace.model import ReceiverStats
+
+    _, stage = flown
+    receivers = [ReceiverStats(receiver=r, name=s.name) for r, s in stage.sites.items()]
+    runtime = SimpleNamespace(pipeline=SimpleNamespace(mlat=stage))
+    states = _mlat_receivers(runtime, receivers)
+    assert set(states) == {r.receiver for r in receivers}
+    synced = [s for s in states.values() if s["state"] == "synced"]
+    # at the scenario's end a receiver may hear no ADS-B aircraft to keep its pairs with
+    assert len(synced) >= 0.9 * len(states)
+    assert all(s["synced_pairs"] >= 3 and 0 < s["clock_noise_ns"] < 1000 for s in synced)
+    assert all(s["synced_pairs"] == 0 for s in states.values() if s["state"] == "not synced")
+    # every fix was solved from three receivers or more
+    assert sum(s["fixes"] for s in states.values()) >= 3 * stage.stats.fixes
+    assert _mlat_receivers(SimpleNamespace(pipeline=SimpleNamespace(mlat=None)), receivers) == {}

@@ -184,15 +184,19 @@ def add_live_routes(app: FastAPI, services: Services) -> None:
 
     @app.get("/api/v1/receivers", tags=["live"], summary="receivers and what they cover")
     def receivers() -> Response:
-        """Receivers with their statistics (live, else the store's last record) and the
-        area the network covered: 0.25° cells with the positions heard in each over the
+        """Receivers with their statistics (live, else the store's last record; live rows
+        say what MLAT knows of the receiver under ``mlat`` when it is on) and the area the
+        network covered: 0.25° cells with the positions heard in each over the
         last 24 h of stored data (the store does not keep which receiver heard a position,
         so coverage is the network's, not per receiver)."""
-        live_rows = (
-            [_receiver(r) for r in services.live.snapshot().receivers]
-            if services.context.live is not None
-            else []
-        )
+        live_rows: list[dict[str, Any]] = []
+        if services.context.live is not None:
+            snapshot = services.live.snapshot()
+            for r in snapshot.receivers:
+                row = _receiver(r)
+                if r.receiver in snapshot.mlat_receivers:
+                    row["mlat"] = snapshot.mlat_receivers[r.receiver]
+                live_rows.append(row)
         stored: list[dict[str, Any]] = []
         coverage: dict[str, Any] | None = None
         if services.pool is not None:

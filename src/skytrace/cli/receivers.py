@@ -14,6 +14,12 @@ frame, place, and its 12 MHz clock as measured: the rate in ppm off 12 MHz (show
 ±``PLAUSIBLE_PPM``; a fit further off is a fit of too little data, shown as ``?``) and the UTC
 time at which its counter read zero (``counter zero``; when the receiver's counter started,
 or midnight for GPS-synchronised receivers).
+
+With MLAT on (``skytrace serve --receiver-positions`` or feeders placed in --config), an
+``MLAT`` column says what multilateration knows of each receiver: ``synced`` with how many
+receivers its clock is related to, its own timing noise, counter resets seen and the fixes it
+contributed to; or ``no position``, ``not synced``, ``excluded`` (its pairs disagree: probably a
+wrong position).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import argparse
 import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -65,6 +72,23 @@ def clock_ppm(stats: ReceiverStats) -> float:
     """The measured counter rate in ppm off 12 MHz; NaN when unmeasured or implausible."""
     ppm = (stats.clock_rate_hz / NOMINAL_RATE_HZ - 1.0) * 1e6
     return ppm if abs(ppm) <= PLAUSIBLE_PPM else math.nan
+
+
+def mlat_text(mlat: Mapping[str, Any] | None) -> str:
+    """One cell: the MLAT state, its synchronised pairs, clock noise and fixes."""
+    if mlat is None:
+        return "-"
+    state = str(mlat.get("state", "?"))
+    if state != "synced":
+        return state
+    noise = mlat.get("clock_noise_ns")
+    noise_text = f", {noise:,.0f} ns" if isinstance(noise, int | float) else ""
+    resets = int(mlat.get("resets") or 0)
+    reset_text = f", {resets} reset{'s' if resets != 1 else ''}" if resets else ""
+    return (
+        f"synced ({int(mlat.get('synced_pairs') or 0)} pairs{noise_text}{reset_text}), "
+        f"{int(mlat.get('fixes') or 0):,} fixes"
+    )
 
 
 def _from_store(data_dir: object) -> list[ReceiverRow]:
@@ -113,7 +137,7 @@ def _load(data_dir: object) -> tuple[str, float, list[ReceiverRow]]:
         if r.stats.connected or math.isnan(left):
             left = f.written_s  # it was there until the server stopped writing
         stats = ReceiverStats(**{**asdict(r.stats), "connected": False, "frames_per_s": 0.0})
-        stopped.append(ReceiverRow(stats, left))
+        stopped.append(ReceiverRow(stats, left, r.mlat))
     return "stopped server", f.written_s, stopped
 
 
@@ -126,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
             row = {k: json_value(v) for k, v in asdict(r.stats).items()}
             row["disconnected_since_s"] = json_value(r.disconnected_since_s)
             row["clock_ppm"] = json_value(clock_ppm(r.stats))
+            if r.mlat is not None:
+                row["mlat"] = dict(r.mlat)
             out.append(row)
         doc = {"source": source, "written": json_value(written_s), "receivers": out}
         print(json.dumps(doc))
@@ -138,8 +164,12 @@ def run(args: argparse.Namespace) -> int:
         if source == "stopped server":
             title += ": the server is not running"
     table = Table(title=title)
-    columns = ("#", "name", "state", "frames", "frames/s", "bad", "junk KB", "since",
-               "last frame", "lat", "lon", "clock ppm", "counter zero")  # fmt: skip
+    columns: tuple[str, ...] = ("#", "name", "state", "frames", "frames/s", "bad", "junk KB",
+                                "since", "last frame", "lat", "lon", "clock ppm",
+                                "counter zero")  # fmt: skip
+    with_mlat = any(r.mlat is not None for r in rows)
+    if with_mlat:
+        columns += ("MLAT",)
     for col in columns:
         table.add_column(col, justify="left" if col in ("name", "state") else "right")
     for r in rows:
@@ -169,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
             "-" if math.isnan(s.lon) else f"{s.lon:.3f}",
             ppm_text,
             "-" if math.isnan(ppm) else _when(s.clock_offset_s, now),
+            *((mlat_text(r.mlat),) if with_mlat else ()),
         )
     output_console().print(table)
     if not rows:

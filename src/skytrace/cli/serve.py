@@ -405,6 +405,7 @@ async def _serve(
                         stats,
                         time.time(),
                         disconnected_since=server.registry.disconnected_since(),
+                        mlat=live.snapshot().mlat_receivers,
                     )
                 live.record_receivers(stats)
                 json_writer.write_soon(live.snapshot().document)

@@ -141,6 +141,17 @@ class Published:
     flights: dict[int, Flight] = field(default_factory=dict)  # open flight by address
 
 
+def _mlat_receivers(runtime: Any, receivers: list[ReceiverStats]) -> dict[int, dict[str, Any]]:
+    """What the MLAT stage knows of each receiver (read here, in the pipeline thread that
+    changes it); empty when MLAT is off."""
+    pipeline = getattr(runtime, "pipeline", None)
+    mlat = getattr(pipeline, "mlat", None)
+    if mlat is None:
+        return {}
+    names = {r.receiver: r.name for r in receivers}
+    return {s.receiver: s.as_json() for s in mlat.receiver_states(names)}
+
+
 def publish(
     runtime: Any,
     now_s: float,
@@ -170,6 +181,7 @@ def publish(
         document=document,
         receivers=list(receivers),
         open_flights=sorted(open_flights, key=lambda f: (f.first_seen_s, f.icao24)),
+        mlat_receivers=_mlat_receivers(runtime, receivers),
     )
     return Published(
         snapshot=snapshot,

@@ -103,6 +103,9 @@ class LiveSnapshot:
     document: dict[str, Any]
     receivers: list[ReceiverStats] = field(default_factory=list)
     open_flights: list[Flight] = field(default_factory=list)
+    # receiver index -> what multilateration knows of it (ReceiverSyncState.as_json); empty
+    # when MLAT is off
+    mlat_receivers: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if callable(self.document):

@@ -140,6 +140,17 @@ class ReceiverSyncState:
             return "excluded (position or clock inconsistent)"
         return "synced" if self.synced_pairs else "not synced"
 
+    def as_json(self) -> dict[str, Any]:
+        """The state as receivers.json and the API give it (NaN noise -> None)."""
+        noise = self.clock_noise_ns
+        return {
+            "state": self.state,
+            "synced_pairs": self.synced_pairs,
+            "clock_noise_ns": round(noise, 1) if noise == noise else None,
+            "resets": self.resets,
+            "fixes": self.fixes,
+        }
+
 
 @dataclass(slots=True)
 class MlatOutput:

@@ -259,6 +259,7 @@ class ReceiverRow:
 
     stats: ReceiverStats
     disconnected_since_s: float = math.nan
+    mlat: Mapping[str, Any] | None = None  # what MLAT knows of it (state, pairs, noise, fixes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,15 +275,19 @@ def write_receivers_json(
     stats: list[ReceiverStats],
     now_s: float,
     disconnected_since: Mapping[int, float] | None = None,
+    mlat: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> None:
     """Write receiver statistics atomically (temp file in the same folder + rename);
-    ``disconnected_since`` (receiver index -> UTC s) adds when each one left."""
+    ``disconnected_since`` (receiver index -> UTC s) adds when each one left, ``mlat``
+    (receiver index -> ReceiverSyncState.as_json()) what multilateration knows of it."""
     left = disconnected_since or {}
     rows = []
     for s in stats:
         row = {k: json_value(v) for k, v in asdict(s).items()}
         if s.receiver in left:
             row["disconnected_since_s"] = json_value(left[s.receiver])
+        if mlat and s.receiver in mlat:
+            row["mlat"] = dict(mlat[s.receiver])
         rows.append(row)
     write_text_atomic(path, json.dumps({"now": now_s, "receivers": rows}, indent=1))
 
@@ -326,8 +331,13 @@ def read_receivers_file(path: Path) -> ReceiversFile:
                 k: _checked(k, v) for k, v in row.items() if k in _STATS_FIELDS
             }
             left = row.get("disconnected_since_s")
+            mlat = row.get("mlat")
+            if mlat is not None and not isinstance(mlat, dict):
+                raise TypeError(f"'mlat' of a receiver is a {type(mlat).__name__}, not an object")
             rows.append(
-                ReceiverRow(ReceiverStats(**values), math.nan if left is None else float(left))
+                ReceiverRow(
+                    ReceiverStats(**values), math.nan if left is None else float(left), mlat
+                )
             )
         return ReceiversFile(float(doc["now"]), tuple(rows))
     except FileNotFoundError as exc:
