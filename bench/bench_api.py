@@ -1,7 +1,8 @@
 """Benchmark the HTTP API under load beside a live pipeline tracking simulated traffic.
 
     python bench/bench_api.py [--aircraft 25000] [--receivers 2000] [--rate 2] [--seconds 60]
-                              [--clients 200] [--requests 10] [--ws-seconds 8] [--store DIR]
+                              [--clients 200] [--requests 10] [--pace S] [--ws-seconds 8]
+                              [--store DIR]
 
 One process runs what ``skytrace serve`` runs: skytrace.live.LiveRuntime (the pipeline thread:
 decode -> track -> flights; no store) and the API app (skytrace.api) under uvicorn on
@@ -20,7 +21,9 @@ the server's interpreter:
 1. ``--clients`` concurrent HTTP clients (httpx.AsyncClient, one connection each), each
    making ``--requests`` requests of each kind in turn: GET /api/v1/aircraft (all aircraft),
    GET /api/v1/aircraft/{hex} (a random tracked aircraft), GET /api/v1/flights?operator=KOR;
-   latency p50/p99 per kind (ms) and requests/s;
+   latency p50/p99 per kind (ms) and requests/s. Back to back by default (each client sends
+   its next request when the last is answered: the most the server answers); with ``--pace S``
+   each client sends one request every S seconds, staggered, as maps polling the server do;
 2. the push stream: one WebSocket client with the world in view and one with a country-sized
    box (Germany, about 47-55 N, 6-15 E) for ``--ws-seconds`` each, bytes per second received;
    and for 100 marker aircraft whose latitude encodes the feeder's step, the delay from the
@@ -228,6 +231,7 @@ def serve(args: argparse.Namespace) -> None:
             "hexes": random.Random(2).sample(hexes, min(2000, len(hexes))),
             "clients": args.clients,
             "requests": args.requests,
+            "pace_s": args.pace,
             "ws_seconds": args.ws_seconds,
         }
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -259,9 +263,10 @@ def serve(args: argparse.Namespace) -> None:
     )
     for name in ("aircraft", "aircraft_hex", "flights"):
         lat = result["latency_ms"][name]
+        wire = f", {result['aircraft_wire_bytes'] / 1e3:,.0f} kB gzip" if name == "aircraft" else ""
         print(
             f"  {name:<13} p50 {lat['p50']:8.1f} ms   p99 {lat['p99']:8.1f} ms   "
-            f"(body {lat['bytes'] / 1e3:,.0f} kB)"
+            f"(body {lat['bytes'] / 1e3:,.0f} kB{wire})"
         )
     print("push stream (WebSocket /api/v1/live):")
     for name in ("world", "germany"):
@@ -300,13 +305,22 @@ async def http_load(spec: dict[str, Any]) -> dict[str, Any]:
     size: dict[str, list[int]] = {k: [] for k in kinds}
     errors = 0
 
+    pace_s = float(spec.get("pace_s") or 0.0)
+    wire: list[int] = []
+
     async def client(i: int) -> None:
         nonlocal errors
         r = random.Random(i)
         limits = httpx.Limits(max_connections=1)
         async with httpx.AsyncClient(base_url=spec["url"], limits=limits, timeout=60) as c:
+            # paced: client i starts i/clients of a period late, then one request every
+            # pace_s (as a map polling its aircraft); else back to back
+            due = time.perf_counter() + pace_s * i / spec["clients"]
             for _ in range(spec["requests"]):
                 for kind, path in kinds.items():
+                    if pace_s:
+                        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                        due += pace_s
                     t = time.perf_counter()
                     try:
                         resp = await c.get(path(r))
@@ -315,6 +329,8 @@ async def http_load(spec: dict[str, Any]) -> dict[str, Any]:
                         continue
                     lat[kind].append((time.perf_counter() - t) * 1000)
                     size[kind].append(len(resp.content))
+                    if kind == "aircraft":
+                        wire.append(resp.num_bytes_downloaded)
                     if resp.status_code not in (200, 404):  # an aircraft may just have left
                         errors += 1
 
@@ -329,6 +345,7 @@ async def http_load(spec: dict[str, Any]) -> dict[str, Any]:
             k: {"p50": pct(v, 50), "p99": pct(v, 99), "bytes": statistics.median(size[k])}
             for k, v in lat.items()
         },
+        "aircraft_wire_bytes": statistics.median(wire) if wire else 0,
     }
 
 
@@ -404,6 +421,14 @@ def main() -> None:
     )
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--requests", type=int, default=10, help="per client and kind")
+    ap.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="each client sends one request every S seconds (a map polling); "
+        "default 0: back to back, the most the server answers",
+    )
     ap.add_argument("--ws-seconds", type=float, default=8.0)
     ap.add_argument(
         "--store",
