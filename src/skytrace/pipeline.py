@@ -213,13 +213,15 @@ class Pipeline:
         track = self.tracker.ingest(result.frames, mdec, self.now_s)
         if len(track.positions) == 0:
             return heard, list(track.events)
+        # a multilaterated position was heard by the receivers its fix was solved from
+        mlat_receivers = result.attribute(track.positions)
         joined = np.concatenate([positions, track.positions])
         order = np.argsort(joined["time_s"], kind="stable")
         receivers = None
-        if heard.receivers is not None and track.receivers is not None:
+        if heard.receivers is not None:
             from skytrace.track.receivers import ReceiverLists
 
-            receivers = ReceiverLists.concat([heard.receivers, track.receivers]).take(order)
+            receivers = ReceiverLists.concat([heard.receivers, mlat_receivers]).take(order)
         return TrackOutput(joined[order], receivers=receivers), list(track.events)
 
     def advance(self, now_s: float) -> FlightUpdate:

@@ -86,3 +86,16 @@ def test_receivers_say_what_mlat_knows_of_them(flown) -> None:
     # every fix was solved from three receivers or more
     assert sum(s["fixes"] for s in states.values()) >= 3 * stage.stats.fixes
     assert _mlat_receivers(SimpleNamespace(pipeline=SimpleNamespace(mlat=None)), receivers) == {}
+
+
+def test_multilaterated_positions_count_the_receivers_of_their_fix(flown) -> None:
+    """An MLAT position was heard by the receivers its fix was solved from: three or more
+    per position (not the one synthetic frame the tracker saw), and the Mode-S-only flight
+    counts every receiver that took part."""
+    keep, stage = flown
+    rows = np.concatenate(keep.positions)
+    mlat = rows[rows["source"] == Source.MLAT]
+    assert len(mlat) > 1000 and int(mlat["n_receivers"].min()) >= 3
+    f = next(f for f in keep.flights.values() if f.icao24 == MODE_S_ONLY)
+    taking_part = sum(1 for s in stage.receiver_states() if s.fixes)
+    assert f.n_receivers >= 4 and f.n_receivers <= f.receivers_heard <= taking_part

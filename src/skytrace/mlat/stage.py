@@ -43,6 +43,7 @@ from skytrace.mlat.replies import MLAT_MAGIC_TICKS, ReplyCounts, ReplyGroups, gr
 from skytrace.mlat.smooth import FixSmoother, SmootherConfig
 from skytrace.mlat.solve import REJECT_RESIDUAL, Solution, SolverLimits, solve_groups
 from skytrace.model import FrameBatch, FrameKind, Source
+from skytrace.track.receivers import ReceiverLists
 
 __all__ = [
     "FIX_DTYPE",
@@ -156,6 +157,36 @@ class ReceiverSyncState:
 class MlatOutput:
     fixes: npt.NDArray[np.void]  # FIX_DTYPE rows, time-ordered
     frames: FrameBatch  # MLAT frames for the tracker (decoded, then Tracker.ingest)
+    receivers: ReceiverLists | None = None  # the receivers each fix was solved from
+
+    def attribute(self, positions: npt.NDArray[np.void]) -> ReceiverLists:
+        """Give the tracker's positions of ``frames`` (POSITION_DTYPE, in place) the number of
+        receivers of their fix, and return the receivers of each row (aligned).
+
+        A position is the fix with its address and exactly its time (the frames carry the
+        fix's time); one that matches none keeps its count and gets no receivers."""
+        n = len(positions)
+        lists = (
+            self.receivers if self.receivers is not None else ReceiverLists.empty(len(self.fixes))
+        )
+        if n == 0 or len(self.fixes) == 0:
+            return ReceiverLists.empty(n)
+        order = np.argsort(self.fixes["time_s"], kind="stable")
+        t, icao = self.fixes["time_s"][order], self.fixes["icao24"][order]
+        start = np.searchsorted(t, positions["time_s"], side="left")
+        match = np.full(n, -1, np.int64)
+        for step in range(4):  # fixes of other aircraft may share a time: look a few further
+            at = np.minimum(start + step, t.size - 1)
+            hit = (match < 0) & (t[at] == positions["time_s"]) & (icao[at] == positions["icao24"])
+            match[hit] = order[at[hit]]
+        found = match >= 0
+        positions["n_receivers"][found] = self.fixes["n_receivers"][match[found]]
+        taken = lists.take(np.where(found, match, 0))
+        lengths = np.where(found, taken.lengths(), 0)
+        offsets = np.zeros(n + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        keep = np.repeat(found, taken.lengths())
+        return ReceiverLists(offsets, taken.ids[keep])
 
 
 _REJECT_NAMES: Final = (
@@ -273,8 +304,12 @@ class MlatStage:
         if len(groups):
             self._synchronise(groups, references, now_s)
             self._remember_altitudes(groups)
-        fixes = self._multilaterate(groups, now_s) if len(groups) else np.zeros(0, FIX_DTYPE)
-        return MlatOutput(fixes, self._frames(fixes, frames.receivers))
+        fixes, used = (
+            self._multilaterate(groups, now_s)
+            if len(groups)
+            else (np.zeros(0, FIX_DTYPE), ReceiverLists.empty())
+        )
+        return MlatOutput(fixes, self._frames(fixes, frames.receivers), used)
 
     def _note_adsb(self, refs: npt.NDArray[np.void]) -> None:
         if len(refs) == 0:
@@ -406,12 +441,15 @@ class MlatStage:
         out[ok] = self._alt_ft[pos[ok]]
         return out
 
-    def _multilaterate(self, g: ReplyGroups, now_s: float) -> npt.NDArray[np.void]:
+    def _multilaterate(
+        self, g: ReplyGroups, now_s: float
+    ) -> tuple[npt.NDArray[np.void], ReceiverLists]:
+        """Fixes of the groups that solve, and the receivers each was solved from."""
         cfg = self.config
         quiet = self._quiet(g.icao24, now_s)
         sel = np.flatnonzero(quiet & (g.valid.sum(axis=1) >= 3))
         if sel.size == 0:
-            return np.zeros(0, FIX_DTYPE)
+            return np.zeros(0, FIX_DTYPE), ReceiverLists.empty()
         g = g.take(sel)
         rcv = g.receiver
         site = self._site_of(rcv)
@@ -428,7 +466,7 @@ class MlatStage:
         k = np.flatnonzero(enough)
         self.stats.candidates += int(k.size)
         if k.size == 0:
-            return np.zeros(0, FIX_DTYPE)
+            return np.zeros(0, FIX_DTYPE), ReceiverLists.empty()
         sol = solve_groups(
             np.where(used[k][..., None], site[k], 0.0),
             times[k],
@@ -447,7 +485,7 @@ class MlatStage:
             )
         ok = np.flatnonzero(sol.ok)
         if ok.size == 0:
-            return np.zeros(0, FIX_DTYPE)
+            return np.zeros(0, FIX_DTYPE), ReceiverLists.empty()
         gk = k[ok]
         near = np.where(
             used[gk], np.linalg.norm(site[gk] - sol.ecef[ok][:, None, :], axis=2), np.inf
@@ -479,7 +517,9 @@ class MlatStage:
         contributed = rcv[gk][used[gk]]
         for r, c in zip(*np.unique(contributed, return_counts=True), strict=True):
             self._fixes_by_receiver[int(r)] = self._fixes_by_receiver.get(int(r), 0) + int(c)
-        return fixes
+        offsets = np.zeros(fixes.size + 1, np.int64)
+        np.cumsum(used[gk].sum(axis=1), out=offsets[1:])
+        return fixes, ReceiverLists(offsets, contributed.astype(np.uint32))
 
     def _count_participation(self, rcv: I64, used: npt.NDArray[np.bool_]) -> None:
         r, c = np.unique(rcv[used], return_counts=True)
