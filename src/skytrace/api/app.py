@@ -34,6 +34,7 @@ from skytrace.api.geo import GeoCache, GeoDocument
 from skytrace.api.history_routes import add_history_routes
 from skytrace.api.jsonable import json_response
 from skytrace.api.live_routes import add_live_routes
+from skytrace.api.microcache import HistoryCache
 from skytrace.api.push import add_push_route
 from skytrace.api.services import Services
 
@@ -74,6 +75,8 @@ def create_app(context: ApiContext) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    if context.history_cache_s > 0:
+        app.add_middleware(HistoryCache, routes=lambda: app.routes, ttl_s=context.history_cache_s)
     if context.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -26,9 +26,10 @@ class ApiContext:
     data directory's, or the bundled data when there is no data directory). ``token``: the
     bearer token writes need (None = writes refused). ``cors_origins``: origins allowed to
     call the API from a browser (empty = CORS off). ``reader_max_age_s``: how stale a
-    history reader may be before it is refreshed. ``alerts``: the running pipeline's
-    ``skytrace.alerts.live.LiveAlerts`` (None = no live alert stream). ``rules_dir``: where
-    the watch rules file is (default ``data_dir``).
+    history reader may be before it is refreshed; ``history_cache_s``: how long the same
+    history GET is answered from memory (0 = never; skytrace.api.microcache). ``alerts``:
+    the running pipeline's ``skytrace.alerts.live.LiveAlerts`` (None = no live alert
+    stream). ``rules_dir``: where the watch rules file is (default ``data_dir``).
     """
 
     data_dir: Path | None = None
@@ -38,5 +39,6 @@ class ApiContext:
     cors_origins: tuple[str, ...] = ()
     title: str = "skytrace"
     reader_max_age_s: float = 2.0
+    history_cache_s: float = 1.0
     alerts: Any = None
     rules_dir: Path | None = None
