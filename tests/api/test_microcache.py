@@ -54,3 +54,29 @@ def test_live_routes_errors_and_other_methods_are_never_cached() -> None:
         assert [client.get("/missing").status_code for _ in range(2)] == [404, 404]
         assert calls["missing"] == 2
         assert client.post("/h").status_code == 405 and calls["history"] == 0
+
+
+def test_askers_of_a_question_being_answered_wait_for_that_answer() -> None:
+    import asyncio
+
+    import httpx
+
+    calls = {"n": 0}
+    app = FastAPI()
+
+    @app.get("/slow", tags=["history"])
+    async def slow() -> dict[str, int]:
+        calls["n"] += 1
+        await asyncio.sleep(0.05)  # a DuckDB query under load
+        return {"call": calls["n"]}
+
+    app.add_middleware(HistoryCache, routes=lambda: app.routes, ttl_s=60.0)
+
+    async def ask_together() -> list[dict[str, int]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            answers = await asyncio.gather(*(client.get("/slow") for _ in range(20)))
+        return [a.json() for a in answers]
+
+    assert asyncio.run(ask_together()) == [{"call": 1}] * 20
+    assert calls["n"] == 1

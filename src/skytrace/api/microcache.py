@@ -6,7 +6,8 @@ flight everybody is watching, a search linked from a news story — and each ans
 10-40 ms of DuckDB over the Parquet snapshots. History readers are already allowed to lag
 the writer by ``ApiContext.reader_max_age_s``; an answer reused for ``ttl_s`` (1 s by default)
 adds at most that to the delay, and turns 200 clients asking once a second into about one
-query a second.
+query a second. Requests for a question already being answered wait for that answer rather
+than each asking DuckDB (when an entry expires under load, the first asks and the rest wait).
 
 Only GET requests to the history routes (tag ``history``) are cached, and only whole 200
 answers up to ``max_body_bytes``; the key is the path and the raw query string. Live routes
@@ -16,6 +17,7 @@ ASGI middleware runs on the event loop; the store is a dict guarded by a lock.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
@@ -57,6 +59,8 @@ class HistoryCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._answers: OrderedDict[tuple[str, bytes], _Answer] = OrderedDict()
+        # questions being answered now (event loop only): later askers wait for the answer
+        self._inflight: dict[tuple[str, bytes], asyncio.Event] = {}
         self.hits = 0
         self.misses = 0
 
@@ -91,12 +95,28 @@ class HistoryCache:
             return
         key = (scope["path"], scope.get("query_string", b""))
         answer = self._get(key)
+        if answer is None and (pending := self._inflight.get(key)) is not None:
+            # the same question is being answered: wait for that answer, not a query of our own
+            await pending.wait()
+            answer = self._get(key)
         if answer is not None:
             self.hits += 1
             await send(answer.start)
             await send({"type": "http.response.body", "body": answer.body, "more_body": False})
             return
         self.misses += 1
+        done = self._inflight.setdefault(key, asyncio.Event())
+        try:
+            await self._answer(key, scope, receive, send)
+        finally:
+            if self._inflight.get(key) is done:
+                del self._inflight[key]
+            done.set()
+
+    async def _answer(
+        self, key: tuple[str, bytes], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Ask the app, pass its answer on, and keep it when it is a whole 200 answer."""
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
