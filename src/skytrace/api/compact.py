@@ -223,6 +223,13 @@ class LiveTables:
         self._lock = threading.Lock()
         self._table: LiveTable | None = None
 
+    def current(self) -> LiveTable | None:
+        """The table when it is the latest snapshot's already, else None (never builds)."""
+        table = self._table
+        if table is not None and table.snapshot.version == self.live.snapshot().version:
+            return table
+        return None
+
     def latest(self, *, stale_ok: bool = False) -> LiveTable:
         """The table of the latest snapshot. Building one costs tens of ms at 25,000
         aircraft; with ``stale_ok``, while another thread builds it, the previous table

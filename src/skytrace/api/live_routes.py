@@ -11,6 +11,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import numpy as np
@@ -126,10 +127,12 @@ def add_live_routes(app: FastAPI, services: Services) -> None:
         if services.tables is None:
             doc = {"now": round(time.time(), 3), "version": 0, "live": False}
             return json_response({**doc, "fields": list(FIELDS), "aircraft": []})
-        # The all-aircraft document is built once per snapshot (in a worker thread) and then
-        # served from the event loop without a thread hop; filtered answers are cut in a
-        # worker thread.
-        table = await run_in_threadpool(services.tables.latest, stale_ok=True)
+        # The table and the all-aircraft document are built once per snapshot (in a worker
+        # thread) and then served from the event loop without a thread hop; filtered answers
+        # are cut in a worker thread.
+        table = services.tables.current()
+        if table is None:
+            table = await run_in_threadpool(partial(services.tables.latest, stale_ok=True))
         filters = (box, min_alt_ft, max_alt_ft, operator, type, sources, mil)
         if all(f is None for f in filters):
             return await _shared(request, table.cached_body() or table.all_body)
@@ -138,7 +141,7 @@ def add_live_routes(app: FastAPI, services: Services) -> None:
         )
 
     @app.get("/api/v1/aircraft/{hex}", tags=["live"], summary="one aircraft tracked now")
-    def aircraft_detail(
+    async def aircraft_detail(
         hex: Annotated[str, Path(description="ICAO address, 6 hex digits")],
     ) -> Response:
         """State, identity, receivers, current flight and its whole track so far
