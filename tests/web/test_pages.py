@@ -58,6 +58,33 @@ def test_the_map_loads_with_no_console_errors_and_shows_the_live_aircraft(
     assert no_errors(page_errors) == []
 
 
+def test_multilaterated_aircraft_are_ringed_and_the_legend_says_so(
+    site: Site, desktop: Any
+) -> None:
+    page = desktop("/")
+    page.wait_for_function(f"window.skytraceLayer.aircraft.has('{SEED_HEX}')", timeout=15_000)
+    assert "MLAT position" in page.locator(".legend").inner_text()
+    assert page.evaluate("window.skytraceLayer.drawn.mlat") == []  # the scenario is ADS-B
+    # the seed aircraft's position now comes from multilateration (as a row would say)
+    ring = page.evaluate(
+        f"""() => {{ const layer = window.skytraceLayer;
+        const a = layer.aircraft.get('{SEED_HEX}'); a.source = 'mlat';
+        window.skytraceMap.setView([a.lat, a.lon], 8, {{animate: false}}); layer.redraw();
+        const d = layer.drawn; const i = d.refs.indexOf(a);
+        const c = layer._canvas; const r = c.width / c.clientWidth;
+        // the ring's first dash starts on the right of the icon, at its height
+        const half = 11; const x = Math.round((d.xs[i] + half + 1) * r);
+        const y = Math.round(d.ys[i] * r);
+        const px = c.getContext('2d').getImageData(x - 1, y - 1, 3, 3).data;
+        let best = 0; for (let k = 0; k < px.length; k += 4)
+          best = Math.max(best, px[k] + px[k + 1] - 2 * px[k + 2]);
+        return {{ mlat: d.mlat, yellow: best }}; }}"""
+    )
+    assert ring["mlat"] == [SEED_HEX]
+    assert ring["yellow"] > 200  # #f5c542: red and green high, blue low
+    screenshot(page, "map-mlat")
+
+
 def test_clicking_an_isolated_aircraft_opens_its_panel(site: Site, desktop: Any) -> None:
     page = desktop("/")
     page.wait_for_function(f"window.skytraceLayer.aircraft.has('{SEED_HEX}')", timeout=15_000)

@@ -15,6 +15,8 @@ const HIT_PX = 10;
 const LABEL_MIN_ZOOM = 7;
 const LABEL_MAX_DRAWN = 1500;
 const LABEL_ALWAYS_MAX_DRAWN = 40; // so few on screen that every one gets its label
+const MLAT_SOURCE = 4; // skytrace.model.Source.MLAT, as rows of numbers carry it
+export const MLAT_COLOR = "#f5c542";
 const ANIMATE_MAX_DRAWN = 3000; // above this, redraw on data only (no per-frame motion)
 const DEAD_RECKON_MAX_S = 8;
 const ANIMATE_INTERVAL_MS = 100;
@@ -127,7 +129,7 @@ export const AircraftLayer = L.Layer.extend({
     this.filter = null;
     this.selected = null;
     this.deadReckon = options?.deadReckon ?? true;
-    this.drawn = { n: 0, xs: new Float32Array(0), ys: new Float32Array(0), refs: [] };
+    this.drawn = { n: 0, xs: new Float32Array(0), ys: new Float32Array(0), refs: [], mlat: [] };
     this.lastDrawMs = 0;
     this.drawCount = 0;
   },
@@ -243,6 +245,7 @@ export const AircraftLayer = L.Layer.extend({
     let selectedAt = null;
     // motion between reports only while few enough are drawn to animate them
     const reckon = this.deadReckon && n <= ANIMATE_MAX_DRAWN;
+    const mlat = []; // drawn aircraft whose position is multilaterated: ringed
     for (const a of this.aircraft.values()) {
       if (!Number.isFinite(a.lat) || !Number.isFinite(a.lon)) continue;
       if (filter && !filter(a)) continue;
@@ -264,10 +267,12 @@ export const AircraftLayer = L.Layer.extend({
       xs[k] = x;
       ys[k] = y;
       refs.push(a);
+      if (a.source === "mlat" || a.source === MLAT_SOURCE) mlat.push(k);
       k++;
       if (a.hex === this.selected) selectedAt = [x, y];
     }
     this.drawn.n = k;
+    this.drawn.mlat = mlat.map((i) => refs[i].hex);
     if ((zoom >= LABEL_MIN_ZOOM && k <= LABEL_MAX_DRAWN) || k <= LABEL_ALWAYS_MAX_DRAWN) {
       ctx.font = "600 11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
       ctx.textBaseline = "middle";
@@ -289,6 +294,20 @@ export const AircraftLayer = L.Layer.extend({
         const h = Number.isFinite(a.track) ? Math.round(a.track / (360 / HEADINGS)) % HEADINGS : 0;
         ctx.drawImage(strip, h * strip.px, 0, strip.px, strip.px, (xs[i] - half) | 0, (ys[i] - half) | 0, spritePx, spritePx);
       }
+    }
+    if (mlat.length) {
+      // a dashed ring: the position was computed from receivers' clocks, not reported
+      ctx.save();
+      ctx.setLineDash([3, 2]);
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = MLAT_COLOR;
+      ctx.beginPath();
+      for (const i of mlat) {
+        ctx.moveTo(xs[i] + half + 1, ys[i]);
+        ctx.arc(xs[i], ys[i], half + 1, 0, Math.PI * 2);
+      }
+      ctx.stroke();
+      ctx.restore();
     }
     if (selectedAt) {
       ctx.beginPath();

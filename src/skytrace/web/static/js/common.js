@@ -140,13 +140,17 @@ export function altColor(altFt, onground) {
   return bandColor(altBand(altFt, onground));
 }
 
-export function legendHtml() {
+export function legendHtml({ mlat = false } = {}) {
   const stops = [];
   for (let i = 1; i <= ALT_BANDS; i++) stops.push(bandColor(i));
+  const mlatKey = mlat
+    ? `<span class="legend-mlat" title="positions computed from the receivers' clocks (multilateration), not reported by the aircraft"><i></i>MLAT position</span>`
+    : "";
   return `<div class="legend" title="altitude colours">
     <span class="legend-ground"><i style="background:${GROUND_COLOR}"></i>ground</span>
     <span class="legend-bar" style="background:linear-gradient(90deg,${stops.join(",")})"></span>
     <span class="legend-ticks"><b>0</b><b>10k</b><b>20k</b><b>30k</b><b>40k ft</b></span>
+    ${mlatKey}
   </div>`;
 }
 

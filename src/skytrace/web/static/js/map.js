@@ -27,7 +27,7 @@ main.innerHTML = `
       </form>
     </div>
     <div class="status-line" aria-live="polite"><span class="dot"></span><span class="status-text">connecting…</span></div>
-    ${legendHtml()}
+    ${legendHtml({ mlat: true })}
   </div>
   <aside class="panel" hidden></aside>`;
 

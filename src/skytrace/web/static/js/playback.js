@@ -33,7 +33,7 @@ main.innerHTML = `
       </div>
       <input class="slider" type="range" min="0" max="1" step="1" value="0" aria-label="time">
     </div>
-    ${legendHtml()}
+    ${legendHtml({ mlat: true })}
   </div>`;
 
 const map = await createMap(document.getElementById("map"), { center: [41, 128], zoom: 5 });
