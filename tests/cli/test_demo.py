@@ -7,6 +7,7 @@ the departure must be inferred. Expected values come from the scenario and the t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from skytrace.simulate.radio import ReceiverNetwork
 from skytrace.simulate.scenario import load_scenario
 from skytrace.simulate.traffic import build_profile
 from skytrace.store import FlightQuery, open_reader
+from tests.cli.conftest import RunCli
 
 SHORT = """
 [scenario]
@@ -180,3 +182,23 @@ def test_demo_says_where_the_map_is(
     assert main([*args, "--duration", "300"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "skytrace demo --keep-running" in text and "http://127.0.0.1:8080/" in text
+
+
+def test_the_mlat_demo_places_a_mode_s_only_aircraft_by_multilateration(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """``skytrace demo --scenario mlat_dense`` (by name): MLAT runs over the scenario's
+    receivers and the Mode-S-only Superjet's flight takes off from Vladivostok on
+    multilaterated positions alone (first 20 minutes of the scenario)."""
+    data = tmp_path / "mlat"
+    code, out, _ = run_cli(
+        "demo", "--scenario", "mlat_dense", "--duration", "1200", "--data-dir", str(data)
+    )
+    assert code == 0 and "MLAT on: a Mode-S-only aircraft, 23 receivers placed" in out
+    assert "skytrace flights --operator RSD" in out
+    code, out, _ = run_cli("flights", "--json", "--data-dir", str(data))
+    (rsd,) = [f for f in json.loads(out) if f["icao24"] == 0x1500F3]
+    assert rsd["departure"]["icao"] == "UHWW" and rsd["sources"] == ["mlat"]
+    assert rsd["receivers_heard"] >= 4
+    code, out, _ = run_cli("facts", rsd["flight_id"], "--data-dir", str(data))
+    assert code == 0 and "positions, all multilaterated" in out

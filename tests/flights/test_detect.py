@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from skytrace.flights import FlightConfig, FlightDetector, detect_flights
-from skytrace.model import AircraftIdentity, EventKind
+from skytrace.model import AircraftIdentity, Event, EventKind
 from tests.flights import fakes
 from tests.flights import trackgen as g
 
@@ -427,3 +427,32 @@ def test_imported_user_area_entry_and_exit_are_events() -> None:
     mine = [e for e in events if e.value == "area:band"]
     assert [e.kind for e in mine] == [EventKind.AREA_ENTRY, EventKind.AREA_EXIT]
     assert abs(mine[0].lon - 127.0) < 1e-3 and abs(mine[1].lon - 128.0) < 1e-3
+
+
+def test_mlat_noise_along_a_border_is_not_a_string_of_crossings() -> None:
+    """Flying north 80 m inside Russia along a border (as the UHWW-UHHH route follows the
+    Ussuri), positions scattered by ~170 m: reported positions (ADS-B) that land on the far
+    side are crossings; multilaterated ones that near a border do not say which side they
+    are on, so the flight stays in Russia."""
+    from skytrace.model import Source, empty_positions
+
+    rng = np.random.default_rng(7)
+    n = 900
+    rows = empty_positions(n)
+    rows["icao24"] = 0x1500F3
+    rows["time_s"] = T0 + np.arange(n, dtype=np.float64)
+    rows["lat"] = 44.0 + np.linspace(0.0, 1.8, n)
+    rows["lon"] = 130.7 + 0.001 + rng.normal(0.0, 0.002, n)
+    rows["altitude_ft"] = 31000.0
+    rows["groundspeed_kt"] = 430.0
+    rows["track_deg"] = 0.0
+    areas = fakes.BoxAreas([(124.0, "KP"), (130.7, "RU")], [])
+
+    def crossings(source: Source) -> list[Event]:
+        rows["source"] = source
+        flights, events = detect_flights(rows, areas=areas)
+        assert len(flights) == 1
+        return [e for e in events if e.kind in (EventKind.AREA_ENTRY, EventKind.AREA_EXIT)]
+
+    assert len(crossings(Source.ADSB)) > 20  # what the lookups alone would say
+    assert crossings(Source.MLAT) == []

@@ -63,7 +63,12 @@ CHUNK_S = 10.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--scenario", metavar="FILE", default=None, help="scenario TOML (default: the built-in one)"
+        "--scenario",
+        metavar="FILE|NAME",
+        default=None,
+        help="scenario TOML, or a built-in one by name: "
+        + ", ".join(BUILTIN_SCENARIOS)
+        + " (default: the Air Koryo one)",
     )
     parser.add_argument(
         "--data-dir",
@@ -98,6 +103,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 FEATURED_RULE = "featured"
+# built-in scenarios: the seed flight; a Mode-S-only aircraft over a dense and a sparse
+# receiver network (multilaterated: docs/mlat.md)
+BUILTIN_SCENARIOS = ("air_koryo_2023-09-12", "mlat_dense", "mlat_sparse")
+
+
+def scenario_path(arg: str | None) -> Path:
+    """The scenario file ``--scenario`` names: a built-in one by name, else a path."""
+    if arg is None:
+        return builtin_scenario_path()
+    if arg in BUILTIN_SCENARIOS:
+        return builtin_scenario_path(arg)
+    return Path(arg)
+
+
+def mlat_for(scenario: Scenario) -> Any | None:
+    """An MLAT stage over the scenario's receivers when it flies a Mode-S-only aircraft
+    (no ADS-B position: only multilateration places it), else None."""
+    if not any(f.mode_s_only for f in scenario.flights):
+        return None
+    from skytrace.mlat import MlatStage
+    from skytrace.mlat.harness import sites_of
+
+    return MlatStage(sites_of(scenario.receivers))
 
 
 class DemoResult:
@@ -175,13 +203,19 @@ def play(
     """Import the scenario's reference data, run it through the runtime, read the flights back."""
     console = console or output_console()
     try:
-        from skytrace.app import open_runtime
+        from skytrace.app import RuntimeOptions, open_runtime
         from skytrace.store import FlightQuery, open_reader
     except ImportError as exc:
         raise SkytraceError(f"this build of skytrace has no runtime or store yet ({exc})") from exc
     aircraft_db = _import_scenario_refdata(scenario, data_dir, console)
     _watch_featured(scenario, data_dir, console)
     sim = Simulation.from_scenario(scenario, seed, duration_s=duration_s, aircraft_db=aircraft_db)
+    mlat = mlat_for(scenario)
+    if mlat is not None:
+        console.print(
+            f"  MLAT on: a Mode-S-only aircraft, {len(scenario.receivers)} receivers placed",
+            highlight=False,
+        )
     pacer = Pacer(speed, sim.start_s)
     ticks_per_chunk = max(1, round(CHUNK_S / sim.generator.tick_s))
     started = time.perf_counter()
@@ -198,7 +232,7 @@ def play(
             TimeElapsedColumn(),
             console=console,
         ) as progress,
-        open_runtime(data_dir=data_dir) as rt,
+        open_runtime(data_dir, RuntimeOptions(mlat=mlat)) as rt,
         LiveAlerts.open(data_dir, rt, listeners=[fired.append, _printer(progress.console)]),
     ):
         task = progress.add_task("demo", total=sim.n_ticks, frames=0, aircraft=0, clock="")
@@ -396,8 +430,7 @@ def _keep_running(
 
 def run(args: argparse.Namespace) -> int:
     console = output_console()
-    path = Path(args.scenario) if args.scenario else builtin_scenario_path()
-    scenario = load_scenario(path)
+    scenario = load_scenario(scenario_path(args.scenario))
     if args.duration is not None and args.duration <= 0:
         raise UsageError("--duration must be positive")
     temporary = args.data_dir is None
@@ -440,7 +473,11 @@ def run(args: argparse.Namespace) -> int:
             where = " --data-dir DIR"
         else:
             console.print("\nTry:")
-        console.print(f"  skytrace flights --operator KOR{where}", highlight=False)
+        operator = next(
+            (f.operator_icao for f in featured if f.operator_icao),
+            next((f.operator_icao for f in result.flights if f.operator_icao), "KOR"),
+        )
+        console.print(f"  skytrace flights --operator {operator}{where}", highlight=False)
         if featured:
             console.print(f"  skytrace facts {featured[0].flight_id}{where}", highlight=False)
         if result.alerts:

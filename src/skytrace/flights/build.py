@@ -136,6 +136,39 @@ def _area_layers(areas: Any) -> list[tuple[str, Any]]:
     return layers
 
 
+def _near_a_border(
+    lat: npt.NDArray[Any],
+    lon: npt.NDArray[Any],
+    codes: npt.NDArray[Any],
+    lookup: Any,
+    margin_km: float,
+) -> npt.NDArray[np.bool_]:
+    """Positions with another area within ``margin_km`` (looked up N, S, E and W of each)."""
+    dlat = margin_km / (EARTH_RADIUS_KM * math.pi / 180.0)
+    dlon = dlat / np.maximum(np.cos(np.radians(np.asarray(lat, np.float64))), 0.01)
+    unsure = np.zeros(len(codes), np.bool_)
+    for sl, so in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+        q_lon = (lon + so * dlon + 180.0) % 360.0 - 180.0
+        unsure |= np.asarray(lookup(np.clip(lat + sl * dlat, -90, 90), q_lon), object) != codes
+    return unsure
+
+
+def _keep_previous(
+    codes: npt.NDArray[Any], unsure: npt.NDArray[np.intp], same: npt.NDArray[np.bool_]
+) -> None:
+    """Give the ``unsure`` rows the code of the latest sure row before them in the same
+    flight (in place); an unsure row that opens a flight keeps its own."""
+    if unsure.size == 0:
+        return
+    n = len(codes)
+    sure = np.ones(n, np.bool_)
+    sure[unsure] = False
+    sure[np.flatnonzero(~same) + 1] = True  # a flight's first row anchors it
+    sure[0] = True
+    latest = np.maximum.accumulate(np.where(sure, np.arange(n), 0))
+    codes[:] = codes[latest]
+
+
 def build_flights(
     cols: Cols,
     ground: npt.NDArray[np.bool_],
@@ -326,8 +359,15 @@ def build_flights(
         # crossing is then placed on the segment between its two positions by bisection
         rows_in = np.flatnonzero(in_seg)
         same = sid[rows_in[1:]] == sid[rows_in[:-1]]
+        mlat_rows = np.flatnonzero(cols["source"][rows_in] == Source.MLAT)
         for prefix, lookup in _area_layers(ctx.areas):
             codes_at = np.asarray(lookup(lat[rows_in], lon[rows_in]), dtype=object)
+            if mlat_rows.size:
+                unsure = _near_a_border(
+                    lat[rows_in[mlat_rows]], lon[rows_in[mlat_rows]], codes_at[mlat_rows],
+                    lookup, cfg.events.mlat_border_margin_km,
+                )  # fmt: skip
+                _keep_previous(codes_at, mlat_rows[unsure], same)
             change = np.flatnonzero(same & (codes_at[1:] != codes_at[:-1]))
             if change.size == 0:
                 continue

@@ -93,6 +93,9 @@ class EventRules:
     Gaps of ``coverage_gap_s`` or more are coverage lost/regained. Areas (country, FIR) are
     looked up at every position; a crossing between two positions is placed on the segment
     between them by ``area_bisections`` halvings (12: a 1 km step to within 25 cm). A
+    multilaterated position closer to a border than ``mlat_border_margin_km`` (its error is
+    hundreds of metres) does not say which side it is on: it keeps the area of the position
+    before it, so MLAT noise along a border is not a string of crossings. A
     go-around is an airborne dip below ``go_around_ft_above_field`` within
     ``go_around_radius_km`` of an airport, between higher airborne positions. A live flight
     reports its observed landing once the aircraft has been on the ground
@@ -101,6 +104,7 @@ class EventRules:
 
     coverage_gap_s: float = 300.0
     area_bisections: int = 12
+    mlat_border_margin_km: float = 0.5
     landing_confirm_s: float = 6.0
     landing_confirm_slowdown_kt: float = 10.0
     emergency_squawks: tuple[str, ...] = ("7500", "7600", "7700")

@@ -96,10 +96,60 @@ def _plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+ALONG_BORDER_MIN: Final = 3  # this many back-and-forth crossings of one border: said as one
+ALONG_BORDER_GAP_S: Final = 600.0  # ... when each follows the one before within this
+
+
 def _crossings(events: Sequence[Event], name_of: Callable[[str], str]) -> list[tuple[float, str]]:
+    """Country border crossings as the sentence says them: (time, phrase), in time order.
+
+    Each crossing once ("crossed from X into Y", "entered the airspace of Y", "left the
+    airspace of X"), except a route that follows a border: ``ALONG_BORDER_MIN`` or more
+    crossings back and forth between the same two countries, each within
+    ``ALONG_BORDER_GAP_S`` of the one before, are one phrase ("crossed the border between X
+    and Y 14 times between 06:27 and 06:47 UTC, flying along it"; the evidence lists each).
+    """
+    said: list[tuple[float, str]] = []
+    run: list[tuple[float, str, str]] = []
+
+    def flush() -> None:
+        if len(run) >= ALONG_BORDER_MIN:
+            a, b = run[0][1], run[0][2]
+            ends = f", ending in {b}" if run[-1][2] == b else ""
+            said.append(
+                (
+                    run[0][0],
+                    f"crossed the border between {a} and {b} {len(run)} times between "
+                    f"{_hm(run[0][0])[:-4]} and {_hm(run[-1][0])}, flying along it{ends}",
+                )
+            )
+        else:
+            said.extend((t, f"crossed from {x} into {y} at {_hm(t)}") for t, x, y in run)
+        run.clear()
+
+    for time_s, text, pair in _each_crossing(events, name_of):
+        if pair is None:
+            flush()
+            said.append((time_s, f"{text} at {_hm(time_s)}"))
+            continue
+        if run and (
+            {pair[0], pair[1]} != {run[0][1], run[0][2]}
+            or pair[0] != run[-1][2]
+            or time_s - run[-1][0] > ALONG_BORDER_GAP_S
+        ):
+            flush()
+        run.append((time_s, pair[0], pair[1]))
+    flush()
+    return said
+
+
+def _each_crossing(
+    events: Sequence[Event], name_of: Callable[[str], str]
+) -> list[tuple[float, str, tuple[str, str] | None]]:
     """Country border crossings, each said once: (time, "crossed from X into Y" | "entered
-    the airspace of Y" | "left the airspace of X"). An exit and an entry within a second are
-    one crossing; the same event stored twice is said once."""
+    the airspace of Y" | "left the airspace of X", (X, Y) for a crossing else None). An exit
+    and an entry within a second are one crossing; the same event stored twice is said
+    once."""
     seen: set[tuple[str, str, float]] = set()
     entries: list[Event] = []
     exits: list[Event] = []
@@ -114,17 +164,18 @@ def _crossings(events: Sequence[Event], name_of: Callable[[str], str]) -> list[t
             entries.append(e)
         elif e.kind == EventKind.AREA_EXIT:
             exits.append(e)
-    out: list[tuple[float, str]] = []
+    out: list[tuple[float, str, tuple[str, str] | None]] = []
     for entry in entries:
         into = name_of(entry.value[8:])
         match = next((x for x in exits if abs(x.time_s - entry.time_s) <= 1.0), None)
         if match is not None:
             exits.remove(match)
-            out.append((entry.time_s, f"crossed from {name_of(match.value[8:])} into {into}"))
+            left = name_of(match.value[8:])
+            out.append((entry.time_s, f"crossed from {left} into {into}", (left, into)))
         else:
-            out.append((entry.time_s, f"entered the airspace of {into}"))
-    out += [(x.time_s, f"left the airspace of {name_of(x.value[8:])}") for x in exits]
-    return sorted(out)
+            out.append((entry.time_s, f"entered the airspace of {into}", None))
+    out += [(x.time_s, f"left the airspace of {name_of(x.value[8:])}", None) for x in exits]
+    return sorted(out, key=lambda c: c[0])
 
 
 def _hedge(call: AirportCall) -> str:
@@ -300,7 +351,7 @@ def describe(
         mlat = f" ({n_mlat:,} multilaterated)" if n_mlat else ""
         tail.append(f"{_plural(n_positions, 'position')}{mlat}{n_rx if flight.n_receivers else ''}")
     crossings = _crossings(events, name_of)
-    tail += [f"{text} at {_hm(time_s)}" for time_s, text in crossings]
+    tail += [text for _, text in crossings]
     sentence = sentence.rstrip(",—").rstrip() + "; " + "; ".join(tail) + "."
     sentence = sentence.replace(" —;", " —").replace(",;", ";").replace(" — and", " — and")
 
@@ -343,7 +394,7 @@ def describe(
                 "positions",
             )
         )
-    for time_s, text in crossings:
+    for time_s, text, _ in _each_crossing(events, name_of):  # every one, even along a border
         where = next(
             (f" ({e.lat:.3f}, {e.lon:.3f})" for e in events if abs(e.time_s - time_s) < 1e-6), ""
         )
