@@ -228,6 +228,7 @@ class MlatStage:
         self._alt_icao = np.zeros(0, np.uint32)
         self._alt_ft = np.zeros(0, np.float64)
         self._alt_time = np.zeros(0, np.float64)
+        self._lookup = _AddressLookup()
         self._adsb_icao = np.zeros(0, np.uint32)  # sorted; last ADS-B position time of each
         self._adsb_time = np.zeros(0, np.float64)
         self._fixes_by_receiver: dict[int, int] = {}
@@ -343,13 +344,8 @@ class MlatStage:
 
     def _quiet(self, icao: npt.NDArray[np.uint32], now_s: float) -> npt.NDArray[np.bool_]:
         """Aircraft without an ADS-B position in the last ``adsb_quiet_s``."""
-        if self._adsb_icao.size == 0:
-            return np.ones(icao.shape[0], bool)
-        pos = np.minimum(np.searchsorted(self._adsb_icao, icao), self._adsb_icao.size - 1)
-        recent = (self._adsb_icao[pos] == icao) & (
-            self._adsb_time[pos] >= now_s - self.config.adsb_quiet_s
-        )
-        return np.asarray(~recent, np.bool_)
+        recent = self._adsb_icao[self._adsb_time >= now_s - self.config.adsb_quiet_s]
+        return ~self._lookup.of(recent, icao)
 
     def _wanted(
         self, decoded: Any, refs: npt.NDArray[np.void], now_s: float
@@ -361,7 +357,7 @@ class MlatStage:
         tc = decoded["typecode"] if "typecode" in decoded else np.zeros(df.shape, np.uint8)
         pos = (df == 17) & (tc >= 9) & (tc <= 18)
         if len(refs):
-            pos &= np.isin(icao, refs["icao24"])
+            pos &= self._lookup.of(refs["icao24"], icao)
         else:
             pos[:] = False
         return np.asarray(pos | self._quiet(icao, now_s), np.bool_)
@@ -692,6 +688,26 @@ class MlatStage:
             receivers=dict(names),
         )
         return batch
+
+
+class _AddressLookup:
+    """Which of many addresses (every frame of a batch) are among a set of aircraft: a
+    16 M-entry table indexed by the 24-bit address, O(1) per frame where a search or
+    ``np.isin`` sorts (the batch's frames are millions at world scale, the set thousands).
+    One table, reused: each call marks the set, reads, and clears what it marked."""
+
+    def __init__(self) -> None:
+        self._table = np.zeros(1 << 24, np.bool_)
+
+    def of(self, members: npt.NDArray[Any], addresses: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+        if len(members) == 0 or len(addresses) == 0:
+            return np.zeros(len(addresses), np.bool_)
+        marked = np.asarray(members, np.int64) & 0xFFFFFF
+        self._table[marked] = True
+        try:
+            return np.asarray(self._table[np.asarray(addresses) & 0xFFFFFF], np.bool_)
+        finally:
+            self._table[marked] = False
 
 
 def _last_per_aircraft(fixes: npt.NDArray[np.void]) -> I64:
