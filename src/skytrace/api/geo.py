@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Final
 import numpy as np
 import shapely
 
-from skytrace.api.compact import dumps
+from skytrace.api.compact import dumps_bytes
 from skytrace.refdata.layers import PolygonLayer
 
 __all__ = ["COUNTRY_TOLERANCE_DEG", "GeoCache", "GeoDocument", "layer_geojson"]
@@ -93,7 +93,7 @@ def layer_geojson(
 
 
 def _document(doc: dict[str, Any]) -> GeoDocument:
-    body = dumps(doc).encode()
+    body = dumps_bytes(doc)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return GeoDocument(body, gzip.compress(body, 6), etag)
 

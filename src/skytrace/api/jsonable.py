@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from skytrace.api.compact import dumps
+from skytrace.api.compact import dumps_bytes
 
 __all__ = ["clean", "json_response", "record"]
 
@@ -47,7 +47,7 @@ def json_response(
     content: Any, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(
-        dumps(content).encode(),
+        dumps_bytes(content),
         status_code=status_code,
         media_type="application/json",
         headers=headers,

@@ -20,7 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from skytrace import __version__
-from skytrace.api.compact import FIELDS, LiveTable, bbox_mask, dumps
+from skytrace.api.compact import FIELDS, LiveTable, bbox_mask, dumps, dumps_bytes
 from skytrace.api.encoded import Encoded, accepts_gzip, encoded_response
 from skytrace.api.errors import ApiError
 from skytrace.api.jsonable import clean, json_response, record
@@ -94,7 +94,7 @@ class _LatestDocument:
         with self._lock:
             if self._version == version and self._body is not None:
                 return self._body
-        body = Encoded(dumps(doc).encode())
+        body = Encoded(dumps_bytes(doc))
         with self._lock:
             if version >= self._version:
                 self._version, self._body = version, body
