@@ -263,6 +263,11 @@ def test_a_history_only_server_says_so_on_the_map_and_still_plays_back(
     with serve_app(app) as url:
         history = Site(url, site.data_dir, site.flights, None)
         page = open_page(browser, history, "/", page_errors, DESKTOP)
+        # the page learns there is no live feed when the push stream answers (no_live_feed)
+        page.wait_for_function(
+            "document.querySelector('.status-line').innerText.includes('history only')",
+            timeout=30_000,
+        )
         status = page.locator(".status-line").inner_text()
         assert "0 aircraft" in status and "history only" in status
         page.locator(".status-line a[href='/playback']").click()
