@@ -78,18 +78,39 @@ def _single_machine(batches: list[FrameBatch]) -> dict[str, Flight]:
     return out
 
 
-async def _cluster(url: str, batches: list[FrameBatch]) -> dict[str, Flight]:
+class _Crash(Exception):
+    pass
+
+
+async def _cluster(
+    url: str, batches: list[FrameBatch], *, crash_second: bool = False
+) -> dict[str, Flight]:
     nc = await nats.connect(url)
     js = nc.jetstream()
     await ensure_stream(js)
     for seq, b in enumerate(batches):
         await publish_frames(js, b, PARTITIONS, batch_id=f"ingest-1:{seq}")
     out: dict[str, Flight] = {}
-    for owned in (tuple(range(0, 4)), tuple(range(4, 8))):
+    second = tuple(range(4, 8))
+    if crash_second:
+        # The second worker dies inside its first round, after the runtime saw frames but
+        # before any ack: its partitions keep everything for the restarted worker.
+        def crash(frames: FrameBatch) -> None:
+            raise _Crash
+
+        doomed = WorkerLoop(js, second, crash, ack_wait_s=1.0)
+        await doomed.open()
+        with pytest.raises(_Crash):
+            await doomed.step()
+    for owned in (tuple(range(0, 4)), second):
         with open_runtime(None, RuntimeOptions()) as rt:
-            loop = WorkerLoop(js, owned, lambda f, rt=rt: _collect(out, rt.process(f).flights))
+            loop = WorkerLoop(
+                js, owned, lambda f, rt=rt: _collect(out, rt.process(f).flights), ack_wait_s=1.0
+            )
             await loop.open()
-            while await loop.step():
+            # Drain until the server holds nothing unacked for these partitions (redelivery of
+            # a crashed worker's messages comes after ack_wait, so an empty round is not enough).
+            while await loop.step() or await loop.backlog():
                 pass
             _collect(out, rt.finish().flights)
     await nc.close()
@@ -113,3 +134,13 @@ def _summary(f: Flight) -> str:
     return repr(
         (f.status, f.departure, f.arrival, f.first_seen_s, f.last_seen_s, f.takeoff_s, f.landing_s)
     )
+
+
+def test_unacked_frames_of_a_crashed_worker_are_redelivered(
+    nats_url: str, batches: list[FrameBatch]
+) -> None:
+    expected = _single_machine(batches)
+    got = asyncio.run(asyncio.wait_for(_cluster(nats_url, batches, crash_second=True), timeout=40))
+    assert sorted(got) == sorted(expected)
+    for fid, flight in expected.items():
+        assert _summary(got[fid]) == _summary(flight)

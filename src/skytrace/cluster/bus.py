@@ -94,6 +94,7 @@ class WorkerLoop:
     partitions: tuple[int, ...]
     process: Callable[[FrameBatch], Any]
     fetch_messages: int = 1000
+    ack_wait_s: float = 30.0  # an unacked message goes back to the partition after this
     receiver_index: dict[str, int] = field(default_factory=dict)
     _subs: dict[int, Any] = field(default_factory=dict)
 
@@ -101,11 +102,22 @@ class WorkerLoop:
         for p in self.partitions:
             durable = f"worker-p{p}"
             config = ConsumerConfig(
-                durable_name=durable, ack_policy=AckPolicy.EXPLICIT, filter_subject=subject(p)
+                durable_name=durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                filter_subject=subject(p),
+                ack_wait=self.ack_wait_s,
             )
             self._subs[p] = await self.js.pull_subscribe(
                 subject(p), durable=durable, stream=STREAM, config=config
             )
+
+    async def backlog(self) -> int:
+        """Messages of its partitions not yet acked: waiting, or delivered and awaiting an ack."""
+        total = 0
+        for p in self.partitions:
+            info = await self.js.consumer_info(STREAM, f"worker-p{p}")
+            total += (info.num_pending or 0) + (info.num_ack_pending or 0)
+        return total
 
     async def step(self, timeout_s: float = 0.2) -> int:
         """One round over the partitions; the frames processed (0 when nothing waited)."""
