@@ -1,1 +1,4 @@
-"""cluster: the pipeline partitioned by ICAO address across machines (later issue)."""
+"""cluster: the pipeline partitioned by aircraft address over NATS JetStream (partial).
+
+See docs/cluster.md for what exists and what is not done.
+"""
