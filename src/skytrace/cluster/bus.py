@@ -63,27 +63,8 @@ async def publish_frames(
 
 def _concat(batches: list[FrameBatch]) -> FrameBatch:
     """One batch in arrival-time order (stable, so equal times keep stream order)."""
-    merged = FrameBatch(
-        time_s=np.concatenate([b.time_s for b in batches]),
-        receiver=np.concatenate([b.receiver for b in batches]),
-        receiver_ticks=np.concatenate([b.receiver_ticks for b in batches]),
-        signal_dbfs=np.concatenate([b.signal_dbfs for b in batches]),
-        kind=np.concatenate([b.kind for b in batches]),
-        length=np.concatenate([b.length for b in batches]),
-        payload=np.concatenate([b.payload for b in batches]),
-        receivers=dict(batches[-1].receivers),
-    )
-    order = np.argsort(merged.time_s, kind="stable")
-    return FrameBatch(
-        time_s=merged.time_s[order],
-        receiver=merged.receiver[order],
-        receiver_ticks=merged.receiver_ticks[order],
-        signal_dbfs=merged.signal_dbfs[order],
-        kind=merged.kind[order],
-        length=merged.length[order],
-        payload=merged.payload[order],
-        receivers=merged.receivers,
-    )
+    merged = FrameBatch.concat(batches)  # indices are this worker's: names agree
+    return merged.take(np.argsort(merged.time_s, kind="stable"))
 
 
 @dataclass

@@ -74,21 +74,8 @@ def split_by_partition(batch: FrameBatch, partitions: int) -> dict[int, FrameBat
     parts = partitions_of(address_of(batch), partitions)
     groups: dict[int, FrameBatch] = {}
     for p in np.unique(parts):
-        groups[int(p)] = _take(batch, np.flatnonzero(parts == p))
+        groups[int(p)] = batch.take(np.flatnonzero(parts == p))
     return groups
-
-
-def _take(batch: FrameBatch, rows: npt.NDArray[np.intp]) -> FrameBatch:
-    return FrameBatch(
-        time_s=batch.time_s[rows],
-        receiver=batch.receiver[rows],
-        receiver_ticks=batch.receiver_ticks[rows],
-        signal_dbfs=batch.signal_dbfs[rows],
-        kind=batch.kind[rows],
-        length=batch.length[rows],
-        payload=batch.payload[rows],
-        receivers=dict(batch.receivers),
-    )
 
 
 def encode_batch(batch: FrameBatch) -> bytes:
