@@ -97,7 +97,10 @@ def test_unseen_takeoff_and_landing_are_said_not_seen() -> None:
 
 
 def test_a_route_along_a_border_is_one_phrase_with_every_crossing_in_the_evidence() -> None:
-    from skytrace.flights.facts import _crossings
+    from skytrace.flights.facts import _crossings, _each_crossing
+
+    def said_of(events: list[Event]) -> list[str]:
+        return [text for _, text in _crossings(_each_crossing(events, lambda c: names(c) or c))]
 
     names = {"RU": "Russia", "CN": "China", "KP": "North Korea"}.get
 
@@ -110,7 +113,7 @@ def test_a_route_along_a_border_is_one_phrase_with_every_crossing_in_the_evidenc
     along = [("RU", "CN"), ("CN", "RU"), ("RU", "CN"), ("CN", "RU"), ("RU", "CN")]
     events = [e for k, (a, b) in enumerate(along) for e in crossing(60.0 * k, a, b)]
     events += crossing(3600.0, "CN", "KP")  # much later, another border
-    said = [text for _, text in _crossings(events, lambda c: names(c) or c)]
+    said = said_of(events)
     assert said == [
         "crossed the border between Russia and China 5 times between 02:00 and 02:04 UTC, "
         "flying along it, ending in China",
@@ -118,12 +121,12 @@ def test_a_route_along_a_border_is_one_phrase_with_every_crossing_in_the_evidenc
     ]
     # two crossings are said one by one; a long pause starts a new run
     two = crossing(0.0, "RU", "CN") + crossing(60.0, "CN", "RU")
-    assert [t for _, t in _crossings(two, lambda c: names(c) or c)] == [
+    assert said_of(two) == [
         "crossed from Russia into China at 02:00 UTC",
         "crossed from China into Russia at 02:01 UTC",
     ]
     apart = two + crossing(60.0 + 1200.0, "RU", "CN")
-    assert len(_crossings(apart, lambda c: names(c) or c)) == 3
+    assert len(said_of(apart)) == 3
 
 
 def test_the_evidence_lists_each_crossing_of_a_route_along_a_border() -> None:

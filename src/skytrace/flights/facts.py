@@ -100,8 +100,11 @@ ALONG_BORDER_MIN: Final = 3  # this many back-and-forth crossings of one border:
 ALONG_BORDER_GAP_S: Final = 600.0  # ... when each follows the one before within this
 
 
-def _crossings(events: Sequence[Event], name_of: Callable[[str], str]) -> list[tuple[float, str]]:
-    """Country border crossings as the sentence says them: (time, phrase), in time order.
+def _crossings(
+    each: Sequence[tuple[float, str, tuple[str, str] | None]],
+) -> list[tuple[float, str]]:
+    """The crossings of ``_each_crossing`` as the sentence says them: (time, phrase), in
+    time order.
 
     Each crossing once ("crossed from X into Y", "entered the airspace of Y", "left the
     airspace of X"), except a route that follows a border: ``ALONG_BORDER_MIN`` or more
@@ -120,14 +123,14 @@ def _crossings(events: Sequence[Event], name_of: Callable[[str], str]) -> list[t
                 (
                     run[0][0],
                     f"crossed the border between {a} and {b} {len(run)} times between "
-                    f"{_hm(run[0][0])[:-4]} and {_hm(run[-1][0])}, flying along it{ends}",
+                    f"{_dt(run[0][0]):%H:%M} and {_hm(run[-1][0])}, flying along it{ends}",
                 )
             )
         else:
             said.extend((t, f"crossed from {x} into {y} at {_hm(t)}") for t, x, y in run)
         run.clear()
 
-    for time_s, text, pair in _each_crossing(events, name_of):
+    for time_s, text, pair in each:
         if pair is None:
             flush()
             said.append((time_s, f"{text} at {_hm(time_s)}"))
@@ -350,8 +353,8 @@ def describe(
     else:
         mlat = f" ({n_mlat:,} multilaterated)" if n_mlat else ""
         tail.append(f"{_plural(n_positions, 'position')}{mlat}{n_rx if flight.n_receivers else ''}")
-    crossings = _crossings(events, name_of)
-    tail += [text for _, text in crossings]
+    each_crossing = _each_crossing(events, name_of)
+    tail += [text for _, text in _crossings(each_crossing)]
     sentence = sentence.rstrip(",—").rstrip() + "; " + "; ".join(tail) + "."
     sentence = sentence.replace(" —;", " —").replace(",;", ";").replace(" — and", " — and")
 
@@ -394,7 +397,7 @@ def describe(
                 "positions",
             )
         )
-    for time_s, text, _ in _each_crossing(events, name_of):  # every one, even along a border
+    for time_s, text, _ in each_crossing:  # every one, even along a border
         where = next(
             (f" ({e.lat:.3f}, {e.lon:.3f})" for e in events if abs(e.time_s - time_s) < 1e-6), ""
         )
