@@ -243,10 +243,7 @@ class FlightDetector:
         cols = Cols.from_rows(ac.rows)
         segs, ground = segment(cols, self._ctx.config, self._ctx.fields, ac.ground)
         ((flight, _),) = build_flights(cols, ground, segs[-1:], self._ctx, final=False)
-        if len(self._heard):
-            n = self._heard.count(flight.icao24, flight.first_seen_s, flight.last_seen_s)
-            flight = replace(flight, receivers_heard=n)
-        return flight
+        return self._with_receivers(flight)
 
     def open_flights(self) -> list[Flight]:
         """The record of every open flight, as last sent (see ``live_refresh_s``).
@@ -440,6 +437,14 @@ class FlightDetector:
             c.decode("ascii", "replace") not in reported for c in np.unique(new["squawk"][hit])
         )
 
+    def _with_receivers(self, flight: Flight) -> Flight:
+        """The record with the distinct receivers that heard it (unchanged when no receiver
+        lists came with the positions)."""
+        if not len(self._heard):
+            return flight
+        n = self._heard.count(flight.icao24, flight.first_seen_s, flight.last_seen_s)
+        return replace(flight, receivers_heard=n)
+
     def _forget_closed(self) -> None:
         if self._closed:
             self._heard.forget(np.array(self._closed))
@@ -460,9 +465,7 @@ class FlightDetector:
     def _emit(self, ac: _Aircraft, flight: Flight, evs: list[Event], out: FlightUpdate) -> Flight:
         """Send a flight record (with the receivers that heard it, when known) and the
         events it has not sent; returns the record sent."""
-        if len(self._heard):
-            n = self._heard.count(flight.icao24, flight.first_seen_s, flight.last_seen_s)
-            flight = replace(flight, receivers_heard=n)
+        flight = self._with_receivers(flight)
         out.flights.append(flight)
         for e in evs:
             key = (e.kind.value, e.time_s, e.value)
