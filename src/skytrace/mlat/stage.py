@@ -181,12 +181,9 @@ class MlatOutput:
             match[hit] = order[at[hit]]
         found = match >= 0
         positions["n_receivers"][found] = self.fixes["n_receivers"][match[found]]
-        taken = lists.take(np.where(found, match, 0))
-        lengths = np.where(found, taken.lengths(), 0)
-        offsets = np.zeros(n + 1, np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        keep = np.repeat(found, taken.lengths())
-        return ReceiverLists(offsets, taken.ids[keep])
+        # an unmatched row takes an empty list, appended after the fixes' lists
+        with_empty = ReceiverLists.concat([lists, ReceiverLists.empty(1)])
+        return with_empty.take(np.where(found, match, len(self.fixes)))
 
 
 _REJECT_NAMES: Final = (
