@@ -74,12 +74,7 @@ def main() -> int:
     sim = Simulation.from_scenario(
         load_scenario(builtin_scenario_path()), duration_s=args.duration_s
     )
-    names = dict(sim.generator.receiver_names)
-    batches = []
-    for b in sim.batches():
-        if len(b):
-            b.receivers = dict(names)
-            batches.append(b)
+    batches = [b for b in sim.batches() if len(b)]  # each carries the receivers' names
     print(f"{sum(len(b) for b in batches):,} frames in {len(batches)} ingest batches")
     for workers in (1, 2):
         print(f"{workers} worker(s):")
